@@ -1,0 +1,55 @@
+# Xinyuan — the two commands a new user needs: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+export XINYUAN_DATA_DIR ?= $(CURDIR)/var
+
+.PHONY: run test install install-dev migrate demo lint check e2e-deps messages clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install -q --upgrade pip
+	$(VENV)/bin/pip install -q -e .
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed pyproject.toml
+	$(VENV)/bin/pip install -q -e ".[dev]"
+	touch $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+migrate: install
+	mkdir -p "$(XINYUAN_DATA_DIR)"
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py collectstatic --noinput -v 0
+
+demo: migrate
+	$(PY) manage.py load_demo
+
+# Set up and serve on the embedded SQLite default with a production WSGI server.
+run: demo
+	@echo ""
+	@echo "Xinyuan is starting on http://127.0.0.1:$(PORT)/"
+	@echo "  demo logins: counsellor1, supervisor1, director1, auditor1 (second centre: counsellor2)"
+	@echo "  password: $${XINYUAN_DEMO_PASSWORD:-xinyuan-demo-2026}"
+	@echo ""
+	$(VENV)/bin/gunicorn config.wsgi:application --bind 127.0.0.1:$(PORT) --workers 2 --threads 4 \
+		--access-logfile - --error-logfile -
+
+# The whole suite: lint, types, migrations check, unit/integration and browser tests.
+test: install-dev
+	$(PY) manage.py compilemessages -v 0 --ignore=.venv 2>/dev/null || echo "msgfmt not found: using committed .mo files"
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy xinyuan config
+	$(PY) manage.py makemigrations --check --dry-run
+	$(VENV)/bin/pytest
+
+messages: install-dev
+	cd xinyuan && ../$(PY) ../manage.py makemessages -l zh_Hans -l en --no-location --ignore=tests
+	$(PY) manage.py compilemessages --ignore=.venv
+
+clean:
+	rm -rf $(VENV) var staticfiles

@@ -1,0 +1,13 @@
+from django.urls import include, path
+
+from xinyuan.core.api import api
+from xinyuan.core.views import healthz
+
+urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("api/v1/", api.urls),
+    path("accounts/", include("xinyuan.accounts.urls")),
+    path("cases/", include("xinyuan.cases.urls")),
+    path("", include("xinyuan.hotline.urls")),
+]

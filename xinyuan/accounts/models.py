@@ -1,0 +1,81 @@
+import uuid
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from xinyuan.core.models import PublicModel
+
+
+class Organisation(PublicModel):
+    """A centre (热线/中心): every record belongs to exactly one."""
+
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    hotline_name = models.CharField(
+        _("hotline name used in the greeting"), max_length=200, blank=True
+    )
+    hotline_number = models.CharField(_("hotline number"), max_length=40, blank=True)
+
+    class Meta:
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def greeting_name(self) -> str:
+        return self.hotline_name or self.name
+
+
+class Role(models.TextChoices):
+    COUNSELLOR = "counsellor", _("Counsellor")
+    SUPERVISOR = "supervisor", _("Supervisor / duty lead")
+    DIRECTOR = "director", _("Director")
+    AUDITOR = "auditor", _("Auditor")
+    ADMIN = "admin", _("Administrator")
+
+
+class User(AbstractUser):
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("organisation"),
+        on_delete=models.PROTECT,
+        related_name="users",
+        null=True,
+        blank=True,
+    )
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.COUNSELLOR)
+    # HL-12: callers only ever hear/see the alias (work ID), never the real name.
+    alias = models.CharField(_("alias shown to callers"), max_length=40, blank=True)
+    is_on_duty = models.BooleanField(_("on duty"), default=False)
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def __str__(self) -> str:
+        return self.alias or self.username
+
+    @property
+    def work_name(self) -> str:
+        return self.alias or self.username
+
+
+class ApiToken(PublicModel):
+    """A bearer token: only its SHA-256 is stored; revocable; expires."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("name"), max_length=100)
+    prefix = models.CharField(max_length=12)
+    key_hash = models.CharField(max_length=64, unique=True)
+    expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        ordering = ["-created_at"]

@@ -1,0 +1,48 @@
+"""Named permissions per role: the one place that says who may do what.
+
+Selectors scope *which records* an actor sees; these names say *which actions* a role may take.
+"""
+
+from xinyuan.accounts.models import Role
+
+HANDLE_CONTACTS = "handle_contacts"  # start and record contacts
+VIEW_ORG_CONTACTS = "view_org_contacts"  # see every contact of the organisation
+REVEAL_CALLER_IDENTITY = "reveal_caller_identity"  # may call back: sees the number on request
+ACKNOWLEDGE_ALERTS = "acknowledge_alerts"
+PERFORM_FOLLOW_UPS = "perform_follow_ups"
+SET_MANAGEMENT_RULE = "set_management_rule"
+MANAGE_TOKENS = "manage_tokens"
+VIEW_AUDIT = "view_audit"
+
+ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
+    Role.COUNSELLOR: frozenset({HANDLE_CONTACTS, PERFORM_FOLLOW_UPS, SET_MANAGEMENT_RULE}),
+    Role.SUPERVISOR: frozenset(
+        {
+            HANDLE_CONTACTS,
+            VIEW_ORG_CONTACTS,
+            REVEAL_CALLER_IDENTITY,
+            ACKNOWLEDGE_ALERTS,
+            PERFORM_FOLLOW_UPS,
+            SET_MANAGEMENT_RULE,
+        }
+    ),
+    Role.DIRECTOR: frozenset(
+        {
+            VIEW_ORG_CONTACTS,
+            REVEAL_CALLER_IDENTITY,
+            ACKNOWLEDGE_ALERTS,
+            SET_MANAGEMENT_RULE,
+            VIEW_AUDIT,
+        }
+    ),
+    Role.AUDITOR: frozenset({VIEW_AUDIT}),
+    Role.ADMIN: frozenset({MANAGE_TOKENS}),
+}
+
+
+def has_perm(user, permission: str) -> bool:
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    if user.organisation_id is None and user.role != Role.ADMIN:
+        return False
+    return permission in ROLE_PERMISSIONS.get(user.role, frozenset())

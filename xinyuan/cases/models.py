@@ -1,0 +1,128 @@
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from xinyuan.core.models import PublicModel
+from xinyuan.hotline.models import RiskLevel, scale_0_10
+
+
+class Person(PublicModel):
+    """A person served (一人一档). The case-file issue extends this model."""
+
+    organisation = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.PROTECT, related_name="persons"
+    )
+    label = models.CharField(_("label"), max_length=40)
+    is_repeated_caller = models.BooleanField(_("repeated caller"), default=False)
+    # HL-08: the management rule agreed with a repeated caller, shown on every next contact.
+    management_rule = models.TextField(_("management rule"), blank=True)
+    contact_count = models.PositiveIntegerField(default=0)
+    last_contact_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("person")
+        verbose_name_plural = _("persons")
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class IdentityKind(models.TextChoices):
+    PHONE = "phone", _("Phone number")
+    CHAT = "chat", _("Chat ID")
+
+
+class CallerIdentity(PublicModel):
+    """A phone number or chat id: a keyed hash for matching and an encrypted copy (HL-08).
+
+    The clear value is never stored; only roles allowed to call back can reveal it.
+    """
+
+    organisation = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.PROTECT, related_name="+"
+    )
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="identities")
+    kind = models.CharField(max_length=10, choices=IdentityKind.choices)
+    value_hash = models.CharField(max_length=64)
+    encrypted_value = models.TextField()
+
+    class Meta:
+        verbose_name = _("caller identity")
+        verbose_name_plural = _("caller identities")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "kind", "value_hash"], name="identity_hash_unique"
+            )
+        ]
+
+
+class FollowUpStatus(models.TextChoices):
+    SCHEDULED = "scheduled", _("Scheduled")
+    DONE = "done", _("Done")
+    UNREACHABLE = "unreachable", _("Could not reach")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class EmotionalChange(models.TextChoices):
+    BETTER = "better", _("Better")
+    SAME = "same", _("About the same")
+    WORSE = "worse", _("Worse")
+
+
+class SafetyStatus(models.TextChoices):
+    SAFE = "safe", _("Safe")
+    AT_RISK = "at_risk", _("At risk")
+    UNKNOWN = "unknown", _("Unknown")
+
+
+class FollowUp(PublicModel):
+    """A high-risk follow-up (附件2), booked with the caller's consent (HL-06)."""
+
+    organisation = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.PROTECT, related_name="+"
+    )
+    person = models.ForeignKey(
+        Person, on_delete=models.PROTECT, related_name="follow_ups", null=True, blank=True
+    )
+    contact = models.ForeignKey(
+        "hotline.Contact", on_delete=models.PROTECT, related_name="follow_ups"
+    )
+    previous = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="next_follow_up"
+    )
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="follow_ups"
+    )
+    booked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    consent_given = models.BooleanField(_("caller consented to a follow-up"))
+    due_at = models.DateTimeField(_("due at"))
+    status = models.CharField(
+        _("status"), max_length=12, choices=FollowUpStatus.choices, default=FollowUpStatus.SCHEDULED
+    )
+    done_at = models.DateTimeField(_("done at"), null=True, blank=True)
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    emotional_change = models.CharField(
+        _("emotional change"), max_length=8, choices=EmotionalChange.choices, blank=True
+    )
+    pain_level = scale_0_10(_("pain level (0–10)"), null=True, blank=True)
+    hope_level = scale_0_10(_("hope level (0–10)"), null=True, blank=True)
+    risk_level = models.CharField(
+        _("suicide-risk level"), max_length=10, choices=RiskLevel.choices, blank=True
+    )
+    safety_status = models.CharField(
+        _("safety status"), max_length=10, choices=SafetyStatus.choices, blank=True
+    )
+    quality_of_life = scale_0_10(_("quality of life (0–10)"), null=True, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+
+    class Meta:
+        verbose_name = _("follow-up")
+        verbose_name_plural = _("follow-ups")
+        ordering = ["due_at"]
+        indexes = [
+            models.Index(fields=["organisation", "status", "due_at"], name="followup_org_due"),
+        ]

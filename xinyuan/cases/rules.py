@@ -1,0 +1,40 @@
+"""Pure rules for persons and follow-ups."""
+
+import re
+from datetime import datetime, timedelta
+
+FOLLOW_UP_RULE_VERSION = "follow-up-2026.1"
+
+_PHONE_DROP = re.compile(r"[\s\-()（）]")
+
+
+def normalise_identity(kind: str, value: str) -> str:
+    """Canonical form of a phone number or chat id, so that one caller matches one hash.
+
+    Phone: separators dropped, a leading +86/0086 removed. Chat ids: trimmed, lower case.
+    """
+    value = value.strip()
+    if kind == "phone":
+        value = _PHONE_DROP.sub("", value)
+        for prefix in ("+86", "0086"):
+            if value.startswith(prefix):
+                value = value[len(prefix) :]
+        return value
+    return value.lower()
+
+
+def is_valid_phone(value: str) -> bool:
+    return bool(re.fullmatch(r"\+?\d{3,20}", value))
+
+
+def is_repeated_caller(contacts_in_window: int, threshold: int) -> bool:
+    """HL-08: more than ``threshold`` contacts within the window marks a repeated caller."""
+    return contacts_in_window > threshold
+
+
+def follow_up_deadline(booked_at: datetime, within_hours: int) -> datetime:
+    return booked_at + timedelta(hours=within_hours)
+
+
+def is_overdue(due_at: datetime, now: datetime) -> bool:
+    return due_at < now

@@ -1,0 +1,93 @@
+"""The JSON API under /api/v1/ (django-ninja): bearer tokens or the browser session."""
+
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.http import Http404
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI
+from ninja.errors import ValidationError as NinjaValidationError
+from ninja.security import HttpBearer, django_auth
+
+from xinyuan.accounts.actions import authenticate_token
+from xinyuan.core.errors import ConflictError, PermissionDeniedError
+from xinyuan.hotline.rules import RiskInputError
+
+
+class BearerAuth(HttpBearer):
+    def authenticate(self, request, token):
+        user = authenticate_token(token)
+        if user is not None:
+            request.user = user
+        return user
+
+
+api = NinjaAPI(
+    title="Xinyuan API",
+    version="1",
+    description="Psychological-assistance hotline platform. Authenticate with "
+    "`Authorization: Bearer <token>` (see `manage.py create_api_token`) or a browser session.",
+    auth=[BearerAuth(), django_auth],
+    urls_namespace="api",
+)
+
+
+def validation_payload(exc: ValidationError) -> dict:
+    if hasattr(exc, "message_dict"):
+        detail = [
+            {"loc": ["body", field], "msg": " ".join(str(m) for m in messages), "type": "invalid"}
+            for field, messages in exc.message_dict.items()
+        ]
+    else:
+        detail = [{"loc": ["body"], "msg": " ".join(exc.messages), "type": "invalid"}]
+    return {"detail": detail}
+
+
+@api.exception_handler(ValidationError)
+def on_validation_error(request, exc):
+    return api.create_response(request, validation_payload(exc), status=422)
+
+
+@api.exception_handler(NinjaValidationError)
+def on_schema_error(request, exc):
+    return api.create_response(request, {"detail": exc.errors}, status=422)
+
+
+@api.exception_handler(RiskInputError)
+def on_risk_input_error(request, exc):
+    detail = [{"loc": ["body", exc.field_name], "msg": exc.message, "type": "invalid"}]
+    return api.create_response(request, {"detail": detail}, status=422)
+
+
+@api.exception_handler(ConflictError)
+def on_conflict(request, exc):
+    return api.create_response(
+        request,
+        {"detail": exc.message, "code": "version_conflict", "current_version": exc.current_version},
+        status=409,
+    )
+
+
+@api.exception_handler(PermissionDeniedError)
+def on_forbidden(request, exc):
+    return api.create_response(
+        request, {"detail": _("You do not have permission to do this.")}, status=403
+    )
+
+
+@api.exception_handler(ObjectDoesNotExist)
+def on_not_found(request, exc):
+    return api.create_response(request, {"detail": _("Not found.")}, status=404)
+
+
+@api.exception_handler(Http404)
+def on_http404(request, exc):
+    return api.create_response(request, {"detail": _("Not found.")}, status=404)
+
+
+def _register_routers() -> None:
+    from xinyuan.hotline.api import contacts_router, risk_router
+
+    api.add_router("/risk", risk_router)
+    api.add_router("/contacts", contacts_router)
+
+
+_register_routers()

@@ -1,0 +1,15 @@
+from django.db import connection
+from django.http import JsonResponse
+
+
+def healthz(request):
+    """200 {"status":"ok","database":"ok"}; 503 with the reason when the database fails."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception as exc:  # noqa: BLE001 - any database failure is reported, not raised
+        return JsonResponse(
+            {"status": "error", "database": "unreachable", "reason": str(exc)[:200]}, status=503
+        )
+    return JsonResponse({"status": "ok", "database": "ok"})

@@ -1,0 +1,263 @@
+"""Hotline API: risk evaluation and contacts (create, read, partial update, list)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Literal
+from uuid import UUID
+
+from django.shortcuts import get_object_or_404
+from ninja import Field, FilterSchema, Query, Router, Schema
+from ninja.pagination import LimitOffsetPagination, paginate
+
+from xinyuan.accounts import permissions
+from xinyuan.core.errors import PermissionDeniedError
+from xinyuan.hotline import actions, rules, selectors
+from xinyuan.hotline.models import (
+    Channel,
+    ContactStatus,
+    ContactType,
+    RecordingConsent,
+    RiskLevel,
+)
+
+risk_router = Router(tags=["risk"])
+contacts_router = Router(tags=["contacts"])
+
+class RiskIn(Schema):
+    ideation: bool
+    ideation_intensity: int = Field(0, ge=0, le=10)
+    hopelessness: int = Field(0, ge=0, le=10)
+    has_plan: bool = False
+    plan_timing: Literal["none", "within_72h", "within_week", "later", "unknown"] = "none"
+    method_lethality: Literal["none", "low", "medium", "high", "unknown"] = "none"
+    means_at_hand: bool = False
+    act_in_progress: bool = False
+    last_attempt: Literal["never", "within_2_weeks", "within_year", "longer_ago", "unknown"] = (
+        "never"
+    )
+    relative_or_friend_suicide: bool = False
+
+    model_config = {"extra": "forbid"}
+
+
+class RiskOut(Schema):
+    level: Literal["low", "moderate", "high", "imminent"]
+    rule_version: str
+    reasons: list[str]
+    reason_codes: list[str]
+
+
+@risk_router.post("/evaluate", response=RiskOut, summary="Derive a suicide-risk level (HL-04)")
+def evaluate_risk(request, payload: RiskIn):
+    """Pure evaluation: nothing is stored. The rule is documented in docs/risk-rule.md."""
+    result = rules.derive_risk_level(rules.RiskFactors(**payload.dict()))
+    return {
+        "level": result.level,
+        "rule_version": result.rule_version,
+        "reasons": result.reasons,
+        "reason_codes": list(result.reason_codes),
+    }
+
+
+class ContactIn(Schema):
+    channel: Channel = Channel.PHONE
+    seat: str | None = Field(None, description="Seat code of the organisation", max_length=20)
+    counsellor: UUID | None = Field(None, description="public_id; defaults to the caller")
+    caller_number: str | None = Field(None, max_length=40)
+    caller_chat_id: str | None = Field(None, max_length=200)
+    started_at: datetime | None = None
+    external_call_id: str = Field("", max_length=100)
+    recording_url: str = Field("", max_length=500)
+    recording_consent: RecordingConsent | None = None
+    contact_type: ContactType = ContactType.GENERAL
+
+    model_config = {"extra": "forbid"}
+
+
+class ContactPatch(Schema):
+    version: int = Field(..., ge=1, description="The version you read; 409 if it changed")
+    channel: Channel | None = None
+    seat: str | None = Field(None, max_length=20)
+    contact_type: ContactType | None = None
+    recording_consent: RecordingConsent | None = None
+    recording_url: str | None = Field(None, max_length=500)
+    ended_at: datetime | None = None
+    current_stage: int | None = Field(None, ge=1, le=5)
+    about: str | None = None
+    caller_gender: str | None = None
+    caller_age_group: str | None = None
+    caller_education: str | None = None
+    caller_work_status: str | None = None
+    caller_marital_status: str | None = None
+    caller_prior_treatment: str | None = None
+    purpose: str | None = Field(None, max_length=20000)
+    emotional_state: str | None = Field(None, max_length=20000)
+    voice_cues: str | None = Field(None, max_length=20000)
+    strong_negative_emotion: bool | None = None
+    problems: str | None = Field(None, max_length=20000)
+    goal: str | None = Field(None, max_length=20000)
+    motivation: str | None = Field(None, max_length=20000)
+    past_coping: str | None = Field(None, max_length=20000)
+    resources: str | None = Field(None, max_length=20000)
+    obstacles: str | None = Field(None, max_length=20000)
+    smart_goal: str | None = Field(None, max_length=20000)
+    options: str | None = Field(None, max_length=20000)
+    interventions: str | None = Field(None, max_length=20000)
+    actions_decided: str | None = Field(None, max_length=20000)
+    caller_feedback: str | None = Field(None, max_length=20000)
+    goal_attainment: int | None = Field(None, ge=0, le=10)
+    outcome: str | None = None
+    counsellor_notes: str | None = Field(None, max_length=20000)
+    status: Literal["closed"] | None = Field(None, description="'closed' closes the contact")
+
+    model_config = {"extra": "forbid"}
+
+
+class ContactOut(Schema):
+    public_id: UUID
+    version: int
+    channel: str
+    status: str
+    contact_type: str
+    seat: str | None
+    counsellor: UUID
+    counsellor_alias: str
+    started_at: datetime
+    ended_at: datetime | None
+    duration_seconds: int | None
+    current_stage: int
+    risk_level: str
+    is_flagged: bool
+    is_repeated_caller: bool
+    person: UUID | None
+    external_call_id: str
+    recording_consent: str
+    recording_url: str
+    about: str
+    caller_gender: str
+    caller_age_group: str
+    caller_education: str
+    caller_work_status: str
+    caller_marital_status: str
+    caller_prior_treatment: str
+    purpose: str
+    emotional_state: str
+    voice_cues: str
+    strong_negative_emotion: bool
+    problems: str
+    goal: str
+    motivation: str
+    past_coping: str
+    resources: str
+    obstacles: str
+    smart_goal: str
+    options: str
+    interventions: str
+    actions_decided: str
+    caller_feedback: str
+    goal_attainment: int | None
+    outcome: str
+    counsellor_notes: str
+
+    @staticmethod
+    def resolve_seat(obj):
+        return obj.seat.code if obj.seat_id else None
+
+    @staticmethod
+    def resolve_counsellor(obj):
+        return obj.counsellor.public_id
+
+    @staticmethod
+    def resolve_counsellor_alias(obj):
+        return obj.counsellor.work_name
+
+    @staticmethod
+    def resolve_person(obj):
+        return obj.person.public_id if obj.person_id else None
+
+    @staticmethod
+    def resolve_is_repeated_caller(obj):
+        return bool(obj.person_id and obj.person.is_repeated_caller)
+
+
+class ContactFilters(FilterSchema):
+    date_from: date | None = None
+    date_to: date | None = None
+    contact_type: ContactType | None = None
+    risk_level: RiskLevel | None = None
+    status: ContactStatus | None = None
+    channel: Channel | None = None
+    counsellor: UUID | None = None
+    q: str | None = Field(None, max_length=100)
+
+
+def _seat(request, code: str | None):
+    if code is None:
+        return None
+    return get_object_or_404(selectors.seats_for(request.user), code=code)
+
+
+@contacts_router.post("", response={201: ContactOut}, summary="Start a contact")
+def create_contact(request, payload: ContactIn):
+    counsellor = None
+    if payload.counsellor:
+        counsellor = get_object_or_404(
+            selectors.counsellors_for(request.user), public_id=payload.counsellor
+        )
+    contact = actions.do_start_contact(
+        actor=request.user,
+        channel=payload.channel,
+        seat=_seat(request, payload.seat),
+        counsellor=counsellor,
+        caller_number=payload.caller_number or "",
+        caller_chat_id=payload.caller_chat_id or "",
+        started_at=payload.started_at,
+        external_call_id=payload.external_call_id,
+        recording_url=payload.recording_url,
+        recording_consent=payload.recording_consent or "",
+        contact_type=payload.contact_type,
+    )
+    return 201, selectors.get_contact(request.user, contact.public_id)
+
+
+@contacts_router.get("", response=list[ContactOut], summary="List contacts")
+@paginate(LimitOffsetPagination)
+def list_contacts(request, filters: Query[ContactFilters]):
+    if not (
+        permissions.has_perm(request.user, permissions.HANDLE_CONTACTS)
+        or permissions.has_perm(request.user, permissions.VIEW_ORG_CONTACTS)
+    ):
+        raise PermissionDeniedError
+    return selectors.filter_contacts(
+        selectors.contacts_visible_to(request.user), filters.dict(exclude_none=True)
+    )
+
+
+@contacts_router.get("/{public_id}", response=ContactOut, summary="Read a contact")
+def read_contact(request, public_id: UUID):
+    return get_object_or_404(selectors.contacts_visible_to(request.user), public_id=public_id)
+
+
+@contacts_router.patch("/{public_id}", response=ContactOut, summary="Change a contact")
+def update_contact(request, public_id: UUID, payload: ContactPatch):
+    """Partial update with a version check: 409 when someone saved in between.
+
+    A telephone switch posts the call's end as ``{"version": n, "ended_at": …,
+    "recording_url": …, "status": "closed"}``.
+    """
+    contact = get_object_or_404(selectors.contacts_visible_to(request.user), public_id=public_id)
+    data = payload.dict(exclude_unset=True)
+    version = data.pop("version")
+    close = data.pop("status", None) == "closed"
+    if "seat" in data:
+        data["seat"] = _seat(request, data["seat"])
+    data = {k: v for k, v in data.items() if v is not None or k in ("seat", "ended_at")}
+    if data:
+        contact = actions.do_update_contact(
+            actor=request.user, contact=contact, version=version, changes=data
+        )
+        version = contact.version
+    if close:
+        actions.do_close_contact(actor=request.user, contact=contact, version=version)
+    return selectors.get_contact(request.user, public_id)

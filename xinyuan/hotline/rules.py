@@ -1,0 +1,181 @@
+"""Pure rules of the hotline: the suicide-risk level (HL-04).
+
+No ORM here. Documented in docs/risk-rule.md; every change bumps RISK_RULE_VERSION and the
+table-driven tests in tests/test_rules.py.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.utils.translation import gettext_lazy as _
+
+RISK_RULE_VERSION = "risk-2026.1"
+
+LOW, MODERATE, HIGH, IMMINENT = "low", "moderate", "high", "imminent"
+RISK_LEVELS = (LOW, MODERATE, HIGH, IMMINENT)
+RISK_ORDER = {level: index for index, level in enumerate(RISK_LEVELS)}
+
+PLAN_TIMINGS = ("none", "within_72h", "within_week", "later", "unknown")
+LETHALITIES = ("none", "low", "medium", "high", "unknown")
+LAST_ATTEMPTS = ("never", "within_2_weeks", "within_year", "longer_ago", "unknown")
+
+# Thresholds on the 0–10 scales of the guide's annex 1.
+IDEATION_MODERATE_AT = 4
+IDEATION_HIGH_AT = 7
+HOPELESSNESS_MODERATE_AT = 7
+HOPELESSNESS_HIGH_AT = 7
+
+REASON_TEXT = {
+    "act_in_progress": _("An act just before or during the contact"),
+    "plan_within_72h": _("A plan to act within 72 hours"),
+    "plan_within_72h_means": _("A plan within 72 hours with the means at hand"),
+    "plan_within_72h_lethal": _("A plan within 72 hours with a highly lethal method"),
+    "plan_within_week": _("A plan to act within a week"),
+    "plan_other": _("A suicide plan (timing later or unknown)"),
+    "plan_lethal_means": _("A plan with a lethal or unknown-lethality method and the means at hand"),
+    "ideation_strong_hopeless": _(
+        "Strong suicidal ideation (≥7) with strong hopelessness (≥7): likely to act within a week"
+    ),
+    "ideation_recent_attempt": _("Suicidal ideation and an attempt within the last 2 weeks"),
+    "ideation_intense": _("Suicidal ideation of intensity 4 or more"),
+    "ideation_past_attempt": _("Suicidal ideation and a past attempt (or attempt history unknown)"),
+    "ideation_relative_suicide": _("Suicidal ideation and suicide among relatives or friends"),
+    "ideation_means": _("Suicidal ideation and means at hand"),
+    "ideation": _("Suicidal ideation of low intensity, no other factor"),
+    "hopelessness": _("Strong hopelessness (≥7)"),
+    "recent_attempt": _("A suicide attempt within the last 2 weeks"),
+    "no_factor": _("No suicide-risk factor reported"),
+}
+
+
+class RiskInputError(ValueError):
+    def __init__(self, field_name: str, message: str):
+        super().__init__(message)
+        self.field_name = field_name
+        self.message = message
+
+
+@dataclass(frozen=True)
+class RiskFactors:
+    ideation: bool = False
+    ideation_intensity: int = 0
+    hopelessness: int = 0
+    has_plan: bool = False
+    plan_timing: str = "none"
+    method_lethality: str = "none"
+    means_at_hand: bool = False
+    act_in_progress: bool = False
+    last_attempt: str = "never"
+    relative_or_friend_suicide: bool = False
+
+    def validate(self) -> None:
+        for name in ("ideation_intensity", "hopelessness"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 10:
+                raise RiskInputError(name, "must be a whole number from 0 to 10")
+        for name, allowed in (
+            ("plan_timing", PLAN_TIMINGS),
+            ("method_lethality", LETHALITIES),
+            ("last_attempt", LAST_ATTEMPTS),
+        ):
+            if getattr(self, name) not in allowed:
+                raise RiskInputError(name, "must be one of " + ", ".join(allowed))
+        if not self.ideation and self.ideation_intensity > 0:
+            raise RiskInputError(
+                "ideation_intensity", "must be 0 when no suicidal ideation is reported"
+            )
+
+
+@dataclass(frozen=True)
+class RiskResult:
+    level: str
+    rule_version: str
+    reason_codes: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def reasons(self) -> list[str]:
+        return [str(REASON_TEXT[code]) for code in self.reason_codes]
+
+
+def max_level(*levels: str) -> str:
+    return max(levels, key=RISK_ORDER.__getitem__)
+
+
+def derive_risk_level(f: RiskFactors) -> RiskResult:
+    """Derive low / moderate / high / imminent from the annex-1 factors.
+
+    Every factor can only raise the level (monotone); the reasons name each factor that set
+    the final level or raised it. See docs/risk-rule.md for the sources.
+    """
+    f.validate()
+    found: list[tuple[str, str]] = []  # (level, reason code)
+
+    def add(level: str, code: str) -> None:
+        found.append((level, code))
+
+    # Beijing Psychological Crisis Research and Intervention Center, high-risk caller:
+    # (1) an act just before or during the call.
+    if f.act_in_progress:
+        add(IMMINENT, "act_in_progress")
+    if f.has_plan:
+        timing = "unknown" if f.plan_timing == "none" else f.plan_timing
+        if timing == "within_72h":
+            # (2) a plan to act within 72 hours.
+            add(HIGH, "plan_within_72h")
+            if f.means_at_hand:
+                add(IMMINENT, "plan_within_72h_means")
+            if f.method_lethality == "high":
+                add(IMMINENT, "plan_within_72h_lethal")
+        elif timing == "within_week":
+            # (3) likely to act within a week.
+            add(HIGH, "plan_within_week")
+        else:
+            add(MODERATE, "plan_other")
+            if f.means_at_hand and f.method_lethality in ("high", "unknown"):
+                add(HIGH, "plan_lethal_means")
+    if f.ideation:
+        intensity = f.ideation_intensity
+        if intensity >= IDEATION_HIGH_AT and f.hopelessness >= HOPELESSNESS_HIGH_AT:
+            add(HIGH, "ideation_strong_hopeless")
+        if f.last_attempt == "within_2_weeks":
+            add(HIGH, "ideation_recent_attempt")
+        if intensity >= IDEATION_MODERATE_AT:
+            add(MODERATE, "ideation_intense")
+        if f.last_attempt in ("within_year", "longer_ago", "unknown"):
+            add(MODERATE, "ideation_past_attempt")
+        if f.relative_or_friend_suicide:
+            add(MODERATE, "ideation_relative_suicide")
+        if f.means_at_hand:
+            add(MODERATE, "ideation_means")
+        add(LOW, "ideation")
+    if f.hopelessness >= HOPELESSNESS_MODERATE_AT:
+        add(MODERATE, "hopelessness")
+    if f.last_attempt == "within_2_weeks":
+        add(MODERATE, "recent_attempt")
+
+    if not found:
+        return RiskResult(LOW, RISK_RULE_VERSION, ("no_factor",))
+    level = max_level(*(lvl for lvl, _code in found))
+    # Reasons: those at the final level first, then the rest (highest first), without the
+    # "low ideation" filler when anything else applies.
+    ordered = sorted(found, key=lambda item: -RISK_ORDER[item[0]])
+    codes = [code for lvl, code in ordered if not (code == "ideation" and len(found) > 1)]
+    return RiskResult(level, RISK_RULE_VERSION, tuple(dict.fromkeys(codes)))
+
+
+def override_reason_required(*, derived: str, final: str, previous_final: str | None) -> bool:
+    """A reason is required when the counsellor's level differs from the derived one, or when
+    it is lower than the level already judged earlier in the same contact."""
+    if final != derived:
+        return True
+    return previous_final is not None and RISK_ORDER[final] < RISK_ORDER[previous_final]
+
+
+def proposed_final_level(*, derived: str, previous_final: str | None) -> str:
+    """What the form proposes: never lower than a level a counsellor already set."""
+    return max_level(derived, previous_final) if previous_final else derived
+
+
+def is_high_risk(level: str | None) -> bool:
+    return level in (HIGH, IMMINENT)

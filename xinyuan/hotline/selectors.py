@@ -1,0 +1,150 @@
+"""Reads of the hotline, always scoped to the actor."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from xinyuan.accounts import permissions
+from xinyuan.accounts.models import Role, User
+from xinyuan.hotline.models import Contact, RiskAlert, RiskAssessment, Seat
+
+
+def contacts_visible_to(user) -> QuerySet[Contact]:
+    """Counsellors see their own contacts; supervisors and directors their organisation's."""
+    if not getattr(user, "is_authenticated", False) or user.organisation_id is None:
+        return Contact.objects.none()
+    qs = Contact.objects.filter(organisation_id=user.organisation_id).select_related(
+        "counsellor", "seat", "person"
+    )
+    if permissions.has_perm(user, permissions.VIEW_ORG_CONTACTS):
+        return qs
+    if permissions.has_perm(user, permissions.HANDLE_CONTACTS):
+        return qs.filter(counsellor_id=user.pk)
+    return Contact.objects.none()
+
+
+def _day_start(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def filter_contacts(qs: QuerySet[Contact], filters: dict[str, Any]) -> QuerySet[Contact]:
+    """Apply the contact list's filters (all optional, already validated)."""
+    if filters.get("date_from"):
+        qs = qs.filter(started_at__gte=_day_start(filters["date_from"]))
+    if filters.get("date_to"):
+        qs = qs.filter(started_at__lt=_day_start(filters["date_to"] + timedelta(days=1)))
+    if filters.get("contact_type"):
+        qs = qs.filter(contact_type=filters["contact_type"])
+    if filters.get("risk_level"):
+        qs = qs.filter(risk_level=filters["risk_level"])
+    if filters.get("status"):
+        qs = qs.filter(status=filters["status"])
+    if filters.get("channel"):
+        qs = qs.filter(channel=filters["channel"])
+    if filters.get("counsellor"):
+        qs = qs.filter(counsellor__public_id=filters["counsellor"])
+    if filters.get("flagged"):
+        qs = qs.filter(is_flagged=True)
+    query = (filters.get("q") or "").strip()
+    if query:
+        text = (
+            Q(purpose__icontains=query)
+            | Q(problems__icontains=query)
+            | Q(goal__icontains=query)
+            | Q(counsellor_notes__icontains=query)
+            | Q(person__label__iexact=query)
+            | Q(external_call_id=query)
+        )
+        qs = qs.filter(text)
+    return qs.order_by("-started_at", "-id")
+
+
+def get_contact(user, public_id) -> Contact:
+    return contacts_visible_to(user).get(public_id=public_id)
+
+
+def assessments_for(contact: Contact) -> QuerySet[RiskAssessment]:
+    return contact.assessments.select_related("assessed_by").order_by("created_at", "id")
+
+
+def caller_history(user, contact: Contact, limit: int = 20) -> list[Contact]:
+    """Earlier contacts of the same person: shown to whoever handles this contact (HL-08).
+
+    Only a summary is shown (date, type, risk, counsellor alias); no clinical free text of
+    colleagues' contacts unless the viewer may see the whole organisation.
+    """
+    if contact.person_id is None:
+        return []
+    return list(
+        Contact.objects.filter(organisation_id=contact.organisation_id, person_id=contact.person_id)
+        .exclude(pk=contact.pk)
+        .select_related("counsellor")
+        .only(
+            "public_id",
+            "started_at",
+            "ended_at",
+            "contact_type",
+            "risk_level",
+            "channel",
+            "counsellor__alias",
+            "counsellor__username",
+            "counsellor_id",
+            "organisation_id",
+        )
+        .order_by("-started_at")[:limit]
+    )
+
+
+def seats_for(user) -> QuerySet[Seat]:
+    if user.organisation_id is None:
+        return Seat.objects.none()
+    return Seat.objects.filter(organisation_id=user.organisation_id)
+
+
+def counsellors_for(user) -> QuerySet[User]:
+    if user.organisation_id is None:
+        return User.objects.none()
+    return User.objects.filter(
+        organisation_id=user.organisation_id,
+        role__in=[Role.COUNSELLOR, Role.SUPERVISOR],
+        is_active=True,
+    ).order_by("username")
+
+
+def open_alerts_for(user) -> QuerySet[RiskAlert]:
+    """Unacknowledged alerts for supervisors/directors of the organisation."""
+    if not permissions.has_perm(user, permissions.ACKNOWLEDGE_ALERTS):
+        return RiskAlert.objects.none()
+    return (
+        RiskAlert.objects.filter(
+            organisation_id=user.organisation_id, acknowledged_at__isnull=True
+        )
+        .select_related("contact", "contact__counsellor", "raised_by")
+        .order_by("-created_at")
+    )
+
+
+def alerts_visible_to(user) -> QuerySet[RiskAlert]:
+    if not permissions.has_perm(user, permissions.ACKNOWLEDGE_ALERTS):
+        return RiskAlert.objects.none()
+    return RiskAlert.objects.filter(organisation_id=user.organisation_id)
+
+
+def contact_history(contact: Contact):
+    """The change history of a contact and its assessments and safety plan (who, what, when)."""
+    from xinyuan.audit.models import AuditEvent
+
+    ids = [contact.public_id, *contact.assessments.values_list("public_id", flat=True)]
+    plan_id = getattr(getattr(contact, "safety_plan", None), "public_id", None)
+    if plan_id:
+        ids.append(plan_id)
+    return (
+        AuditEvent.objects.filter(organisation_id=contact.organisation_id, target_id__in=ids)
+        .exclude(action="view")
+        .select_related("actor")
+        .order_by("created_at", "id")
+    )
