@@ -9,5 +9,6 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("accounts/", include("xinyuan.accounts.urls")),
     path("cases/", include("xinyuan.cases.urls")),
+    path("audit/", include("xinyuan.audit.urls")),
     path("", include("xinyuan.hotline.urls")),
 ]

@@ -1,4 +1,11 @@
 from django.urls import path
 
+from xinyuan.cases import views
+
 app_name = "cases"
-urlpatterns: list = []
+urlpatterns = [
+    path("follow-ups/", views.follow_up_list, name="follow-up-list"),
+    path("follow-ups/<uuid:public_id>/", views.follow_up_record, name="follow-up-record"),
+    path("persons/<uuid:public_id>/rule/", views.person_rule_save, name="person-rule"),
+    path("persons/<uuid:public_id>/reveal/", views.identity_reveal, name="identity-reveal"),
+]

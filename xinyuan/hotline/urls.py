@@ -1,4 +1,43 @@
 from django.urls import path
 
+from xinyuan.hotline import views
+
 app_name = "hotline"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("workstation/", views.workstation, name="workstation"),
+    path("contacts/", views.contact_list, name="contact-list"),
+    path("contacts/start/", views.contact_start, name="contact-start"),
+    path("contacts/<uuid:public_id>/", views.contact_detail, name="contact-detail"),
+    path(
+        "contacts/<uuid:public_id>/stages/<int:stage>/",
+        views.contact_stage_save,
+        name="contact-stage-save",
+    ),
+    path("contacts/<uuid:public_id>/steps/", views.contact_protocol_step, name="contact-step"),
+    path(
+        "contacts/<uuid:public_id>/risk/preview/",
+        views.contact_risk_preview,
+        name="contact-risk-preview",
+    ),
+    path("contacts/<uuid:public_id>/risk/", views.contact_risk_assess, name="contact-risk"),
+    path(
+        "contacts/<uuid:public_id>/safety-plan/",
+        views.contact_safety_plan_save,
+        name="contact-safety-plan",
+    ),
+    path(
+        "contacts/<uuid:public_id>/follow-ups/",
+        views.contact_follow_up_book,
+        name="contact-follow-up-book",
+    ),
+    path("contacts/<uuid:public_id>/close/", views.contact_close, name="contact-close"),
+    path(
+        "contacts/<uuid:public_id>/end-harassment/",
+        views.contact_end_harassment,
+        name="contact-end-harassment",
+    ),
+    path("alerts/panel/", views.alerts_panel, name="alerts-panel"),
+    path("alerts/<uuid:public_id>/acknowledge/", views.alert_acknowledge, name="alert-acknowledge"),
+    path("duty/", views.duty_toggle, name="duty-toggle"),
+]

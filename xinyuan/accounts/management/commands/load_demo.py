@@ -1,0 +1,57 @@
+"""Load the demo centre idempotently (development only; refused in production mode)."""
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from xinyuan.accounts.models import Organisation, Role, User
+from xinyuan.hotline.models import Seat
+
+DEMO_ORG = "示范心理援助热线"
+SECOND_ORG = "第二心理援助热线"
+DEMO_USERS = [
+    # username, organisation, role, alias, on duty
+    ("counsellor1", DEMO_ORG, Role.COUNSELLOR, "07号", False),
+    ("supervisor1", DEMO_ORG, Role.SUPERVISOR, "督导01", True),
+    ("director1", DEMO_ORG, Role.DIRECTOR, "主任", False),
+    ("auditor1", DEMO_ORG, Role.AUDITOR, "审计01", False),
+    ("admin1", DEMO_ORG, Role.ADMIN, "管理员", False),
+    ("counsellor2", SECOND_ORG, Role.COUNSELLOR, "12号", False),
+    ("supervisor2", SECOND_ORG, Role.SUPERVISOR, "督导02", True),
+]
+
+
+class Command(BaseCommand):
+    help = "Create the demo centre and its users (idempotent; never in production mode)."
+
+    @transaction.atomic
+    def handle(self, *args, **options):
+        if settings.PRODUCTION:
+            raise CommandError("Demo users are never created in production mode.")
+        orgs = {}
+        for name, hotline, number in (
+            (DEMO_ORG, "示范心理援助热线", "12356"),
+            (SECOND_ORG, "第二心理援助热线", "12356"),
+        ):
+            orgs[name], _ = Organisation.objects.get_or_create(
+                name=name, defaults={"hotline_name": hotline, "hotline_number": number}
+            )
+            for code in ("A01", "A02", "A03", "A04"):
+                Seat.objects.get_or_create(organisation=orgs[name], code=code)
+        for username, org, role, alias, on_duty in DEMO_USERS:
+            user, created = User.objects.get_or_create(
+                username=username,
+                defaults={
+                    "organisation": orgs[org],
+                    "role": role,
+                    "alias": alias,
+                    "is_on_duty": on_duty,
+                },
+            )
+            if created or not user.check_password(settings.DEMO_PASSWORD):
+                user.set_password(settings.DEMO_PASSWORD)
+                user.save(update_fields=["password"])
+        self.stdout.write(
+            "Demo centre ready: log in as counsellor1, supervisor1, director1, auditor1, admin1 "
+            "(second centre: counsellor2, supervisor2)."
+        )

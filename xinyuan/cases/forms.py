@@ -1,0 +1,54 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from xinyuan.cases.models import FollowUp, FollowUpStatus
+from xinyuan.core.forms import BootstrapMixin
+
+
+class FollowUpRecordForm(BootstrapMixin, forms.ModelForm):
+    status = forms.ChoiceField(
+        label=_("what happened"),
+        choices=[
+            (FollowUpStatus.DONE, _("Reached the caller: follow-up done")),
+            (FollowUpStatus.UNREACHABLE, _("Could not reach the caller")),
+            (FollowUpStatus.CANCELLED, _("Cancelled")),
+        ],
+    )
+
+    class Meta:
+        model = FollowUp
+        fields = [
+            "emotional_change",
+            "pain_level",
+            "hope_level",
+            "safety_status",
+            "quality_of_life",
+            "notes",
+        ]
+        widgets = {
+            "pain_level": forms.NumberInput(attrs={"min": 0, "max": 10}),
+            "hope_level": forms.NumberInput(attrs={"min": 0, "max": 10}),
+            "quality_of_life": forms.NumberInput(attrs={"min": 0, "max": 10}),
+        }
+
+    def clean(self):
+        data = super().clean()
+        if data.get("status") == FollowUpStatus.DONE:
+            for name in ("emotional_change", "pain_level", "hope_level", "safety_status"):
+                if data.get(name) in (None, ""):
+                    self.add_error(name, _("Required for a completed follow-up."))
+        return data
+
+
+class ManagementRuleForm(BootstrapMixin, forms.Form):
+    management_rule = forms.CharField(
+        label=_("management rule"),
+        max_length=1000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("For example: once a week, 15–20 minutes."),
+    )
+
+
+class RevealForm(BootstrapMixin, forms.Form):
+    reason = forms.CharField(label=_("reason for revealing the number"), max_length=300)

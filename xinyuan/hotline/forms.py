@@ -1,0 +1,169 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from xinyuan.core.forms import BootstrapMixin
+from xinyuan.hotline.actions import SAFETY_PLAN_FIELDS, STAGE_FIELDS
+from xinyuan.hotline.models import (
+    Channel,
+    Contact,
+    ContactStatus,
+    ContactType,
+    LastAttempt,
+    Lethality,
+    Outcome,
+    PlanTiming,
+    RiskAssessment,
+    RiskLevel,
+    SafetyPlan,
+)
+
+
+class StartContactForm(BootstrapMixin, forms.Form):
+    channel = forms.ChoiceField(label=_("channel"), choices=Channel.choices, initial=Channel.PHONE)
+    seat = forms.ChoiceField(label=_("seat"), required=False)
+    caller_number = forms.CharField(
+        label=_("caller's number (optional)"),
+        max_length=40,
+        required=False,
+        help_text=_("Stored only as a keyed hash and an encrypted copy; used to recognise repeat callers."),
+    )
+    caller_chat_id = forms.CharField(label=_("chat ID (optional)"), max_length=200, required=False)
+
+    def __init__(self, *args, seats=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["seat"].choices = [("", "—")] + [(s.code, s.code) for s in seats]
+
+
+def stage_form_class(stage: int) -> type[forms.ModelForm]:
+    stage_fields = [f for f in STAGE_FIELDS[stage] if f != "ended_at"]
+
+    class StageForm(BootstrapMixin, forms.ModelForm):
+        class Meta:
+            model = Contact
+            fields = stage_fields
+            widgets = {"recording_url": forms.URLInput()}
+
+        def __init__(self, *args, seats=None, **kwargs):
+            super().__init__(*args, **kwargs)
+            if "seat" in self.fields and seats is not None:
+                self.fields["seat"].queryset = seats  # type: ignore[attr-defined]
+            for field in self.fields.values():
+                field.required = False
+            if "contact_type" in self.fields:
+                self.fields["contact_type"].required = True
+            if "channel" in self.fields:
+                self.fields["channel"].required = True
+
+    return StageForm
+
+
+class RiskAssessmentForm(BootstrapMixin, forms.ModelForm):
+    final_level = forms.ChoiceField(
+        label=_("your level"),
+        choices=[("", _("Accept the proposed level"))] + list(RiskLevel.choices),
+        required=False,
+    )
+    override_reason = forms.CharField(
+        label=_("reason (required when your level differs)"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+    )
+
+    class Meta:
+        model = RiskAssessment
+        fields = [
+            "ideation",
+            "ideation_intensity",
+            "hopelessness",
+            "has_plan",
+            "plan_method",
+            "plan_timing",
+            "method_lethality",
+            "means_at_hand",
+            "means_detail",
+            "act_in_progress",
+            "last_attempt",
+            "relative_or_friend_suicide",
+        ]
+        widgets = {
+            "ideation_intensity": forms.NumberInput(attrs={"min": 0, "max": 10}),
+            "hopelessness": forms.NumberInput(attrs={"min": 0, "max": 10}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["plan_timing"].choices = PlanTiming.choices
+        self.fields["method_lethality"].choices = Lethality.choices
+        self.fields["last_attempt"].choices = LastAttempt.choices
+
+    def factor_kwargs(self) -> dict:
+        data = self.cleaned_data
+        return {
+            name: data[name]
+            for name in (
+                "ideation",
+                "ideation_intensity",
+                "hopelessness",
+                "has_plan",
+                "plan_timing",
+                "method_lethality",
+                "means_at_hand",
+                "act_in_progress",
+                "last_attempt",
+                "relative_or_friend_suicide",
+            )
+        }
+
+
+class SafetyPlanForm(BootstrapMixin, forms.ModelForm):
+    class Meta:
+        model = SafetyPlan
+        fields = list(SAFETY_PLAN_FIELDS)
+
+
+class CloseContactForm(BootstrapMixin, forms.Form):
+    outcome = forms.ChoiceField(label=_("outcome"), choices=Outcome.choices)
+
+
+class ContactFilterForm(BootstrapMixin, forms.Form):
+    date_from = forms.DateField(
+        label=_("from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(
+        label=_("to"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    contact_type = forms.ChoiceField(
+        label=_("contact type"), choices=[("", _("All"))] + list(ContactType.choices), required=False
+    )
+    risk_level = forms.ChoiceField(
+        label=_("risk level"), choices=[("", _("All"))] + list(RiskLevel.choices), required=False
+    )
+    status = forms.ChoiceField(
+        label=_("status"), choices=[("", _("All"))] + list(ContactStatus.choices), required=False
+    )
+    counsellor = forms.ChoiceField(label=_("counsellor"), required=False)
+    q = forms.CharField(label=_("search"), max_length=100, required=False)
+
+    def __init__(self, *args, counsellors=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["counsellor"].choices = [("", _("All"))] + [
+            (str(c.public_id), c.work_name) for c in counsellors
+        ]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
+            self.add_error("date_to", _("The end date is before the start date."))
+        return data
+
+
+class BookFollowUpForm(BootstrapMixin, forms.Form):
+    consent_given = forms.BooleanField(
+        label=_("The caller agreed to a follow-up"), required=False
+    )
+    due_at = forms.DateTimeField(
+        label=_("due at"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+    )

@@ -1,0 +1,706 @@
+"""The suicide-risk rule (HL-04), table-driven. See docs/risk-rule.md.
+
+Every change to xinyuan/hotline/rules.py bumps RISK_RULE_VERSION and updates these tables.
+"""
+
+from __future__ import annotations
+
+import itertools
+import unittest
+
+from django.test import SimpleTestCase
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from xinyuan.hotline.rules import (
+    HIGH,
+    IMMINENT,
+    LAST_ATTEMPTS,
+    LETHALITIES,
+    LOW,
+    MODERATE,
+    PLAN_TIMINGS,
+    REASON_TEXT,
+    RISK_LEVELS,
+    RISK_ORDER,
+    RISK_RULE_VERSION,
+    RiskFactors,
+    RiskInputError,
+    derive_risk_level,
+    is_high_risk,
+    override_reason_required,
+    proposed_final_level,
+)
+
+# The level each reason code stands for (the same table as in docs/risk-rule.md).
+CODE_LEVEL = {
+    "act_in_progress": IMMINENT,
+    "plan_within_72h_means": IMMINENT,
+    "plan_within_72h_lethal": IMMINENT,
+    "plan_within_72h": HIGH,
+    "plan_within_week": HIGH,
+    "plan_lethal_means": HIGH,
+    "ideation_strong_hopeless": HIGH,
+    "ideation_recent_attempt": HIGH,
+    "plan_other": MODERATE,
+    "ideation_intense": MODERATE,
+    "ideation_past_attempt": MODERATE,
+    "ideation_relative_suicide": MODERATE,
+    "ideation_means": MODERATE,
+    "hopelessness": MODERATE,
+    "recent_attempt": MODERATE,
+    "ideation": LOW,
+    "no_factor": LOW,
+}
+
+BOOLEAN_FACTORS = (
+    "ideation",
+    "has_plan",
+    "means_at_hand",
+    "act_in_progress",
+    "relative_or_friend_suicide",
+)
+
+
+def derive(**kwargs):
+    return derive_risk_level(RiskFactors(**kwargs))
+
+
+def at_least(level: str, floor: str) -> bool:
+    return RISK_ORDER[level] >= RISK_ORDER[floor]
+
+
+# (description, factors, expected level, reason codes that must be present)
+CASES: list[tuple[str, dict, str, tuple[str, ...]]] = [
+    # No factor at all.
+    ("nothing reported", {}, LOW, ("no_factor",)),
+    # Ideation intensity: boundaries 3/4 and 6/7.
+    ("ideation, intensity 0", {"ideation": True}, LOW, ("ideation",)),
+    ("ideation, intensity 3", {"ideation": True, "ideation_intensity": 3}, LOW, ("ideation",)),
+    (
+        "ideation, intensity 4",
+        {"ideation": True, "ideation_intensity": 4},
+        MODERATE,
+        ("ideation_intense",),
+    ),
+    (
+        "ideation, intensity 6",
+        {"ideation": True, "ideation_intensity": 6},
+        MODERATE,
+        ("ideation_intense",),
+    ),
+    (
+        "ideation, intensity 7, no hopelessness",
+        {"ideation": True, "ideation_intensity": 7},
+        MODERATE,
+        ("ideation_intense",),
+    ),
+    (
+        "ideation, intensity 10, no hopelessness",
+        {"ideation": True, "ideation_intensity": 10},
+        MODERATE,
+        ("ideation_intense",),
+    ),
+    (
+        "ideation 7 with hopelessness 6",
+        {"ideation": True, "ideation_intensity": 7, "hopelessness": 6},
+        MODERATE,
+        ("ideation_intense",),
+    ),
+    (
+        "ideation 6 with hopelessness 7",
+        {"ideation": True, "ideation_intensity": 6, "hopelessness": 7},
+        MODERATE,
+        ("ideation_intense", "hopelessness"),
+    ),
+    (
+        "ideation 7 with hopelessness 7 (likely within a week)",
+        {"ideation": True, "ideation_intensity": 7, "hopelessness": 7},
+        HIGH,
+        ("ideation_strong_hopeless", "ideation_intense", "hopelessness"),
+    ),
+    (
+        "ideation 10 with hopelessness 10",
+        {"ideation": True, "ideation_intensity": 10, "hopelessness": 10},
+        HIGH,
+        ("ideation_strong_hopeless",),
+    ),
+    (
+        "weak ideation with strong hopelessness",
+        {"ideation": True, "ideation_intensity": 3, "hopelessness": 7},
+        MODERATE,
+        ("hopelessness",),
+    ),
+    # Hopelessness alone: boundary 6/7.
+    ("hopelessness 6 alone", {"hopelessness": 6}, LOW, ("no_factor",)),
+    ("hopelessness 7 alone", {"hopelessness": 7}, MODERATE, ("hopelessness",)),
+    ("hopelessness 10 alone", {"hopelessness": 10}, MODERATE, ("hopelessness",)),
+    # An act just before or during the contact.
+    ("act in progress alone", {"act_in_progress": True}, IMMINENT, ("act_in_progress",)),
+    (
+        "act in progress while denying ideation and plan",
+        {"act_in_progress": True, "ideation": False, "has_plan": False},
+        IMMINENT,
+        ("act_in_progress",),
+    ),
+    (
+        "act in progress with every other factor",
+        {
+            "act_in_progress": True,
+            "ideation": True,
+            "ideation_intensity": 10,
+            "hopelessness": 10,
+            "has_plan": True,
+            "plan_timing": "within_72h",
+            "method_lethality": "high",
+            "means_at_hand": True,
+            "last_attempt": "within_2_weeks",
+            "relative_or_friend_suicide": True,
+        },
+        IMMINENT,
+        ("act_in_progress", "plan_within_72h_means", "plan_within_72h_lethal"),
+    ),
+    # A plan whose timing was not recorded counts as an unknown timing.
+    (
+        "plan, timing not recorded",
+        {"has_plan": True},
+        MODERATE,
+        ("plan_other",),
+    ),
+    (
+        "plan, timing not recorded, lethal means at hand",
+        {"has_plan": True, "method_lethality": "high", "means_at_hand": True},
+        HIGH,
+        ("plan_lethal_means",),
+    ),
+    (
+        "plan within 72 hours with ideation and means",
+        {
+            "ideation": True,
+            "ideation_intensity": 2,
+            "has_plan": True,
+            "plan_timing": "within_72h",
+            "means_at_hand": True,
+        },
+        IMMINENT,
+        ("plan_within_72h_means", "plan_within_72h", "ideation_means"),
+    ),
+    (
+        "plan later with ideation and non-lethal means",
+        {
+            "ideation": True,
+            "has_plan": True,
+            "plan_timing": "later",
+            "method_lethality": "low",
+            "means_at_hand": True,
+        },
+        MODERATE,
+        ("plan_other", "ideation_means"),
+    ),
+    # Past attempts, with and without current ideation.
+    ("never attempted, no ideation", {"last_attempt": "never"}, LOW, ("no_factor",)),
+    (
+        "never attempted, ideation",
+        {"ideation": True, "ideation_intensity": 1, "last_attempt": "never"},
+        LOW,
+        ("ideation",),
+    ),
+    (
+        "attempt within 2 weeks, no ideation",
+        {"last_attempt": "within_2_weeks"},
+        MODERATE,
+        ("recent_attempt",),
+    ),
+    (
+        "attempt within 2 weeks, ideation",
+        {"ideation": True, "ideation_intensity": 1, "last_attempt": "within_2_weeks"},
+        HIGH,
+        ("ideation_recent_attempt", "recent_attempt"),
+    ),
+    ("attempt within a year, no ideation", {"last_attempt": "within_year"}, LOW, ()),
+    (
+        "attempt within a year, ideation",
+        {"ideation": True, "ideation_intensity": 1, "last_attempt": "within_year"},
+        MODERATE,
+        ("ideation_past_attempt",),
+    ),
+    ("attempt longer ago, no ideation", {"last_attempt": "longer_ago"}, LOW, ()),
+    (
+        "attempt longer ago, ideation",
+        {"ideation": True, "ideation_intensity": 1, "last_attempt": "longer_ago"},
+        MODERATE,
+        ("ideation_past_attempt",),
+    ),
+    ("attempt history unknown, no ideation", {"last_attempt": "unknown"}, LOW, ()),
+    (
+        "attempt history unknown, ideation",
+        {"ideation": True, "ideation_intensity": 1, "last_attempt": "unknown"},
+        MODERATE,
+        ("ideation_past_attempt",),
+    ),
+    # Suicide among relatives or friends.
+    ("relative or friend suicide, no ideation", {"relative_or_friend_suicide": True}, LOW, ()),
+    (
+        "relative or friend suicide, ideation",
+        {"ideation": True, "ideation_intensity": 1, "relative_or_friend_suicide": True},
+        MODERATE,
+        ("ideation_relative_suicide",),
+    ),
+    # Means at hand.
+    ("means at hand alone", {"means_at_hand": True}, LOW, ()),
+    (
+        "means at hand with ideation",
+        {"ideation": True, "ideation_intensity": 1, "means_at_hand": True},
+        MODERATE,
+        ("ideation_means",),
+    ),
+    # Everything combined short of an act or a near plan.
+    (
+        "intense ideation, past attempt, relative suicide, means",
+        {
+            "ideation": True,
+            "ideation_intensity": 5,
+            "last_attempt": "within_year",
+            "relative_or_friend_suicide": True,
+            "means_at_hand": True,
+        },
+        MODERATE,
+        (
+            "ideation_intense",
+            "ideation_past_attempt",
+            "ideation_relative_suicide",
+            "ideation_means",
+        ),
+    ),
+]
+
+
+def _plan_expectation(timing: str, means: bool, lethality: str) -> tuple[str, tuple[str, ...]]:
+    """The plan table of docs/risk-rule.md, written out for every timing × means × lethality."""
+    if timing == "within_72h":
+        codes = ["plan_within_72h"]
+        if means:
+            codes.append("plan_within_72h_means")
+        if lethality == "high":
+            codes.append("plan_within_72h_lethal")
+        return (IMMINENT if len(codes) > 1 else HIGH), tuple(codes)
+    if timing == "within_week":
+        return HIGH, ("plan_within_week",)
+    # "later", "unknown" and "none" (a plan whose timing was not recorded).
+    if means and lethality in ("high", "unknown"):
+        return HIGH, ("plan_other", "plan_lethal_means")
+    return MODERATE, ("plan_other",)
+
+
+PLAN_CASES = [
+    (
+        f"plan {timing}, means {'at hand' if means else 'not at hand'}, lethality {lethality}",
+        {
+            "has_plan": True,
+            "plan_timing": timing,
+            "means_at_hand": means,
+            "method_lethality": lethality,
+        },
+        *_plan_expectation(timing, means, lethality),
+    )
+    for timing in PLAN_TIMINGS
+    for means in (False, True)
+    for lethality in LETHALITIES
+]
+
+
+class RiskRuleTableTests(SimpleTestCase):
+    def check_cases(self, cases):
+        for description, kwargs, level, codes in cases:
+            with self.subTest(description):
+                result = derive(**kwargs)
+                self.assertEqual(result.level, level, result.reason_codes)
+                for code in codes:
+                    self.assertIn(code, result.reason_codes)
+                self.assertEqual(result.rule_version, RISK_RULE_VERSION)
+
+    def test_each_factor_and_boundary_gives_the_tabled_level_and_reasons(self):
+        self.check_cases(CASES)
+
+    def test_each_plan_timing_with_and_without_means_and_each_lethality(self):
+        self.assertEqual(len(PLAN_CASES), len(PLAN_TIMINGS) * 2 * len(LETHALITIES))
+        self.check_cases(PLAN_CASES)
+
+    def test_the_plan_table_holds_with_ideation_too(self):
+        with_ideation = [
+            (description + ", with ideation", {**kwargs, "ideation": True}, level, codes)
+            for description, kwargs, level, codes in PLAN_CASES
+        ]
+        self.check_cases(with_ideation)
+
+    def test_plan_details_count_only_when_a_plan_is_reported(self):
+        result = derive(plan_timing="later", method_lethality="high")
+        self.assertEqual((result.level, result.reason_codes), (LOW, ("no_factor",)))
+
+    def test_the_table_covers_every_factor_and_every_choice(self):
+        kwargs_seen = [kwargs for _d, kwargs, _l, _c in CASES + PLAN_CASES]
+        for name in RiskFactors.__dataclass_fields__:
+            with self.subTest(name):
+                self.assertTrue(any(name in kwargs for kwargs in kwargs_seen))
+        for name, choices in (
+            ("plan_timing", PLAN_TIMINGS),
+            ("method_lethality", LETHALITIES),
+            ("last_attempt", LAST_ATTEMPTS),
+        ):
+            self.assertEqual({kw[name] for kw in kwargs_seen if name in kw}, set(choices))
+
+    def test_no_factor_gives_low_with_the_no_factor_reason_only(self):
+        result = derive()
+        self.assertEqual(result.level, LOW)
+        self.assertEqual(result.reason_codes, ("no_factor",))
+        self.assertEqual(result.reasons, [str(REASON_TEXT["no_factor"])])
+
+    def test_low_ideation_filler_is_left_out_when_another_reason_applies(self):
+        result = derive(ideation=True, ideation_intensity=4)
+        self.assertNotIn("ideation", result.reason_codes)
+        self.assertEqual(derive(ideation=True).reason_codes, ("ideation",))
+
+    def test_reasons_at_the_final_level_come_first(self):
+        result = derive(
+            ideation=True,
+            ideation_intensity=5,
+            has_plan=True,
+            plan_timing="within_72h",
+            means_at_hand=True,
+        )
+        self.assertEqual(result.level, IMMINENT)
+        self.assertEqual(result.reason_codes[0], "plan_within_72h_means")
+        levels = [RISK_ORDER[CODE_LEVEL[code]] for code in result.reason_codes]
+        self.assertEqual(levels, sorted(levels, reverse=True))
+
+    def test_reasons_are_human_readable_texts_for_the_codes(self):
+        result = derive(last_attempt="within_2_weeks", hopelessness=8)
+        self.assertEqual(result.reasons, [str(REASON_TEXT[c]) for c in result.reason_codes])
+
+    def test_every_reason_code_has_a_level_and_a_text(self):
+        self.assertEqual(set(CODE_LEVEL), set(REASON_TEXT))
+
+    def test_high_and_imminent_are_high_risk(self):
+        self.assertEqual([is_high_risk(level) for level in RISK_LEVELS], [False, False, True, True])
+        self.assertFalse(is_high_risk(None))
+
+
+class HighRiskCallerDefinitionTests(SimpleTestCase):
+    """Beijing Psychological Crisis Research and Intervention Center: a high-risk caller is one
+    who acted just before or during the call, or plans to act within 72 hours, or is likely to
+    act within a week."""
+
+    def test_an_act_just_before_or_during_the_call_is_imminent(self):
+        self.assertEqual(derive(act_in_progress=True).level, IMMINENT)
+        self.assertEqual(
+            derive(act_in_progress=True, last_attempt="never", hopelessness=0).level, IMMINENT
+        )
+
+    def test_a_plan_to_act_within_72_hours_is_at_least_high(self):
+        for means, lethality in itertools.product((False, True), LETHALITIES):
+            with self.subTest(means=means, lethality=lethality):
+                result = derive(
+                    has_plan=True,
+                    plan_timing="within_72h",
+                    means_at_hand=means,
+                    method_lethality=lethality,
+                )
+                self.assertTrue(at_least(result.level, HIGH))
+                self.assertIn("plan_within_72h", result.reason_codes)
+
+    def test_a_plan_within_72_hours_with_means_or_a_highly_lethal_method_is_imminent(self):
+        self.assertEqual(
+            derive(has_plan=True, plan_timing="within_72h", means_at_hand=True).level, IMMINENT
+        )
+        self.assertEqual(
+            derive(has_plan=True, plan_timing="within_72h", method_lethality="high").level,
+            IMMINENT,
+        )
+        self.assertEqual(derive(has_plan=True, plan_timing="within_72h").level, HIGH)
+
+    def test_likely_to_act_within_a_week_is_high(self):
+        # Operationalised as: a plan to act within a week; strong ideation with strong
+        # hopelessness (both 7 or more); or ideation after an attempt within the last 2 weeks.
+        self.assertEqual(derive(has_plan=True, plan_timing="within_week").level, HIGH)
+        self.assertEqual(
+            derive(ideation=True, ideation_intensity=7, hopelessness=7).level,
+            HIGH,
+        )
+        self.assertEqual(derive(ideation=True, last_attempt="within_2_weeks").level, HIGH)
+
+    def test_each_part_of_the_definition_makes_the_caller_high_risk(self):
+        for kwargs in (
+            {"act_in_progress": True},
+            {"has_plan": True, "plan_timing": "within_72h"},
+            {"has_plan": True, "plan_timing": "within_week"},
+            {"ideation": True, "ideation_intensity": 7, "hopelessness": 7},
+        ):
+            with self.subTest(**kwargs):
+                self.assertTrue(is_high_risk(derive(**kwargs).level))
+
+    @unittest.expectedFailure
+    def test_a_near_plan_timing_is_not_ignored_when_has_plan_is_unticked(self):
+        # Known gap (reported to the lead, rules.py unchanged): plan_timing/method_lethality are
+        # accepted but ignored when has_plan is False, so this inconsistent input gives "low".
+        # Either validation should reject it (naming plan_timing) or it should count as a plan.
+        factors = RiskFactors(plan_timing="within_72h", method_lethality="high", means_at_hand=True)
+        try:
+            result = derive_risk_level(factors)
+        except RiskInputError as exc:
+            self.assertEqual(exc.field_name, "plan_timing")
+        else:
+            self.assertTrue(at_least(result.level, HIGH), result)
+
+
+class RiskInputValidationTests(SimpleTestCase):
+    def assertRejects(self, field_name: str, **kwargs):
+        with self.assertRaises(RiskInputError) as caught:
+            derive(**kwargs)
+        self.assertEqual(caught.exception.field_name, field_name)
+        self.assertTrue(caught.exception.message)
+        self.assertIsInstance(caught.exception, ValueError)
+
+    def test_scales_outside_0_to_10_are_refused_naming_the_field(self):
+        for value in (-1, 11, 100):
+            with self.subTest(value=value):
+                self.assertRejects("ideation_intensity", ideation=True, ideation_intensity=value)
+                self.assertRejects("hopelessness", hopelessness=value)
+
+    def test_scales_that_are_not_whole_numbers_are_refused(self):
+        for value in (5.0, 5.5, "5", None, True):
+            with self.subTest(value=value):
+                self.assertRejects("ideation_intensity", ideation=True, ideation_intensity=value)
+                self.assertRejects("hopelessness", hopelessness=value)
+
+    def test_scale_bounds_0_and_10_are_accepted(self):
+        for value in (0, 10):
+            derive(ideation=True, ideation_intensity=value, hopelessness=value)
+
+    def test_unknown_choice_strings_are_refused_naming_the_field(self):
+        self.assertRejects("plan_timing", has_plan=True, plan_timing="soon")
+        self.assertRejects("plan_timing", plan_timing="WITHIN_72H")
+        self.assertRejects("method_lethality", method_lethality="extreme")
+        self.assertRejects("method_lethality", method_lethality="")
+        self.assertRejects("last_attempt", last_attempt="yesterday")
+        self.assertRejects("last_attempt", last_attempt=None)
+
+    def test_intensity_without_ideation_is_refused(self):
+        self.assertRejects("ideation_intensity", ideation=False, ideation_intensity=1)
+        self.assertRejects("ideation_intensity", ideation=False, ideation_intensity=5)
+        self.assertEqual(derive(ideation=False, ideation_intensity=0).level, LOW)
+
+    def test_the_error_message_is_the_exception_text(self):
+        with self.assertRaises(RiskInputError) as caught:
+            derive(hopelessness=11)
+        self.assertEqual(str(caught.exception), caught.exception.message)
+
+
+# --- Property tests -------------------------------------------------------------------------
+
+
+@st.composite
+def risk_factors(draw):
+    ideation = draw(st.booleans())
+    return RiskFactors(
+        ideation=ideation,
+        ideation_intensity=draw(st.integers(0, 10)) if ideation else 0,
+        hopelessness=draw(st.integers(0, 10)),
+        has_plan=draw(st.booleans()),
+        plan_timing=draw(st.sampled_from(PLAN_TIMINGS)),
+        method_lethality=draw(st.sampled_from(LETHALITIES)),
+        means_at_hand=draw(st.booleans()),
+        act_in_progress=draw(st.booleans()),
+        last_attempt=draw(st.sampled_from(LAST_ATTEMPTS)),
+        relative_or_friend_suicide=draw(st.booleans()),
+    )
+
+
+def replace(f: RiskFactors, **changes) -> RiskFactors:
+    return RiskFactors(**{**f.__dict__, **changes})
+
+
+def rank(f: RiskFactors) -> int:
+    return RISK_ORDER[derive_risk_level(f).level]
+
+
+# Orders in which a later choice never means less risk than an earlier one.
+ORDERED_CHOICES = {
+    "plan_timing": ("none", "unknown", "later", "within_week", "within_72h"),
+    "method_lethality": ("none", "low", "medium", "high"),
+    "last_attempt": ("never", "longer_ago", "within_year", "within_2_weeks"),
+}
+
+
+class RiskRulePropertyTests(SimpleTestCase):
+    @settings(max_examples=300)
+    @given(risk_factors(), st.sampled_from(BOOLEAN_FACTORS))
+    def test_turning_any_boolean_factor_on_never_lowers_the_level(self, f, name):
+        before = replace(f, **{name: False})
+        if name == "ideation":
+            before = replace(before, ideation_intensity=0)
+        self.assertGreaterEqual(rank(replace(before, **{name: True})), rank(before))
+
+    @settings(max_examples=300)
+    @given(risk_factors(), st.integers(0, 10), st.integers(0, 10))
+    def test_raising_ideation_intensity_never_lowers_the_level(self, f, a, b):
+        low, high = sorted((a, b))
+        f = replace(f, ideation=True)
+        self.assertGreaterEqual(
+            rank(replace(f, ideation_intensity=high)), rank(replace(f, ideation_intensity=low))
+        )
+
+    @settings(max_examples=300)
+    @given(risk_factors(), st.integers(0, 10), st.integers(0, 10))
+    def test_raising_hopelessness_never_lowers_the_level(self, f, a, b):
+        low, high = sorted((a, b))
+        self.assertGreaterEqual(
+            rank(replace(f, hopelessness=high)), rank(replace(f, hopelessness=low))
+        )
+
+    @settings(max_examples=300)
+    @given(risk_factors(), st.sampled_from(sorted(ORDERED_CHOICES)), st.data())
+    def test_a_nearer_plan_deadlier_method_or_more_recent_attempt_never_lowers(self, f, name, data):
+        order = ORDERED_CHOICES[name]
+        i = data.draw(st.integers(0, len(order) - 1))
+        j = data.draw(st.integers(i, len(order) - 1))
+        self.assertGreaterEqual(
+            rank(replace(f, **{name: order[j]})), rank(replace(f, **{name: order[i]}))
+        )
+
+    @settings(max_examples=300)
+    @given(risk_factors())
+    def test_the_result_is_deterministic(self, f):
+        first = derive_risk_level(f)
+        self.assertEqual(derive_risk_level(f), first)
+        self.assertEqual(derive_risk_level(replace(f)), first)
+
+    @settings(max_examples=500)
+    @given(risk_factors())
+    def test_every_result_has_reasons_and_the_current_rule_version(self, f):
+        result = derive_risk_level(f)
+        self.assertIn(result.level, RISK_LEVELS)
+        self.assertEqual(result.rule_version, RISK_RULE_VERSION)
+        self.assertGreaterEqual(len(result.reason_codes), 1)
+        self.assertEqual(len(set(result.reason_codes)), len(result.reason_codes))
+        self.assertEqual(len(result.reasons), len(result.reason_codes))
+        for code in result.reason_codes:
+            self.assertIn(code, REASON_TEXT)
+
+    @settings(max_examples=500)
+    @given(risk_factors())
+    def test_the_level_is_the_highest_level_among_its_reasons(self, f):
+        result = derive_risk_level(f)
+        self.assertEqual(
+            result.level, max((CODE_LEVEL[c] for c in result.reason_codes), key=RISK_ORDER.get)
+        )
+        self.assertEqual(CODE_LEVEL[result.reason_codes[0]], result.level)
+
+    @settings(max_examples=300)
+    @given(risk_factors())
+    def test_an_act_in_progress_is_always_imminent(self, f):
+        self.assertEqual(derive_risk_level(replace(f, act_in_progress=True)).level, IMMINENT)
+
+    @settings(max_examples=300)
+    @given(risk_factors())
+    def test_a_plan_within_72_hours_is_always_at_least_high(self, f):
+        result = derive_risk_level(replace(f, has_plan=True, plan_timing="within_72h"))
+        self.assertTrue(at_least(result.level, HIGH))
+
+
+# --- Counsellor override ----------------------------------------------------------------------
+
+
+class OverrideTests(SimpleTestCase):
+    def test_accepting_the_derived_level_on_a_first_assessment_needs_no_reason(self):
+        for level in RISK_LEVELS:
+            with self.subTest(level):
+                self.assertFalse(
+                    override_reason_required(derived=level, final=level, previous_final=None)
+                )
+
+    def test_any_level_other_than_the_derived_one_needs_a_reason(self):
+        for derived, final in itertools.product(RISK_LEVELS, RISK_LEVELS):
+            if derived == final:
+                continue
+            for previous in (None, *RISK_LEVELS):
+                with self.subTest(derived=derived, final=final, previous=previous):
+                    self.assertTrue(
+                        override_reason_required(
+                            derived=derived, final=final, previous_final=previous
+                        )
+                    )
+
+    def test_a_final_level_below_the_previous_judgement_needs_a_reason(self):
+        for derived, final, previous in itertools.product(RISK_LEVELS, repeat=3):
+            if RISK_ORDER[final] < RISK_ORDER[previous]:
+                with self.subTest(derived=derived, final=final, previous=previous):
+                    self.assertTrue(
+                        override_reason_required(
+                            derived=derived, final=final, previous_final=previous
+                        )
+                    )
+
+    def test_the_derived_level_not_below_the_previous_judgement_needs_no_reason(self):
+        for level, previous in itertools.product(RISK_LEVELS, RISK_LEVELS):
+            if RISK_ORDER[level] >= RISK_ORDER[previous]:
+                with self.subTest(level=level, previous=previous):
+                    self.assertFalse(
+                        override_reason_required(
+                            derived=level, final=level, previous_final=previous
+                        )
+                    )
+
+    def test_named_combinations(self):
+        table = [
+            # (derived, final, previous, reason required)
+            (LOW, LOW, None, False),
+            (HIGH, HIGH, None, False),
+            (HIGH, MODERATE, None, True),  # lowering the derived level
+            (LOW, HIGH, None, True),  # raising above the derived level
+            (LOW, LOW, HIGH, True),  # the rule now says low, but high was judged before
+            (MODERATE, MODERATE, MODERATE, False),
+            (IMMINENT, IMMINENT, HIGH, False),  # escalation following the rule
+            (LOW, HIGH, HIGH, True),  # keeping the earlier level above the derived one
+            (HIGH, IMMINENT, HIGH, True),
+        ]
+        for derived, final, previous, required in table:
+            with self.subTest(derived=derived, final=final, previous=previous):
+                self.assertIs(
+                    override_reason_required(derived=derived, final=final, previous_final=previous),
+                    required,
+                )
+
+
+class ProposedFinalLevelTests(SimpleTestCase):
+    def test_without_a_previous_judgement_the_derived_level_is_proposed(self):
+        for level in RISK_LEVELS:
+            self.assertEqual(proposed_final_level(derived=level, previous_final=None), level)
+
+    def test_the_proposal_is_never_lower_than_the_previous_judgement_or_the_derived_level(self):
+        for derived, previous in itertools.product(RISK_LEVELS, RISK_LEVELS):
+            with self.subTest(derived=derived, previous=previous):
+                proposal = proposed_final_level(derived=derived, previous_final=previous)
+                self.assertTrue(at_least(proposal, previous))
+                self.assertTrue(at_least(proposal, derived))
+                self.assertIn(proposal, (derived, previous))
+
+    def test_named_combinations(self):
+        self.assertEqual(proposed_final_level(derived=LOW, previous_final=HIGH), HIGH)
+        self.assertEqual(proposed_final_level(derived=IMMINENT, previous_final=HIGH), IMMINENT)
+        self.assertEqual(proposed_final_level(derived=MODERATE, previous_final=MODERATE), MODERATE)
+        self.assertEqual(proposed_final_level(derived=MODERATE, previous_final=LOW), MODERATE)
+
+    def test_accepting_a_proposal_at_or_above_the_derived_level_only_needs_a_reason_if_it_differs(
+        self,
+    ):
+        # When the proposal keeps an earlier, higher judgement it differs from the derived level,
+        # so the current rule asks for a reason (see docs/risk-rule.md).
+        for derived, previous in itertools.product(RISK_LEVELS, (None, *RISK_LEVELS)):
+            proposal = proposed_final_level(derived=derived, previous_final=previous)
+            with self.subTest(derived=derived, previous=previous):
+                self.assertIs(
+                    override_reason_required(
+                        derived=derived, final=proposal, previous_final=previous
+                    ),
+                    proposal != derived,
+                )

@@ -1,0 +1,452 @@
+"""Pages of the counsellor workstation. Reads via selectors, writes via actions."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from xinyuan.accounts import permissions
+from xinyuan.accounts.models import Role
+from xinyuan.cases import selectors as case_selectors
+from xinyuan.cases.actions import do_book_follow_up
+from xinyuan.core.errors import ConflictError, PermissionDeniedError
+from xinyuan.core.views_helpers import error_messages, require_perm
+from xinyuan.hotline import actions, protocols, rules, selectors
+from xinyuan.hotline.forms import (
+    BookFollowUpForm,
+    CloseContactForm,
+    ContactFilterForm,
+    RiskAssessmentForm,
+    SafetyPlanForm,
+    StartContactForm,
+    stage_form_class,
+)
+from xinyuan.hotline.models import ContactStatus, ContactType
+
+PAGE_SIZE = 50
+CONTACT_VIEWERS = (permissions.HANDLE_CONTACTS, permissions.VIEW_ORG_CONTACTS)
+
+
+def home(request):
+    user = request.user
+    if user.role == Role.AUDITOR:
+        return redirect("audit:events")
+    if user.role == Role.ADMIN:
+        return redirect("accounts:tokens")
+    return redirect("hotline:workstation")
+
+
+@require_GET
+@require_perm(*CONTACT_VIEWERS, permissions.ACKNOWLEDGE_ALERTS)
+def workstation(request):
+    user = request.user
+    form = StartContactForm(seats=selectors.seats_for(user))
+    open_contacts = selectors.contacts_visible_to(user).filter(
+        status=ContactStatus.OPEN, counsellor=user
+    )[:20]
+    due = case_selectors.due_follow_ups(user)[:10]
+    return render(
+        request,
+        "hotline/workstation.html",
+        {
+            "form": form,
+            "open_contacts": open_contacts,
+            "due_follow_ups": due,
+            "now": timezone.now(),
+            "can_handle": permissions.has_perm(user, permissions.HANDLE_CONTACTS),
+        },
+    )
+
+
+@require_POST
+@require_perm(permissions.HANDLE_CONTACTS)
+def contact_start(request):
+    user = request.user
+    seats = selectors.seats_for(user)
+    form = StartContactForm(request.POST, seats=seats)
+    if form.is_valid():
+        data = form.cleaned_data
+        seat = seats.filter(code=data["seat"]).first() if data["seat"] else None
+        try:
+            contact = actions.do_start_contact(
+                actor=user,
+                channel=data["channel"],
+                seat=seat,
+                caller_number=data["caller_number"],
+                caller_chat_id=data["caller_chat_id"],
+            )
+        except ValidationError as exc:
+            for message in error_messages(exc):
+                form.add_error(None, message)
+        else:
+            return redirect("hotline:contact-detail", public_id=contact.public_id)
+    return render(
+        request,
+        "hotline/workstation.html",
+        {
+            "form": form,
+            "open_contacts": selectors.contacts_visible_to(user).filter(
+                status=ContactStatus.OPEN, counsellor=user
+            )[:20],
+            "due_follow_ups": case_selectors.due_follow_ups(user)[:10],
+            "now": timezone.now(),
+            "can_handle": True,
+        },
+        status=422,
+    )
+
+
+def _contact_or_404(request, public_id):
+    return get_object_or_404(selectors.contacts_visible_to(request.user), public_id=public_id)
+
+
+def _can_edit(user, contact) -> bool:
+    return actions._can_edit(user, contact)
+
+
+def _risk_context(contact, form=None, preview=None):
+    assessments = list(selectors.assessments_for(contact))
+    latest = assessments[-1] if assessments else None
+    return {
+        "risk_form": form or RiskAssessmentForm(instance=_prefill_assessment(latest)),
+        "assessments": assessments,
+        "latest_assessment": latest,
+        "preview": preview,
+        "is_high": rules.is_high_risk(contact.risk_level),
+        "risk_rule_version": rules.RISK_RULE_VERSION,
+    }
+
+
+def _prefill_assessment(latest):
+    """A reassessment starts from the last answers, so nothing already asked is lost."""
+    if latest is None:
+        return None
+    latest.pk = None
+    return latest
+
+
+def _detail_context(request, contact, stage: int, **extra):
+    user = request.user
+    seats = selectors.seats_for(user)
+    person = contact.person
+    typical_min, typical_max = settings.CONTACT_TYPICAL_MINUTES
+    context = {
+        "contact": contact,
+        "stage": stage,
+        "stages": protocols.STAGES,
+        "frame_form": stage_form_class(0)(instance=contact, seats=seats, prefix="s0"),
+        "stage_form": stage_form_class(stage)(instance=contact, seats=seats, prefix=f"s{stage}"),
+        "protocol_steps": protocols.steps_for(contact.contact_type),
+        "can_edit": _can_edit(user, contact),
+        "person": person,
+        "history": selectors.caller_history(user, contact) if person else [],
+        "safety_plan_form": SafetyPlanForm(instance=getattr(contact, "safety_plan", None)),
+        "close_form": CloseContactForm(initial={"outcome": contact.outcome or None}),
+        "follow_up_form": BookFollowUpForm(),
+        "follow_ups": list(contact.follow_ups.select_related("assigned_to").order_by("due_at")),
+        "typical_min": typical_min,
+        "typical_max": typical_max,
+        "silent_seconds": settings.SILENT_CALL_SECONDS,
+        "can_reveal": permissions.has_perm(user, permissions.REVEAL_CALLER_IDENTITY),
+        "can_set_rule": permissions.has_perm(user, permissions.SET_MANAGEMENT_RULE),
+        "is_silent": contact.contact_type == ContactType.SILENT,
+        "is_harassment_possible": contact.status == ContactStatus.OPEN,
+        "change_history": selectors.contact_history(contact),
+    }
+    context.update(_risk_context(contact))
+    context.update(extra)
+    return context
+
+
+@require_GET
+@require_perm(*CONTACT_VIEWERS)
+def contact_detail(request, public_id):
+    contact = _contact_or_404(request, public_id)
+    try:
+        stage = int(request.GET.get("stage", contact.current_stage))
+    except ValueError:
+        stage = contact.current_stage
+    stage = min(max(stage, 1), 5)
+    return render(request, "hotline/contact_detail.html", _detail_context(request, contact, stage))
+
+
+def _save_status(request, contact, *, errors=None, conflict=None, saved=False, status=200):
+    return render(
+        request,
+        "hotline/partials/_save_status.html",
+        {"contact": contact, "errors": errors or [], "conflict": conflict, "saved": saved},
+        status=status,
+    )
+
+
+@require_POST
+@require_perm(permissions.HANDLE_CONTACTS)
+def contact_stage_save(request, public_id, stage: int):
+    """Autosave of one stage (htmx): validates, checks the version, answers a status line.
+
+    Nothing typed is lost on error: the browser keeps the form; the status line says why.
+    """
+    contact = _contact_or_404(request, public_id)
+    if stage not in actions.STAGE_FIELDS:
+        raise PermissionDenied
+    form = stage_form_class(stage)(
+        request.POST, instance=contact, seats=selectors.seats_for(request.user), prefix=f"s{stage}"
+    )
+    try:
+        version = int(request.POST.get("version", ""))
+    except ValueError:
+        return _save_status(request, contact, errors=[_("The page is out of date; reload it.")])
+    if not form.is_valid():
+        errs = [f"{form.fields[name].label}: {' '.join(msgs)}" for name, msgs in form.errors.items()]
+        # The instance was touched by form validation: reload the saved state for the status.
+        return _save_status(request, _contact_or_404(request, public_id), errors=errs)
+    changes = {name: form.cleaned_data[name] for name in form.fields}
+    if stage in (1, 2, 3, 4, 5):
+        changes["current_stage"] = stage
+    try:
+        contact = actions.do_update_contact(
+            actor=request.user,
+            contact=_contact_or_404(request, public_id),
+            version=version,
+            changes=changes,
+        )
+    except ConflictError as exc:
+        return _save_status(request, contact, conflict=exc.message)
+    except ValidationError as exc:
+        return _save_status(request, contact, errors=error_messages(exc))
+    except PermissionDeniedError as exc:
+        raise PermissionDenied from exc
+    response = _save_status(request, contact, saved=True)
+    if stage == 0:
+        response["HX-Refresh"] = "true"  # the type decides the protocol shown: redraw the page
+    return response
+
+
+@require_POST
+@require_perm(permissions.HANDLE_CONTACTS)
+def contact_protocol_step(request, public_id):
+    contact = _contact_or_404(request, public_id)
+    step = request.POST.get("step", "")
+    valid_keys = {key for key, _text in protocols.steps_for(contact.contact_type)}
+    if step not in valid_keys:
+        return _save_status(request, contact, errors=[_("Unknown protocol step.")])
+    done = list(contact.protocol_steps_done)
+    done = [s for s in done if s != step] if step in done else [*done, step]
+    try:
+        contact = actions.do_update_contact(
+            actor=request.user,
+            contact=contact,
+            version=int(request.POST.get("version", "0") or 0),
+            changes={"protocol_steps_done": done},
+        )
+    except ConflictError as exc:
+        return _save_status(request, contact, conflict=exc.message)
+    return _save_status(request, contact, saved=True)
+
+
+@require_POST
+@require_perm(permissions.HANDLE_CONTACTS)
+def contact_risk_preview(request, public_id):
+    """Live preview of the derived level while the counsellor answers (nothing saved)."""
+    contact = _contact_or_404(request, public_id)
+    form = RiskAssessmentForm(request.POST)
+    preview = None
+    error = None
+    if form.is_valid():
+        try:
+            preview = rules.derive_risk_level(rules.RiskFactors(**form.factor_kwargs()))
+        except rules.RiskInputError as exc:
+            error = exc.message
+    return render(
+        request,
+        "hotline/partials/_risk_preview.html",
+        {"preview": preview, "error": error, "form": form, "contact": contact},
+    )
+
+
+@require_POST
+@require_perm(permissions.HANDLE_CONTACTS)
+def contact_risk_assess(request, public_id):
+    contact = _contact_or_404(request, public_id)
+    form = RiskAssessmentForm(request.POST)
+    if form.is_valid():
+        try:
+            actions.do_assess_risk(
+                actor=request.user,
+                contact=contact,
+                factors=rules.RiskFactors(**form.factor_kwargs()),
+                final_level=form.cleaned_data["final_level"] or None,
+                override_reason=form.cleaned_data["override_reason"],
+                plan_method=form.cleaned_data["plan_method"],
+                means_detail=form.cleaned_data["means_detail"],
+            )
+        except ValidationError as exc:
+            for field, msgs in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, msgs)
+        except PermissionDeniedError as exc:
+            raise PermissionDenied from exc
+        else:
+            if request.htmx:
+                response = HttpResponse(status=204)
+                response["HX-Refresh"] = "true"
+                return response
+            return redirect("hotline:contact-detail", public_id=contact.public_id)
+    context = _detail_context(request, contact, contact.current_stage)
+    context.update(_risk_context(contact, form=form))
+    template = "hotline/partials/_risk_panel.html" if request.htmx else "hotline/contact_detail.html"
+    return render(request, template, context, status=200 if request.htmx else 422)
+
+
+@require_POST
+@require_perm(permissions.HANDLE_CONTACTS)
+def contact_safety_plan_save(request, public_id):
+    contact = _contact_or_404(request, public_id)
+    form = SafetyPlanForm(request.POST)
+    if not form.is_valid():
+        errs = [f"{form.fields[n].label}: {' '.join(m)}" for n, m in form.errors.items()]
+        return _save_status(request, contact, errors=errs)
+    try:
+        actions.do_save_safety_plan(actor=request.user, contact=contact, data=form.cleaned_data)
+    except PermissionDeniedError as exc:
+        raise PermissionDenied from exc
+    return _save_status(request, contact, saved=True)
+
+
+@require_POST
+@require_perm(permissions.HANDLE_CONTACTS)
+def contact_follow_up_book(request, public_id):
+    contact = _contact_or_404(request, public_id)
+    form = BookFollowUpForm(request.POST)
+    if form.is_valid():
+        try:
+            do_book_follow_up(
+                actor=request.user,
+                contact=contact,
+                consent_given=form.cleaned_data["consent_given"],
+                due_at=form.cleaned_data["due_at"],
+            )
+        except ValidationError as exc:
+            for field, msgs in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, msgs)
+        else:
+            messages.success(request, _("Follow-up booked."))
+            return redirect("hotline:contact-detail", public_id=contact.public_id)
+    context = _detail_context(request, contact, contact.current_stage, follow_up_form=form)
+    return render(request, "hotline/contact_detail.html", context, status=422)
+
+
+@require_POST
+@require_perm(permissions.HANDLE_CONTACTS)
+def contact_close(request, public_id):
+    contact = _contact_or_404(request, public_id)
+    form = CloseContactForm(request.POST)
+    version = int(request.POST.get("version", "0") or 0)
+    if form.is_valid():
+        try:
+            actions.do_close_contact(
+                actor=request.user,
+                contact=contact,
+                version=version,
+                outcome=form.cleaned_data["outcome"],
+            )
+        except ConflictError as exc:
+            messages.error(request, exc.message)
+            return redirect("hotline:contact-detail", public_id=contact.public_id)
+        except PermissionDeniedError as exc:
+            raise PermissionDenied from exc
+        messages.success(request, _("Contact closed."))
+        return redirect("hotline:workstation")
+    context = _detail_context(request, contact, 5, close_form=form)
+    return render(request, "hotline/contact_detail.html", context, status=422)
+
+
+@require_POST
+@require_perm(permissions.HANDLE_CONTACTS)
+def contact_end_harassment(request, public_id):
+    """Second click of 'end and flag as harassment' (HL-07)."""
+    contact = _contact_or_404(request, public_id)
+    try:
+        actions.do_end_harassment_contact(
+            actor=request.user,
+            contact=contact,
+            version=int(request.POST.get("version", "0") or 0),
+        )
+    except ConflictError as exc:
+        messages.error(request, exc.message)
+        return redirect("hotline:contact-detail", public_id=contact.public_id)
+    except PermissionDeniedError as exc:
+        raise PermissionDenied from exc
+    messages.success(request, _("Contact ended and flagged as harassment."))
+    return redirect("hotline:workstation")
+
+
+@require_GET
+@require_perm(*CONTACT_VIEWERS)
+def contact_list(request):
+    user = request.user
+    counsellors = selectors.counsellors_for(user)
+    form = ContactFilterForm(request.GET or None, counsellors=counsellors)
+    qs = selectors.contacts_visible_to(user)
+    filters = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    qs = selectors.filter_contacts(qs, filters)
+    # No COUNT(*) over a large table: fetch one row more than a page to know if there is a next.
+    try:
+        page_number = max(int(request.GET.get("page", "1")), 1)
+    except ValueError:
+        page_number = 1
+    offset = (page_number - 1) * PAGE_SIZE
+    rows = list(qs[offset : offset + PAGE_SIZE + 1])
+    page = {
+        "rows": rows[:PAGE_SIZE],
+        "number": page_number,
+        "has_next": len(rows) > PAGE_SIZE,
+        "has_previous": page_number > 1,
+    }
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "hotline/contact_list.html",
+        {
+            "form": form,
+            "page": page,
+            "query": query.urlencode(),
+            "show_counsellor_filter": permissions.has_perm(user, permissions.VIEW_ORG_CONTACTS),
+        },
+    )
+
+
+@require_GET
+@require_perm(permissions.ACKNOWLEDGE_ALERTS)
+def alerts_panel(request):
+    """Polled by every page of a supervisor (every few seconds): the open high-risk alerts."""
+    return _render_alerts(request)
+
+
+def _render_alerts(request):
+    alerts = list(selectors.open_alerts_for(request.user)[:20])
+    return render(request, "hotline/partials/_alerts.html", {"alerts": alerts})
+
+
+@require_POST
+@require_perm(permissions.ACKNOWLEDGE_ALERTS)
+def alert_acknowledge(request, public_id):
+    alert = get_object_or_404(selectors.alerts_visible_to(request.user), public_id=public_id)
+    actions.do_acknowledge_alert(actor=request.user, alert=alert)
+    if request.htmx:
+        return _render_alerts(request)
+    return redirect(request.POST.get("next") or "hotline:workstation")
+
+
+@require_POST
+def duty_toggle(request):
+    if request.user.role not in (Role.SUPERVISOR, Role.DIRECTOR):
+        raise PermissionDenied
+    actions.do_set_duty(actor=request.user, on_duty=request.POST.get("on_duty") == "1")
+    return redirect(request.POST.get("next") or "hotline:workstation")
