@@ -125,6 +125,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {"NAME": os.environ.get("XINYUAN_TEST_SQLITE", "")}
 else:
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    if os.environ.get("XINYUAN_TEST_DB_NAME"):
+        DATABASES["default"]["TEST"] = {"NAME": os.environ["XINYUAN_TEST_DB_NAME"]}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
@@ -182,6 +184,8 @@ if PRODUCTION:
     SECURE_HSTS_SECONDS = 31536000
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+FORMS_URLFIELD_ASSUME_HTTPS = True
 
 DEMO_PASSWORD = os.environ.get("XINYUAN_DEMO_PASSWORD", "xinyuan-demo-2026")
 

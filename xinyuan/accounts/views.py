@@ -24,7 +24,10 @@ def token_list(request):
     if request.method == "POST" and form.is_valid():
         user = get_object_or_404(users, public_id=form.cleaned_data["user"])
         _token, new_token = actions.do_issue_api_token(
-            actor=request.user, user=user, name=form.cleaned_data["name"], days=form.cleaned_data["days"]
+            actor=request.user,
+            user=user,
+            name=form.cleaned_data["name"],
+            days=form.cleaned_data["days"],
         )
         form = IssueTokenForm(users=users)
     return render(

@@ -145,7 +145,11 @@ def do_book_follow_up(
         actor=actor,
         action="create",
         target=follow_up,
-        changes={"due_at": due_at, "assigned_to": assigned_to.username, "contact": contact.public_id},
+        changes={
+            "due_at": due_at,
+            "assigned_to": assigned_to.username,
+            "contact": contact.public_id,
+        },
     )
     return follow_up
 

@@ -40,7 +40,9 @@ def follow_up_list(request):
 @require_http_methods(["GET", "POST"])
 @require_perm(permissions.PERFORM_FOLLOW_UPS, permissions.VIEW_ORG_CONTACTS)
 def follow_up_record(request, public_id):
-    follow_up = get_object_or_404(selectors.follow_ups_visible_to(request.user), public_id=public_id)
+    follow_up = get_object_or_404(
+        selectors.follow_ups_visible_to(request.user), public_id=public_id
+    )
     can_record = permissions.has_perm(request.user, permissions.PERFORM_FOLLOW_UPS)
     form = FollowUpRecordForm(request.POST or None, instance=follow_up)
     risk_form = RiskAssessmentForm(request.POST or None, prefix="risk")
@@ -78,7 +80,10 @@ def follow_up_record(request, public_id):
                 if hasattr(done, "next_follow_up"):
                     messages.warning(
                         request,
-                        _("Still at risk or not reached: the next follow-up is booked within 24 hours."),
+                        _(
+                            "Still at risk or not reached: "
+                            "the next follow-up is booked within 24 hours."
+                        ),
                     )
                 else:
                     messages.success(request, _("Follow-up recorded."))

@@ -9,7 +9,7 @@ from django.test import Client
 from xinyuan.accounts.models import Organisation, Role, User
 from xinyuan.hotline.models import Seat
 
-PASSWORD = "correct-horse-battery-7"
+PASSWORD = "correct-horse-battery-7"  # noqa: S105 - test personas only
 
 
 @dataclass

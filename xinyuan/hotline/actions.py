@@ -301,6 +301,9 @@ def do_assess_risk(
                 )
             }
         )
+    if not override_reason and final != result.level:
+        # The proposal kept a higher level judged earlier in this contact: say so.
+        override_reason = _("Kept the level judged earlier in this contact.")
     assessment = RiskAssessment.objects.create(
         organisation=target_contact.organisation,
         contact=contact,

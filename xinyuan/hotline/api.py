@@ -1,13 +1,11 @@
 """Hotline API: risk evaluation and contacts (create, read, partial update, list)."""
 
-from __future__ import annotations
-
 from datetime import date, datetime
 from typing import Literal
 from uuid import UUID
 
 from django.shortcuts import get_object_or_404
-from ninja import Field, FilterSchema, Query, Router, Schema
+from ninja import Field, FilterSchema, Query, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from xinyuan.accounts import permissions
@@ -23,6 +21,7 @@ from xinyuan.hotline.models import (
 
 risk_router = Router(tags=["risk"])
 contacts_router = Router(tags=["contacts"])
+
 
 class RiskIn(Schema):
     ideation: bool
@@ -218,7 +217,7 @@ def create_contact(request, payload: ContactIn):
         recording_consent=payload.recording_consent or "",
         contact_type=payload.contact_type,
     )
-    return 201, selectors.get_contact(request.user, contact.public_id)
+    return Status(201, selectors.get_contact(request.user, contact.public_id))
 
 
 @contacts_router.get("", response=list[ContactOut], summary="List contacts")

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -25,7 +27,9 @@ class StartContactForm(BootstrapMixin, forms.Form):
         label=_("caller's number (optional)"),
         max_length=40,
         required=False,
-        help_text=_("Stored only as a keyed hash and an encrypted copy; used to recognise repeat callers."),
+        help_text=_(
+            "Stored only as a keyed hash and an encrypted copy; used to recognise repeat callers."
+        ),
     )
     caller_chat_id = forms.CharField(label=_("chat ID (optional)"), max_length=200, required=False)
 
@@ -34,7 +38,7 @@ class StartContactForm(BootstrapMixin, forms.Form):
         self.fields["seat"].choices = [("", "—")] + [(s.code, s.code) for s in seats]
 
 
-def stage_form_class(stage: int) -> type[forms.ModelForm]:
+def stage_form_class(stage: int) -> Any:
     stage_fields = [f for f in STAGE_FIELDS[stage] if f != "ended_at"]
 
     class StageForm(BootstrapMixin, forms.ModelForm):
@@ -133,7 +137,9 @@ class ContactFilterForm(BootstrapMixin, forms.Form):
         label=_("to"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     contact_type = forms.ChoiceField(
-        label=_("contact type"), choices=[("", _("All"))] + list(ContactType.choices), required=False
+        label=_("contact type"),
+        choices=[("", _("All"))] + list(ContactType.choices),
+        required=False,
     )
     risk_level = forms.ChoiceField(
         label=_("risk level"), choices=[("", _("All"))] + list(RiskLevel.choices), required=False
@@ -158,9 +164,7 @@ class ContactFilterForm(BootstrapMixin, forms.Form):
 
 
 class BookFollowUpForm(BootstrapMixin, forms.Form):
-    consent_given = forms.BooleanField(
-        label=_("The caller agreed to a follow-up"), required=False
-    )
+    consent_given = forms.BooleanField(label=_("The caller agreed to a follow-up"), required=False)
     due_at = forms.DateTimeField(
         label=_("due at"),
         required=False,

@@ -216,9 +216,7 @@ class Contact(PublicModel):
     purpose = models.TextField(_("purpose of the contact"), blank=True)
     # Stage 2: emotional relief and problem clarification.
     emotional_state = models.TextField(_("emotional state and distress"), blank=True)
-    voice_cues = models.TextField(
-        _("cues from voice, tone, speed, breathing, fluency"), blank=True
-    )
+    voice_cues = models.TextField(_("cues from voice, tone, speed, breathing, fluency"), blank=True)
     strong_negative_emotion = models.BooleanField(
         _("strong negative emotion (pain, despair, depression, anxiety)"), default=False
     )
@@ -251,7 +249,9 @@ class Contact(PublicModel):
             models.Index(
                 fields=["organisation", "counsellor", "-started_at"], name="contact_org_couns"
             ),
-            models.Index(fields=["organisation", "risk_level", "-started_at"], name="contact_org_risk"),
+            models.Index(
+                fields=["organisation", "risk_level", "-started_at"], name="contact_org_risk"
+            ),
             models.Index(fields=["person", "-started_at"], name="contact_person_started"),
             models.Index(fields=["identity", "started_at"], name="contact_identity_started"),
         ]

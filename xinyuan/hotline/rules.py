@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import gettext_lazy as _
 
-RISK_RULE_VERSION = "risk-2026.1"
+RISK_RULE_VERSION = "risk-2026.2"
 
 LOW, MODERATE, HIGH, IMMINENT = "low", "moderate", "high", "imminent"
 RISK_LEVELS = (LOW, MODERATE, HIGH, IMMINENT)
@@ -30,10 +30,14 @@ REASON_TEXT = {
     "act_in_progress": _("An act just before or during the contact"),
     "plan_within_72h": _("A plan to act within 72 hours"),
     "plan_within_72h_means": _("A plan within 72 hours with the means at hand"),
-    "plan_within_72h_lethal": _("A plan within 72 hours with a highly lethal method"),
+    "plan_within_72h_lethal": _(
+        "A plan within 72 hours with a highly lethal method (or lethality unknown)"
+    ),
     "plan_within_week": _("A plan to act within a week"),
     "plan_other": _("A suicide plan (timing later or unknown)"),
-    "plan_lethal_means": _("A plan with a lethal or unknown-lethality method and the means at hand"),
+    "plan_lethal_means": _(
+        "A plan with a lethal or unknown-lethality method and the means at hand"
+    ),
     "ideation_strong_hopeless": _(
         "Strong suicidal ideation (≥7) with strong hopelessness (≥7): likely to act within a week"
     ),
@@ -45,6 +49,9 @@ REASON_TEXT = {
     "ideation": _("Suicidal ideation of low intensity, no other factor"),
     "hopelessness": _("Strong hopelessness (≥7)"),
     "recent_attempt": _("A suicide attempt within the last 2 weeks"),
+    "past_attempt": _("A past suicide attempt (or attempt history unknown), no ideation now"),
+    "relative_suicide": _("Suicide among relatives or friends, no ideation now"),
+    "means_no_ideation": _("Means at hand, no ideation now"),
     "no_factor": _("No suicide-risk factor reported"),
 }
 
@@ -81,6 +88,15 @@ class RiskFactors:
         ):
             if getattr(self, name) not in allowed:
                 raise RiskInputError(name, "must be one of " + ", ".join(allowed))
+        for name in (
+            "ideation",
+            "has_plan",
+            "means_at_hand",
+            "act_in_progress",
+            "relative_or_friend_suicide",
+        ):
+            if not isinstance(getattr(self, name), bool):
+                raise RiskInputError(name, "must be true or false")
         if not self.ideation and self.ideation_intensity > 0:
             raise RiskInputError(
                 "ideation_intensity", "must be 0 when no suicidal ideation is reported"
@@ -118,22 +134,25 @@ def derive_risk_level(f: RiskFactors) -> RiskResult:
     # (1) an act just before or during the call.
     if f.act_in_progress:
         add(IMMINENT, "act_in_progress")
-    if f.has_plan:
+    # A plan timing given without ticking "has plan" still counts as a plan: a forgotten
+    # checkbox must never hide a plan within 72 hours.
+    if f.has_plan or f.plan_timing != "none":
         timing = "unknown" if f.plan_timing == "none" else f.plan_timing
+        lethal = f.method_lethality in ("high", "unknown")
         if timing == "within_72h":
             # (2) a plan to act within 72 hours.
             add(HIGH, "plan_within_72h")
             if f.means_at_hand:
                 add(IMMINENT, "plan_within_72h_means")
-            if f.method_lethality == "high":
+            if lethal:
                 add(IMMINENT, "plan_within_72h_lethal")
         elif timing == "within_week":
             # (3) likely to act within a week.
             add(HIGH, "plan_within_week")
         else:
             add(MODERATE, "plan_other")
-            if f.means_at_hand and f.method_lethality in ("high", "unknown"):
-                add(HIGH, "plan_lethal_means")
+        if timing != "within_72h" and f.means_at_hand and lethal:
+            add(HIGH, "plan_lethal_means")
     if f.ideation:
         intensity = f.ideation_intensity
         if intensity >= IDEATION_HIGH_AT and f.hopelessness >= HOPELESSNESS_HIGH_AT:
@@ -153,6 +172,12 @@ def derive_risk_level(f: RiskFactors) -> RiskResult:
         add(MODERATE, "hopelessness")
     if f.last_attempt == "within_2_weeks":
         add(MODERATE, "recent_attempt")
+    elif not f.ideation and f.last_attempt in ("within_year", "longer_ago", "unknown"):
+        add(LOW, "past_attempt")
+    if not f.ideation and f.relative_or_friend_suicide:
+        add(LOW, "relative_suicide")
+    if not f.ideation and f.means_at_hand:
+        add(LOW, "means_no_ideation")
 
     if not found:
         return RiskResult(LOW, RISK_RULE_VERSION, ("no_factor",))
@@ -165,11 +190,10 @@ def derive_risk_level(f: RiskFactors) -> RiskResult:
 
 
 def override_reason_required(*, derived: str, final: str, previous_final: str | None) -> bool:
-    """A reason is required when the counsellor's level differs from the derived one, or when
-    it is lower than the level already judged earlier in the same contact."""
-    if final != derived:
-        return True
-    return previous_final is not None and RISK_ORDER[final] < RISK_ORDER[previous_final]
+    """A reason is required whenever the counsellor's level is not the proposal: above the
+    derived level, or below it, or below a level already judged earlier in the same contact.
+    Accepting the proposal (which keeps an earlier, higher judgement) needs none."""
+    return final != proposed_final_level(derived=derived, previous_final=previous_final)
 
 
 def proposed_final_level(*, derived: str, previous_final: str | None) -> str:

@@ -120,9 +120,7 @@ def open_alerts_for(user) -> QuerySet[RiskAlert]:
     if not permissions.has_perm(user, permissions.ACKNOWLEDGE_ALERTS):
         return RiskAlert.objects.none()
     return (
-        RiskAlert.objects.filter(
-            organisation_id=user.organisation_id, acknowledged_at__isnull=True
-        )
+        RiskAlert.objects.filter(organisation_id=user.organisation_id, acknowledged_at__isnull=True)
         .select_related("contact", "contact__counsellor", "raised_by")
         .order_by("-created_at")
     )

@@ -203,7 +203,9 @@ def contact_stage_save(request, public_id, stage: int):
     except ValueError:
         return _save_status(request, contact, errors=[_("The page is out of date; reload it.")])
     if not form.is_valid():
-        errs = [f"{form.fields[name].label}: {' '.join(msgs)}" for name, msgs in form.errors.items()]
+        errs = [
+            f"{form.fields[name].label}: {' '.join(msgs)}" for name, msgs in form.errors.items()
+        ]
         # The instance was touched by form validation: reload the saved state for the status.
         return _save_status(request, _contact_or_404(request, public_id), errors=errs)
     changes = {name: form.cleaned_data[name] for name in form.fields}
@@ -299,7 +301,9 @@ def contact_risk_assess(request, public_id):
             return redirect("hotline:contact-detail", public_id=contact.public_id)
     context = _detail_context(request, contact, contact.current_stage)
     context.update(_risk_context(contact, form=form))
-    template = "hotline/partials/_risk_panel.html" if request.htmx else "hotline/contact_detail.html"
+    template = (
+        "hotline/partials/_risk_panel.html" if request.htmx else "hotline/contact_detail.html"
+    )
     return render(request, template, context, status=200 if request.htmx else 422)
 
 
@@ -309,7 +313,9 @@ def contact_safety_plan_save(request, public_id):
     contact = _contact_or_404(request, public_id)
     form = SafetyPlanForm(request.POST)
     if not form.is_valid():
-        errs = [f"{form.fields[n].label}: {' '.join(m)}" for n, m in form.errors.items()]
+        errs = [
+            f"{form.fields[n].label}: {' '.join(str(x) for x in m)}" for n, m in form.errors.items()
+        ]
         return _save_status(request, contact, errors=errs)
     try:
         actions.do_save_safety_plan(actor=request.user, contact=contact, data=form.cleaned_data)

@@ -1,0 +1,534 @@
+"""Generate realistic synthetic contacts for demos and benchmarks (development only).
+
+This is a bulk generator: it writes rows with ``bulk_create`` in batches and deliberately
+bypasses ``hotline.actions`` and ``cases.actions``. The actions validate, lock and write an
+audit event per change, about ten queries per contact, so a million contacts through them
+would take hours; and these rows are synthetic history, not actions anybody took, so no audit
+events are written for them. The rules that shape the data are applied here instead: every
+risk level comes from ``derive_risk_level`` on plausible factors, caller identifiers are stored
+only as keyed hash + encrypted copy, and the repeated-caller flag and contact type follow
+HL-08 exactly as ``do_start_contact`` applies them (contacts are generated in time order).
+
+    manage.py generate_demo_data --contacts 1000000 --seed 1
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections import Counter, deque
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+from datetime import time as dtime
+from itertools import accumulate
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.utils import timezone
+
+from xinyuan.accounts.management.commands.load_demo import DEMO_ORG, SECOND_ORG
+from xinyuan.accounts.models import Organisation, Role, User
+from xinyuan.cases.models import CallerIdentity, FollowUp, FollowUpStatus, Person
+from xinyuan.core.crypto import encrypt, keyed_hash
+from xinyuan.hotline.models import Contact, ContactType, RiskAlert, RiskAssessment, SafetyPlan
+from xinyuan.hotline.rules import (
+    LAST_ATTEMPTS,
+    LETHALITIES,
+    PLAN_TIMINGS,
+    RiskFactors,
+    derive_risk_level,
+)
+
+BULK_MODELS = (Contact, RiskAssessment, RiskAlert, SafetyPlan, FollowUp, Person, CallerIdentity)
+
+HIGH_RISK_SHARE = 0.05  # 1 contact in 20 is high or imminent risk
+ASSESSED_SHARE = 0.15  # low/moderate assessments on some other contacts
+LINKED_SHARE = 0.30  # contacts with a known caller number / chat id
+ORG_SHARE = ((DEMO_ORG, 0.6), (SECOND_ORG, 0.4))
+EXTRA_COUNSELLORS = {DEMO_ORG: ("a", 6), SECOND_ORG: ("b", 3)}
+HOUR_WEIGHTS = [3, 2, 2, 1, 1, 1, 2, 3, 5, 7, 8, 8, 7, 7, 8, 8, 8, 8, 9, 10, 11, 11, 9, 6]
+# type: (weight when drawn at random, (shortest, typical, longest) minutes, outcomes)
+TYPES = {
+    "general": (70, (25, 40, 60), "resolved resolved partly partly referred dropped"),
+    "silent": (6, (1, 2, 3), "dropped"),
+    "chitchat": (5, (5, 10, 20), "ended partly"),
+    "harassment": (2, (1, 2, 6), "ended"),
+    "mental_disorder": (6, (25, 40, 60), "partly referred resolved"),
+    "for_others": (6, (25, 40, 60), "resolved partly referred"),
+    "information": (5, (3, 6, 12), "resolved"),
+    "suicide_risk": (0, (35, 55, 110), "crisis referred referred partly"),
+    "repeated": (0, (8, 15, 20), "partly resolved ended"),
+}
+PROFILE = {  # field: "value:weight ..."
+    "caller_gender": "female:52 male:38 other:2 unknown:8",
+    "caller_age_group": "under_14:2 14_17:9 18_24:24 25_34:26 35_44:15 45_59:11 60_plus:5 "
+    "unknown:8",
+    "caller_education": "primary:6 secondary:30 college:38 postgraduate:8 unknown:18",
+    "caller_work_status": "employed:38 student:27 unemployed:14 retired:6 other:5 unknown:10",
+    "caller_marital_status": "single:45 married:30 divorced:9 widowed:3 unknown:13",
+    "caller_prior_treatment": "none:50 counselling:15 psychiatric:12 both:8 unknown:15",
+    "channel": "phone:70 chat:22 walk_in:3 other:5",
+    "recording_consent": "notice_given:70 declined:10 not_recorded:20",
+    "follow_up": "done:85 unreachable:10 cancelled:5",
+    "type": " ".join(f"{name}:{spec[0]}" for name, spec in TYPES.items() if spec[0]),
+}
+PURPOSES = (
+    "想找人聊聊最近的烦恼 失眠很久了，想问问怎么办 和家人吵架后心里很难受 工作压力太大，快撑不住了 "
+    "孩子厌学，不知道怎么沟通 失恋后情绪一直很低落 想了解附近的心理门诊 替朋友打来，担心他的状态"
+).split()
+EMOTIONS = "情绪低落，语速缓慢 焦虑，语速快，呼吸急促 哭泣，时有沉默 平静但很疲惫 烦躁 麻木".split()
+PROBLEMS = (
+    "长期失眠 工作压力大 与伴侣关系紧张 亲子冲突 学业压力 失恋 经济困难 亲人去世后的哀伤 "
+    "人际关系困扰 担心身体疾病 孤独感 失业"
+).split()
+GOALS = "今晚能安心入睡 想清楚怎么和家人沟通 先让情绪稳定下来 找到可以求助的人 了解就医渠道".split()
+INTERVENTIONS = "倾听与共情 情绪稳定化（呼吸练习） 问题解决训练 资源挖掘 认知重构 转介建议".split()
+ACTIONS = (
+    "明天联系学校心理老师 本周去精神科就诊 今晚和家人谈一谈 每天散步半小时 记录情绪日记".split()
+)
+NOTES = {
+    "silent": "沉默来电，按流程提示后结束",
+    "harassment": "骚扰来电，已说明服务范围并结束",
+    "information": "已提供咨询信息",
+    "repeated": "按管理规则通话",
+}
+RULES = (
+    "每周最多接听两次，每次不超过15分钟 每次通话聚焦一个问题，不超过20分钟 "
+    "由固定咨询员接听，其余时间礼貌结束 每天仅接听一次，引导到门诊随访"
+).split()
+PLAN_METHODS = "服药 高处坠落 割腕 烧炭 未说明".split()
+MEANS = "家中存有安眠药约30片 住在高层 手边有刀具 未透露".split()
+FOLLOW_NOTES = (
+    "情绪有所好转，按时服药 已就诊，继续观察 仍有消极想法，已约下次随访 家属陪伴中".split()
+)
+SAFETY_PLAN = {
+    "warning_signs": "夜里独处、反复想到过去的事",
+    "coping_steps": "深呼吸；给朋友打电话；到人多的地方走走",
+    "people_to_call": "姐姐（号码已登记）；心理援助热线",
+    "medical_institutions": "市精神卫生中心急诊",
+    "referral_advice": "建议尽快到精神科就诊",
+    "handover_note": "已与督导交接，24小时内随访",
+}
+
+
+class PoolPerson:
+    """A planned caller: materialised as Person + CallerIdentity at their first contact."""
+
+    __slots__ = (
+        "org kind value_hash encrypted person identity recent first last count flagged".split()
+    )
+
+    def __init__(self, org, kind, value_hash, encrypted):
+        self.org, self.kind, self.value_hash, self.encrypted = org, kind, value_hash, encrypted
+        self.person = self.identity = self.first = self.last = None
+        self.recent: deque = deque()
+        self.count, self.flagged = 0, False
+
+
+@contextmanager
+def explicit_timestamps(*models):
+    """Let bulk_create keep our historical created_at/updated_at instead of 'now'."""
+    fields = [m._meta.get_field(name) for m in models for name in ("created_at", "updated_at")]
+    saved = [(f, f.auto_now, f.auto_now_add) for f in fields]
+    for f in fields:
+        f.auto_now = f.auto_now_add = False
+    try:
+        yield
+    finally:
+        for f, auto_now, auto_now_add in saved:
+            f.auto_now, f.auto_now_add = auto_now, auto_now_add
+
+
+def weighted(spec: str):
+    values, weights = zip(*(item.split(":") for item in spec.split()), strict=True)
+    return values, list(accumulate(int(w) for w in weights))
+
+
+def pick(rng, spec):
+    values, cum = spec
+    return rng.choices(values, cum_weights=cum)[0]
+
+
+class Command(BaseCommand):
+    help = "Bulk-generate synthetic contacts over the last three years (no audit events)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--contacts", type=int, default=10_000)
+        parser.add_argument("--seed", type=int, default=1)
+        parser.add_argument("--years", type=int, default=3)
+        parser.add_argument("--batch-size", type=int, default=5_000)
+
+    def handle(self, *args, contacts, seed, years, batch_size, **options):
+        if settings.PRODUCTION:
+            raise CommandError("Synthetic data is never generated in production mode.")
+        if contacts < 1:
+            raise CommandError("--contacts must be at least 1.")
+        if Organisation.objects.filter(name__in=[DEMO_ORG, SECOND_ORG]).count() < 2:
+            call_command("load_demo", stdout=self.stdout)
+        self.rng = rng = random.Random(seed)
+        self.now = timezone.now()
+        self.tz = timezone.get_current_timezone()
+        self.profile = {name: weighted(spec) for name, spec in PROFILE.items()}
+        self.hours = (range(24), list(accumulate(HOUR_WEIGHTS)))
+        self.buckets = self._risk_buckets()
+        self.orgs = self._organisations()
+        started = time.monotonic()
+        high = set(rng.sample(range(contacts), round(contacts * HIGH_RISK_SHARE)))
+        self.stats: Counter = Counter()
+        rows: list = []
+        with explicit_timestamps(*BULK_MODELS):
+            for index, (at, person) in enumerate(self._slots(contacts, years)):
+                rows.append(self._contact(at, person, index in high))
+                if len(rows) >= batch_size or index + 1 == contacts:
+                    self._flush(rows)
+                    rows = []
+                    self._progress(index + 1, contacts, started)
+            self._finish_persons()
+        elapsed = time.monotonic() - started
+        s = self.stats
+        self.stdout.write(
+            f"Generated {contacts:,} contacts in {elapsed:.1f}s ({contacts / elapsed:,.0f}/s): "
+            f"{s['high']:,} high/imminent, {s['assessment']:,} risk assessments, "
+            f"{s['follow_up']:,} follow-ups ({s['follow_up_scheduled']:,} scheduled), "
+            f"{s['person']:,} persons ({s['repeated']:,} repeated callers)."
+        )
+        types = sorted((k[5:], v) for k, v in s.items() if k.startswith("type:"))
+        self.stdout.write("Contact types: " + ", ".join(f"{k} {v:,}" for k, v in types))
+
+    def _progress(self, done, total, started):
+        rate = done / max(time.monotonic() - started, 1e-6)
+        self.stdout.write(f"  {done:,}/{total:,} contacts ({rate:,.0f}/s)")
+
+    # Set-up ------------------------------------------------------------------------------
+
+    def _risk_buckets(self):
+        """Plausible annex-1 factor sets, bucketed by the level the rule derives for them."""
+        rng, buckets, seen = self.rng, {}, set()
+        for i in range(4000):
+            severe = i % 2 == 0
+            ideation = severe or rng.random() < 0.4
+            plan = ideation and rng.random() < (0.7 if severe else 0.1)
+            intensity = rng.randint(5, 10) if severe else rng.randint(1, 6)
+            attempt = rng.choices(LAST_ATTEMPTS, weights=[60, 8, 10, 15, 7])[0]
+            factors = RiskFactors(
+                ideation=ideation,
+                ideation_intensity=intensity if ideation else 0,
+                hopelessness=rng.randint(4, 10) if severe else rng.randint(0, 8),
+                has_plan=plan,
+                plan_timing=rng.choice(PLAN_TIMINGS[1:]) if plan else "none",
+                method_lethality=rng.choice(LETHALITIES[1:]) if plan else "none",
+                means_at_hand=plan and rng.random() < 0.4,
+                act_in_progress=plan and rng.random() < 0.08,
+                last_attempt=attempt if ideation else "never",
+                relative_or_friend_suicide=rng.random() < 0.08,
+            )
+            if factors not in seen:
+                seen.add(factors)
+                result = derive_risk_level(factors)
+                buckets.setdefault(result.level, []).append((factors, result))
+        return buckets
+
+    def _organisations(self):
+        orgs = []
+        for name, share in ORG_SHARE:
+            org = Organisation.objects.get(name=name)
+            letter, extra = EXTRA_COUNSELLORS[name]
+            for i in range(1, extra + 1):
+                user, created = User.objects.get_or_create(
+                    username=f"gen_{letter}{i:02d}",
+                    defaults={"organisation": org, "role": Role.COUNSELLOR, "alias": f"{i + 20}号"},
+                )
+                if created:
+                    user.set_unusable_password()
+                    user.save(update_fields=["password"])
+            handlers = list(
+                User.objects.filter(
+                    organisation=org, role__in=[Role.COUNSELLOR, Role.SUPERVISOR], is_active=True
+                ).order_by("username")
+            )
+            # The demo logins get the largest share; supervisors take fewer contacts.
+            demo = ("counsellor1", "counsellor2")
+            weights = [
+                3 if u.username in demo else 1 if u.role == "supervisor" else 2 for u in handlers
+            ]
+            supervisors = [u for u in handlers if u.role == Role.SUPERVISOR] or handlers
+            seats = list(org.seats.order_by("code").values_list("pk", flat=True))
+            orgs.append(
+                {
+                    "org": org,
+                    "share": share,
+                    "handlers": (handlers, list(accumulate(weights))),
+                    "supervisors": supervisors,
+                    "seats": seats,
+                }
+            )
+        return orgs
+
+    def _pool(self, org, size):
+        """Planned callers of one organisation, with precomputed hashes and ciphertexts."""
+        rng, pool, taken = self.rng, [], set()
+        start = CallerIdentity.objects.filter(organisation=org).count()
+        while len(pool) < size:
+            planned = []
+            for k in range(start, start + size - len(pool)):
+                kind = "chat" if rng.random() < 0.2 else "phone"
+                value = f"wx_{k:08d}" if kind == "chat" else f"138{k:08d}"
+                planned.append((kind, value, keyed_hash(kind, value)))
+            start += len(planned)
+            for i in range(0, len(planned), 2000):
+                hashes = [h for _k, _v, h in planned[i : i + 2000]]
+                existing = CallerIdentity.objects.filter(organisation=org, value_hash__in=hashes)
+                taken.update(existing.values_list("value_hash", flat=True))
+            pool += [PoolPerson(org, k, h, encrypt(v)) for k, v, h in planned if h not in taken]
+        weights = [min(rng.paretovariate(1.5), 40.0) for _ in pool]
+        return pool, list(accumulate(weights))
+
+    def _slots(self, total, years):
+        """Yield (started_at, burst person or None) in time order, exactly ``total`` of them."""
+        rng = self.rng
+        days = years * 365
+        first_day = timezone.localdate(self.now) - timedelta(days=days)
+        for org in self.orgs:
+            org["pool"] = self._pool(org["org"], max(10, round(total * org["share"] / 40)))
+        bursts: dict[int, list] = {}
+        n_bursts = 0 if total < 50 else max(2, total // 5_000)
+        for b in range(n_bursts):
+            org = self.orgs[b % len(self.orgs)]
+            person = org["pool"][0][b // len(self.orgs) % len(org["pool"][0])]
+            start = days - 7 - rng.randint(0, 30) if b < 2 else rng.randint(0, days - 8)
+            for _ in range(rng.randint(6, 10)):
+                bursts.setdefault(start + rng.randint(0, 6), []).append(person)
+        planned = total - sum(len(v) for v in bursts.values())
+        weekend = [(first_day + timedelta(days=d)).weekday() >= 5 for d in range(days)]
+        # A slow growth over the years, a little more at weekends, day-to-day noise.
+        weights = [
+            (1 + 0.3 * d / days) * (1.1 if weekend[d] else 1.0) * rng.uniform(0.85, 1.15)
+            for d in range(days)
+        ]
+        scale, cumulative, placed = planned / sum(weights), 0.0, 0
+        for d in range(days):
+            cumulative += weights[d] * scale
+            count, placed = round(cumulative) - placed, round(cumulative)
+            day = [(self._second(), None) for _ in range(count)]
+            day += [(self._second(), p) for p in bursts.get(d, [])]
+            midnight = datetime.combine(first_day + timedelta(days=d), dtime.min, tzinfo=self.tz)
+            for second, person in sorted(day, key=lambda item: item[0]):
+                yield midnight + timedelta(seconds=second), person
+
+    def _second(self):
+        return pick(self.rng, self.hours) * 3600 + self.rng.randrange(3600)
+
+    # One contact -------------------------------------------------------------------------
+
+    def _contact(self, at, person, high):
+        rng, p = self.rng, self.profile
+        if person is not None:
+            org = next(o for o in self.orgs if o["org"] is person.org)
+        else:
+            org = self.orgs[0] if rng.random() < self.orgs[0]["share"] else self.orgs[1]
+        if person is None and rng.random() < LINKED_SHARE:
+            person = pick(rng, org["pool"])
+        counsellor = pick(rng, org["handlers"])
+        assessed = high or rng.random() < ASSESSED_SHARE / (1 - HIGH_RISK_SHARE)
+        ctype = ContactType.GENERAL if assessed else pick(rng, p["type"])
+        if assessed and not high and rng.random() < 0.3:
+            ctype = rng.choice([ContactType.MENTAL_DISORDER, ContactType.FOR_OTHERS])
+        if person is not None:  # HL-08 exactly as do_start_contact / do_register_contact...
+            window = at - timedelta(days=settings.REPEATED_CALLER_WINDOW_DAYS)
+            person.recent.append(at)
+            while person.recent[0] < window:
+                person.recent.popleft()
+            flagged_before = person.flagged
+            person.flagged = (
+                flagged_before or len(person.recent) > settings.REPEATED_CALLER_THRESHOLD
+            )
+            if flagged_before or (person.flagged and ctype == ContactType.GENERAL):
+                ctype = ContactType.REPEATED
+            person.count += 1
+            person.first, person.last = person.first or at, at
+        level, assessment = "", None
+        if assessed:
+            if high:
+                level = "imminent" if rng.random() < 0.25 else "high"
+            else:
+                level = "moderate" if rng.random() < 0.4 else "low"
+            assessment = rng.choice(self.buckets[level])
+            if high and ctype == ContactType.GENERAL:
+                ctype = ContactType.SUICIDE_RISK
+        kind = str(ctype)
+        _weight, (low, mode, top), outcomes = TYPES[kind]
+        ended = min(at + timedelta(minutes=rng.triangular(low, top, mode)), self.now)
+        channel = person.kind if person is not None else pick(rng, p["channel"])
+        outcome = rng.choice(outcomes.split())
+        stage = 5
+        if kind in ("silent", "harassment"):
+            stage = 1
+        elif outcome == "dropped":
+            stage = rng.randint(2, 4)
+        phone = channel == "phone"
+        fields = {
+            "organisation_id": org["org"].pk,
+            "counsellor_id": counsellor.pk,
+            "seat_id": rng.choice(org["seats"]) if channel != "walk_in" and org["seats"] else None,
+            "channel": channel,
+            "status": "closed",
+            "contact_type": kind,
+            "started_at": at,
+            "ended_at": ended,
+            "created_at": at,
+            "updated_at": ended,
+            "current_stage": stage,
+            "version": stage + rng.randint(0, 6),
+            "recording_consent": pick(rng, p["recording_consent"]) if phone else "not_recorded",
+            "is_flagged": kind == "harassment",
+            "flag_reason": "harassment" if kind == "harassment" else "",
+            "risk_level": level,
+            "outcome": outcome,
+            "about": {"for_others": "other", "information": "information"}.get(kind, "self"),
+            "counsellor_notes": NOTES.get(kind, ""),
+        }
+        if stage >= 2:
+            for name in p:
+                if name.startswith("caller_"):
+                    fields[name] = pick(rng, p[name])
+            fields["purpose"] = rng.choice(PURPOSES)
+            fields["emotional_state"] = rng.choice(EMOTIONS)
+            fields["strong_negative_emotion"] = high or rng.random() < 0.3
+        if stage >= 3:
+            problems = rng.sample(PROBLEMS, rng.randint(1, 3))
+            fields["problems"] = "；".join(f"{i}. {t}" for i, t in enumerate(problems, 1))
+            fields["goal"] = rng.choice(GOALS)
+        if stage == 5:
+            fields["interventions"] = "、".join(rng.sample(INTERVENTIONS, 2))
+            fields["actions_decided"] = rng.choice(ACTIONS)
+            fields["goal_attainment"] = rng.randint(3, 9)
+        follow_up = None
+        if high:
+            due = ended + timedelta(minutes=rng.randint(120, 1440))
+            recent = due > self.now - timedelta(days=1) and rng.random() < 0.5
+            status = "scheduled" if due > self.now or recent else pick(rng, p["follow_up"])
+            later = self.buckets["moderate" if rng.random() < 0.4 else "low"]
+            follow_up = (due, status, rng.choice(later), rng.choice(FOLLOW_NOTES))
+        return fields, person, assessment, follow_up
+
+    # Writing -----------------------------------------------------------------------------
+
+    def _flush(self, rows):
+        rng, stats = self.rng, self.stats
+        with transaction.atomic():
+            new = [r[1] for r in rows if r[1] is not None and r[1].person is None]
+            new = list({id(p): p for p in new}.values())
+            for p in new:
+                label = f"C-{rng.getrandbits(24):06X}"
+                p.person = Person(
+                    organisation=p.org, label=label, created_at=p.first, updated_at=p.first
+                )
+            Person.objects.bulk_create([p.person for p in new])
+            identities = [
+                CallerIdentity(organisation=p.org, person=p.person, kind=p.kind,
+                               value_hash=p.value_hash, encrypted_value=p.encrypted,
+                               created_at=p.first, updated_at=p.first)
+                for p in new
+            ]  # fmt: skip
+            CallerIdentity.objects.bulk_create(identities)
+            for p, identity in zip(new, identities, strict=True):
+                p.identity = identity.pk
+            contacts = []
+            for fields, person, _a, _f in rows:
+                if person is not None:
+                    fields["person_id"], fields["identity_id"] = person.person.pk, person.identity
+                contacts.append(Contact(**fields))
+                stats["type:" + fields["contact_type"]] += 1
+            Contact.objects.bulk_create(contacts, batch_size=1000)
+            assessments, alerts, plans, follow_ups = [], [], [], []
+            for contact, (_fields, _p, assessment, follow_up) in zip(contacts, rows, strict=True):
+                at = contact.started_at + (contact.ended_at - contact.started_at) * 0.4
+                if assessment is not None:
+                    assessments.append(self._assessment(assessment, contact, at, contact=contact))
+                if follow_up is None:
+                    continue
+                stats["high"] += 1
+                org = next(o for o in self.orgs if o["org"].pk == contact.organisation_id)
+                ack = at + timedelta(seconds=rng.randint(20, 240))
+                common = {"organisation_id": contact.organisation_id, "contact": contact}
+                alerts.append(
+                    RiskAlert(
+                        **common,
+                        level=contact.risk_level,
+                        raised_by_id=contact.counsellor_id,
+                        acknowledged_by=rng.choice(org["supervisors"]),
+                        acknowledged_at=ack,
+                        created_at=at,
+                        updated_at=ack,
+                    )
+                )
+                plans.append(
+                    SafetyPlan(**common, created_at=at, updated_at=contact.ended_at, **SAFETY_PLAN)
+                )
+                due, status, later, note = follow_up
+                done = status != FollowUpStatus.SCHEDULED
+                done_at = due - timedelta(minutes=rng.randint(0, 60))  # due >= ended + 2h
+                fu = FollowUp(
+                    **common,
+                    person_id=contact.person_id,
+                    assigned_to_id=contact.counsellor_id,
+                    booked_by_id=contact.counsellor_id,
+                    consent_given=True,
+                    due_at=due,
+                    status=status,
+                    done_at=done_at if done else None,
+                    done_by_id=contact.counsellor_id if done else None,
+                    created_at=contact.ended_at,
+                    updated_at=done_at if done else contact.ended_at,
+                )
+                if status == FollowUpStatus.DONE:
+                    fu.emotional_change = rng.choice(["better", "better", "same", "worse"])
+                    fu.pain_level, fu.hope_level = rng.randint(2, 7), rng.randint(3, 8)
+                    fu.quality_of_life, fu.safety_status = rng.randint(3, 8), "safe"
+                    fu.risk_level, fu.notes = later[1].level, note
+                follow_ups.append((fu, later))
+                stats["follow_up_scheduled"] += status == FollowUpStatus.SCHEDULED
+            FollowUp.objects.bulk_create([fu for fu, _l in follow_ups])
+            for fu, later in follow_ups:
+                if fu.status == FollowUpStatus.DONE:
+                    assessments.append(
+                        self._assessment(later, fu.contact, fu.done_at, follow_up=fu)
+                    )
+            RiskAssessment.objects.bulk_create(assessments, batch_size=1000)
+            RiskAlert.objects.bulk_create(alerts)
+            SafetyPlan.objects.bulk_create(plans)
+            stats["assessment"] += len(assessments)
+            stats["follow_up"] += len(follow_ups)
+            stats["person"] += len(new)
+
+    def _assessment(self, chosen, source, at, **target):
+        factors, result = chosen
+        return RiskAssessment(
+            organisation_id=source.organisation_id,
+            assessed_by_id=source.counsellor_id,
+            plan_method=self.rng.choice(PLAN_METHODS) if factors.has_plan else "",
+            means_detail=self.rng.choice(MEANS) if factors.means_at_hand else "",
+            derived_level=result.level,
+            rule_version=result.rule_version,
+            reason_codes=list(result.reason_codes),
+            final_level=result.level,
+            created_at=at,
+            updated_at=at,
+            **factors.__dict__,
+            **target,
+        )
+
+    def _finish_persons(self):
+        """Contact counts, last contact and the repeated-caller flag with a management rule."""
+        people = [p for o in self.orgs for p in o["pool"][0] if p.person is not None]
+        for p in people:
+            person = p.person
+            person.contact_count, person.last_contact_at = p.count, p.last
+            person.updated_at, person.is_repeated_caller = p.last, p.flagged
+            person.management_rule = self.rng.choice(RULES) if p.flagged else ""
+            self.stats["repeated"] += p.flagged
+        with transaction.atomic():
+            fields = "contact_count last_contact_at updated_at is_repeated_caller management_rule"
+            Person.objects.bulk_update([p.person for p in people], fields.split(), batch_size=500)

@@ -1,0 +1,28 @@
+"""Contacts in known states, built through actions so their invariants and audit trail hold."""
+
+from __future__ import annotations
+
+from xinyuan.hotline import actions, rules
+
+HIGH_FACTORS = rules.RiskFactors(
+    ideation=True,
+    ideation_intensity=8,
+    hopelessness=8,
+    has_plan=True,
+    plan_timing="within_72h",
+    method_lethality="high",
+    means_at_hand=True,
+)
+LOW_FACTORS = rules.RiskFactors(ideation=False)
+
+
+def start_contact(counsellor, **kwargs):
+    kwargs.setdefault("channel", "phone")
+    return actions.do_start_contact(actor=counsellor, **kwargs)
+
+
+def high_risk_contact(counsellor, **kwargs):
+    contact = start_contact(counsellor, **kwargs)
+    actions.do_assess_risk(actor=counsellor, contact=contact, factors=HIGH_FACTORS)
+    contact.refresh_from_db()
+    return contact

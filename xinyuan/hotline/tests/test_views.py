@@ -1,0 +1,198 @@
+from django.test import TestCase
+from django.urls import reverse
+
+from xinyuan.core.testing import PersonaMixin, client_for
+from xinyuan.hotline.models import Contact, RiskAlert
+from xinyuan.hotline.tests.factories import high_risk_contact, start_contact
+
+
+def stage1_data(version, **overrides):
+    data = {
+        "version": str(version),
+        "s1-about": "self",
+        "s1-caller_gender": "female",
+        "s1-caller_age_group": "25_34",
+        "s1-caller_education": "college",
+        "s1-caller_work_status": "employed",
+        "s1-caller_marital_status": "single",
+        "s1-caller_prior_treatment": "none",
+        "s1-purpose": "失眠三周",
+    }
+    data.update(overrides)
+    return data
+
+
+class LoginRequiredTests(TestCase):
+    def test_pages_redirect_to_login_and_health_is_public(self):
+        for url in ("/workstation/", "/contacts/", "/cases/follow-ups/", "/alerts/panel/"):
+            response = self.client.get(url)
+            self.assertEqual(response.status_code, 302, url)
+            self.assertIn("/accounts/login/", response["Location"])
+        self.assertEqual(self.client.get("/healthz").json(), {"status": "ok", "database": "ok"})
+
+
+class WorkstationTests(PersonaMixin, TestCase):
+    def test_one_click_starts_a_contact_and_opens_it(self):
+        client = client_for(self.p.counsellor)
+        response = client.post(reverse("hotline:contact-start"), {"channel": "phone"})
+        contact = Contact.objects.get()
+        self.assertRedirects(response, reverse("hotline:contact-detail", args=[contact.public_id]))
+        page = client.get(response["Location"]).content.decode()
+        self.assertIn("测试心理援助热线", page, "the greeting names the centre")
+        self.assertIn("07号", page, "the counsellor's alias is shown")
+
+    def test_an_invalid_number_keeps_what_was_entered(self):
+        client = client_for(self.p.counsellor)
+        response = client.post(
+            reverse("hotline:contact-start"), {"channel": "chat", "caller_number": "abc"}
+        )
+        self.assertEqual(response.status_code, 422)
+        self.assertContains(response, 'value="abc"', status_code=422)
+        self.assertFalse(Contact.objects.exists())
+
+    def test_an_auditor_has_no_workstation(self):
+        self.assertEqual(client_for(self.p.auditor).get("/workstation/").status_code, 403)
+
+
+class StageSaveTests(PersonaMixin, TestCase):
+    def setUp(self):
+        self.contact = start_contact(self.p.counsellor)
+        self.url = reverse("hotline:contact-stage-save", args=[self.contact.public_id, 1])
+
+    def test_autosave_stores_the_stage_and_returns_the_new_version(self):
+        client = client_for(self.p.counsellor)
+        response = client.post(self.url, stage1_data(1), HTTP_HX_REQUEST="true")
+        self.assertContains(response, 'data-testid="saved"')
+        self.assertContains(response, 'value="2"')
+        self.contact.refresh_from_db()
+        self.assertEqual((self.contact.purpose, self.contact.caller_gender), ("失眠三周", "female"))
+
+    def test_a_stale_version_shows_a_conflict_and_saves_nothing(self):
+        client = client_for(self.p.counsellor)
+        client.post(self.url, stage1_data(1), HTTP_HX_REQUEST="true")
+        response = client.post(self.url, stage1_data(1, **{"s1-purpose": "其他"}))
+        self.assertContains(response, 'data-testid="conflict"')
+        self.contact.refresh_from_db()
+        self.assertEqual(self.contact.purpose, "失眠三周")
+
+    def test_an_invalid_choice_is_refused_with_a_message(self):
+        response = client_for(self.p.counsellor).post(
+            self.url, stage1_data(1, **{"s1-caller_gender": "robot"})
+        )
+        self.assertContains(response, "alert-danger")
+        self.contact.refresh_from_db()
+        self.assertEqual(self.contact.version, 1)
+
+    def test_the_outsider_gets_404(self):
+        client = client_for(self.p.outsider)
+        self.assertEqual(client.post(self.url, stage1_data(1)).status_code, 404)
+        detail = reverse("hotline:contact-detail", args=[self.contact.public_id])
+        self.assertEqual(client.get(detail).status_code, 404)
+
+    def test_another_counsellor_of_the_same_centre_gets_404(self):
+        detail = reverse("hotline:contact-detail", args=[self.contact.public_id])
+        self.assertEqual(client_for(self.p.counsellor_b).get(detail).status_code, 404)
+
+    def test_each_stage_page_renders(self):
+        client = client_for(self.p.counsellor)
+        detail = reverse("hotline:contact-detail", args=[self.contact.public_id])
+        for stage in range(1, 6):
+            response = client.get(detail, {"stage": stage})
+            self.assertContains(response, f'data-testid="stage-form-{stage}"')
+
+
+class RiskViewTests(PersonaMixin, TestCase):
+    def test_a_high_risk_assessment_shows_the_crisis_protocol_and_alerts_supervisors(self):
+        contact = start_contact(self.p.counsellor)
+        client = client_for(self.p.counsellor)
+        response = client.post(
+            reverse("hotline:contact-risk", args=[contact.public_id]),
+            {
+                "ideation": "on",
+                "ideation_intensity": "8",
+                "hopelessness": "8",
+                "has_plan": "on",
+                "plan_timing": "within_72h",
+                "method_lethality": "high",
+                "means_at_hand": "on",
+                "last_attempt": "never",
+            },
+        )
+        self.assertEqual(response.status_code, 302)
+        page = client.get(response["Location"])
+        self.assertContains(page, 'data-testid="crisis-protocol"')
+        panel = client_for(self.p.supervisor).get(reverse("hotline:alerts-panel"))
+        self.assertContains(panel, 'data-testid="risk-alert"', count=1)
+        other = client_for(self.p.outsider_supervisor).get(reverse("hotline:alerts-panel"))
+        self.assertNotContains(other, 'data-testid="risk-alert"')
+        self.assertEqual(client_for(self.p.counsellor).get("/alerts/panel/").status_code, 403)
+
+    def test_an_override_without_reason_is_refused_keeping_the_answers(self):
+        contact = start_contact(self.p.counsellor)
+        response = client_for(self.p.counsellor).post(
+            reverse("hotline:contact-risk", args=[contact.public_id]),
+            {
+                "ideation_intensity": "0",
+                "hopelessness": "6",
+                "plan_timing": "none",
+                "method_lethality": "none",
+                "last_attempt": "never",
+                "final_level": "high",
+            },
+        )
+        self.assertEqual(response.status_code, 422)
+        self.assertContains(response, 'name="hopelessness" value="6"', status_code=422)
+        self.assertFalse(contact.assessments.exists())
+
+    def test_the_preview_explains_the_derived_level(self):
+        contact = start_contact(self.p.counsellor)
+        response = client_for(self.p.counsellor).post(
+            reverse("hotline:contact-risk-preview", args=[contact.public_id]),
+            {
+                "act_in_progress": "on",
+                "ideation_intensity": "0",
+                "hopelessness": "0",
+                "plan_timing": "none",
+                "method_lethality": "none",
+                "last_attempt": "never",
+            },
+        )
+        self.assertContains(response, "risk-imminent")
+
+    def test_acknowledging_removes_the_alert_from_the_panel(self):
+        high_risk_contact(self.p.counsellor)
+        alert = RiskAlert.objects.get()
+        client = client_for(self.p.supervisor)
+        response = client.post(
+            reverse("hotline:alert-acknowledge", args=[alert.public_id]), HTTP_HX_REQUEST="true"
+        )
+        self.assertNotContains(response, 'data-testid="risk-alert"')
+
+
+class ContactListTests(PersonaMixin, TestCase):
+    def test_filters_and_scope(self):
+        high_risk_contact(self.p.counsellor)
+        start_contact(self.p.counsellor)
+        start_contact(self.p.counsellor_b)
+        start_contact(self.p.outsider)
+        own = client_for(self.p.counsellor).get("/contacts/")
+        self.assertEqual(len(own.context["page"]["rows"]), 2)
+        org = client_for(self.p.supervisor).get("/contacts/")
+        self.assertEqual(len(org.context["page"]["rows"]), 3)
+        high = client_for(self.p.supervisor).get("/contacts/", {"risk_level": "imminent"})
+        self.assertEqual(len(high.context["page"]["rows"]), 1)
+
+    def test_a_bad_date_range_is_explained(self):
+        response = client_for(self.p.supervisor).get(
+            "/contacts/", {"date_from": "2026-02-01", "date_to": "2026-01-01"}
+        )
+        self.assertContains(response, "invalid-feedback")
+
+    def test_the_list_does_not_query_per_row(self):
+        for _ in range(5):
+            start_contact(self.p.counsellor)
+        client = client_for(self.p.supervisor)
+        client.get("/contacts/")  # warm the session
+        # session, user, organisation (page header), counsellors for the filter, rows: constant
+        with self.assertNumQueries(5):
+            client.get("/contacts/")
