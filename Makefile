@@ -40,6 +40,7 @@ run: demo
 
 # The whole suite: lint, types, migrations check, unit/integration and browser tests.
 test: install-dev
+	mkdir -p "$(XINYUAN_DATA_DIR)"
 	$(PY) manage.py compilemessages -v 0 --ignore=.venv 2>/dev/null || echo "msgfmt not found: using committed .mo files"
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .

@@ -18,4 +18,5 @@ class BootstrapMixin:
                 css = "form-control"
             widget.attrs["class"] = (widget.attrs.get("class", "") + " " + css).strip()
             if isinstance(widget, forms.Textarea):
-                widget.attrs.setdefault("rows", 3)
+                if str(widget.attrs.get("rows", "10")) == "10":  # Django's default is too tall
+                    widget.attrs["rows"] = 3

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -46,7 +48,13 @@ def home(request):
 @require_perm(*CONTACT_VIEWERS, permissions.ACKNOWLEDGE_ALERTS)
 def workstation(request):
     user = request.user
-    form = StartContactForm(seats=selectors.seats_for(user))
+    last_seat = (
+        selectors.contacts_visible_to(user)
+        .filter(counsellor=user, seat__isnull=False)
+        .values_list("seat__code", flat=True)
+        .first()
+    )
+    form = StartContactForm(seats=selectors.seats_for(user), initial={"seat": last_seat})
     open_contacts = selectors.contacts_visible_to(user).filter(
         status=ContactStatus.OPEN, counsellor=user
     )[:20]
@@ -127,8 +135,9 @@ def _prefill_assessment(latest):
     """A reassessment starts from the last answers, so nothing already asked is lost."""
     if latest is None:
         return None
-    latest.pk = None
-    return latest
+    draft = copy.copy(latest)
+    draft.pk = None
+    return draft
 
 
 def _detail_context(request, contact, stage: int, **extra):

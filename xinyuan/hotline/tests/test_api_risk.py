@@ -101,6 +101,23 @@ class RiskEvaluateApiTests(PersonaMixin, TestCase):
         self.assertEqual(response.json()["level"], "imminent")
         self.assertEqual(response.json()["reason_codes"], ["act_in_progress"])
 
+    def test_a_plan_timing_counts_without_has_plan_through_the_api(self):
+        response = self.post_with_token(
+            {"ideation": False, "plan_timing": "within_72h", "method_lethality": "unknown"}
+        )
+        self.assertEqual(response.status_code, 200, response.content)
+        body = response.json()
+        self.assertEqual(body["level"], "imminent")
+        self.assertEqual(body["reason_codes"], ["plan_within_72h_lethal", "plan_within_72h"])
+
+    def test_a_past_attempt_without_ideation_is_named_not_reported_as_no_factor(self):
+        response = self.post_with_token({"ideation": False, "last_attempt": "longer_ago"})
+        self.assertEqual(response.status_code, 200, response.content)
+        body = response.json()
+        self.assertEqual(body["level"], "low")
+        self.assertEqual(body["reason_codes"], ["past_attempt"])
+        self.assertEqual(body["reasons"], [str(REASON_TEXT["past_attempt"])])
+
     def test_evaluation_stores_nothing(self):
         self.post_with_token({"ideation": True, "ideation_intensity": 5})
         self.assertEqual(RiskAssessment.objects.count(), 0)
@@ -140,6 +157,19 @@ class RiskEvaluateApiTests(PersonaMixin, TestCase):
             self.post_with_token({"ideation": True, "last_attempt": "yesterday"}),
             "last_attempt",
         )
+
+    def test_a_boolean_factor_that_is_not_a_boolean_is_refused_naming_the_field(self):
+        for name in (
+            "ideation",
+            "has_plan",
+            "means_at_hand",
+            "act_in_progress",
+            "relative_or_friend_suicide",
+        ):
+            with self.subTest(name):
+                payload = {"ideation": False, name: "maybe"}
+                self.assertFieldError(self.post_with_token(payload), name, "bool_parsing")
+        self.assertFieldError(self.post_with_token({"ideation": None}), "ideation", "bool_type")
 
     def test_an_extra_unknown_field_is_refused_naming_the_field(self):
         self.assertFieldError(
