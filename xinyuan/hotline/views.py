@@ -170,6 +170,11 @@ def _detail_context(request, contact, stage: int, **extra):
     }
     context.update(_risk_context(contact))
     context.update(extra)
+    if not context["can_edit"]:
+        # Directors and colleagues reading the record see it, but cannot change it here.
+        for name in ("frame_form", "stage_form", "safety_plan_form"):
+            for field in context[name].fields.values():
+                field.disabled = True
     return context
 
 

@@ -17,6 +17,7 @@ import re
 import shutil
 import subprocess
 from pathlib import Path
+from urllib.parse import parse_qs
 
 import pytest
 from django.conf import settings
@@ -166,9 +167,20 @@ class WorkstationBrowserTests(StaticLiveServerTestCase):
         page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=full_page)
 
     def autosave(self, page: Page, selector: str, value: str, *, status: str = "#status-stage"):
-        """Types into a field and waits for the htmx autosave to answer "saved"."""
+        """Types into a field and waits until the autosave that carries the value says "saved".
+
+        Leaving a field also autosaves (on "change"): that earlier request does not carry the
+        new value, so the wait is for the request that does.
+        """
         saved = page.locator(f"{status} [data-testid=saved]")
-        with page.expect_response(lambda r: r.request.method == "POST") as answer:
+
+        def carries_value(response) -> bool:
+            if response.request.method != "POST":
+                return False
+            posted = parse_qs(response.request.post_data or "")
+            return any(value in item for items in posted.values() for item in items)
+
+        with page.expect_response(carries_value) as answer:
             page.fill(selector, value)
         body = answer.value.text()
         self.assertIn('data-testid="saved"', body, f"autosave of {selector} failed: {body}")

@@ -196,3 +196,18 @@ class ContactListTests(PersonaMixin, TestCase):
         # session, user, organisation (page header), counsellors for the filter, rows: constant
         with self.assertNumQueries(5):
             client.get("/contacts/")
+
+
+class ReadOnlyTests(PersonaMixin, TestCase):
+    def test_a_director_reads_a_contact_without_edit_controls(self):
+        contact = start_contact(self.p.counsellor)
+        response = client_for(self.p.director).get(
+            reverse("hotline:contact-detail", args=[contact.public_id])
+        )
+        self.assertContains(response, 'name="s1-purpose"')
+        self.assertContains(response, "disabled")
+        self.assertNotContains(response, 'data-testid="risk-form"')
+        save = client_for(self.p.director).post(
+            reverse("hotline:contact-stage-save", args=[contact.public_id, 1]), stage1_data(1)
+        )
+        self.assertEqual(save.status_code, 403)
