@@ -1,3 +1,5 @@
+import os
+
 from django.urls import include, path
 
 from xinyuan.core.api import api
@@ -12,3 +14,8 @@ urlpatterns = [
     path("audit/", include("xinyuan.audit.urls")),
     path("", include("xinyuan.hotline.urls")),
 ]
+
+if os.environ.get("XINYUAN_BENCH") == "1":
+    from xinyuan.core.bench_views import bench_floor
+
+    urlpatterns.append(path("bench/floor", bench_floor))

@@ -2,6 +2,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from xinyuan.accounts import permissions
+from xinyuan.audit.presentation import action_label, field_labels
 from xinyuan.audit.selectors import audit_events_visible_to
 from xinyuan.core.views_helpers import require_perm
 
@@ -24,5 +25,12 @@ def event_list(request):
     return render(
         request,
         "audit/event_list.html",
-        {"events": qs[:200], "user_filter": user, "target_filter": target},
+        {
+            "events": [
+                {"event": e, "action": action_label(e.action), "fields": field_labels(e)}
+                for e in qs[:200]
+            ],
+            "user_filter": user,
+            "target_filter": target,
+        },
     )

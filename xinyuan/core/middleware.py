@@ -2,8 +2,17 @@ from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 
 # Paths that answer without a browser session: the API authenticates each request itself
-# (bearer token or session + CSRF), the health check is for load balancers.
-PUBLIC_PREFIXES = ("/healthz", "/static/", "/api/", "/accounts/login/", "/i18n/", "/favicon.ico")
+# (bearer token or session + CSRF), the health check is for load balancers, /bench/ exists only
+# when XINYUAN_BENCH=1 (bench/run_bench.py).
+PUBLIC_PREFIXES = (
+    "/healthz",
+    "/static/",
+    "/api/",
+    "/accounts/login/",
+    "/i18n/",
+    "/favicon.ico",
+    "/bench/",
+)
 
 
 class LoginRequiredMiddleware:

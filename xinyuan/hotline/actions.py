@@ -148,7 +148,7 @@ def do_start_contact(
             "seat": _audit_value(seat),
             "counsellor": counsellor.username,
             "contact_type": contact.contact_type,
-            "identity": "linked" if identity else "",
+            "identity": identity is not None,
         },
     )
     return contact
@@ -263,9 +263,9 @@ def do_assess_risk(
 ) -> RiskAssessment:
     """Record one suicide-risk assessment (HL-04) on a contact or a follow-up.
 
-    The rule derives a level; the counsellor's final level defaults to the proposal (never lower
-    than a level already judged in this contact) and needs a reason whenever it differs from the
-    derived level or lowers an earlier judgement. A final high/imminent level alerts supervisors.
+    The rule derives a level; the counsellor's final level defaults to the proposal (the derived
+    level, or a higher level already judged in this contact) and needs a reason whenever it is
+    not the proposal. A final high/imminent level alerts supervisors.
     """
     target_contact = contact if contact is not None else follow_up.contact
     if contact is not None and not _can_edit(actor, contact):

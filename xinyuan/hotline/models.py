@@ -315,7 +315,10 @@ class RiskAssessment(PublicModel):
     has_plan = models.BooleanField(_("suicide plan"), default=False)
     plan_method = models.CharField(_("method"), max_length=200, blank=True)
     plan_timing = models.CharField(
-        _("when"), max_length=12, choices=PlanTiming.choices, default=PlanTiming.NONE
+        _("when they plan to act"),
+        max_length=12,
+        choices=PlanTiming.choices,
+        default=PlanTiming.NONE,
     )
     method_lethality = models.CharField(
         _("lethality of the method"),

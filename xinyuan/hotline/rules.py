@@ -80,14 +80,16 @@ class RiskFactors:
         for name in ("ideation_intensity", "hopelessness"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 10:
-                raise RiskInputError(name, "must be a whole number from 0 to 10")
+                raise RiskInputError(name, str(_("must be a whole number from 0 to 10")))
         for name, allowed in (
             ("plan_timing", PLAN_TIMINGS),
             ("method_lethality", LETHALITIES),
             ("last_attempt", LAST_ATTEMPTS),
         ):
             if getattr(self, name) not in allowed:
-                raise RiskInputError(name, "must be one of " + ", ".join(allowed))
+                raise RiskInputError(
+                    name, str(_("must be one of %(values)s") % {"values": ", ".join(allowed)})
+                )
         for name in (
             "ideation",
             "has_plan",
@@ -96,10 +98,11 @@ class RiskFactors:
             "relative_or_friend_suicide",
         ):
             if not isinstance(getattr(self, name), bool):
-                raise RiskInputError(name, "must be true or false")
+                raise RiskInputError(name, str(_("must be true or false")))
         if not self.ideation and self.ideation_intensity > 0:
             raise RiskInputError(
-                "ideation_intensity", "must be 0 when no suicidal ideation is reported"
+                "ideation_intensity",
+                str(_("must be 0 when no suicidal ideation is reported")),
             )
 
 
@@ -134,9 +137,9 @@ def derive_risk_level(f: RiskFactors) -> RiskResult:
     # (1) an act just before or during the call.
     if f.act_in_progress:
         add(IMMINENT, "act_in_progress")
-    # A plan timing given without ticking "has plan" still counts as a plan: a forgotten
-    # checkbox must never hide a plan within 72 hours.
-    if f.has_plan or f.plan_timing != "none":
+    # A plan timing or a method's lethality given without ticking "has plan" still counts as a
+    # plan: a forgotten checkbox must never hide a plan.
+    if f.has_plan or f.plan_timing != "none" or f.method_lethality != "none":
         timing = "unknown" if f.plan_timing == "none" else f.plan_timing
         lethal = f.method_lethality in ("high", "unknown")
         if timing == "within_72h":

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from xinyuan.accounts import permissions
 from xinyuan.accounts.models import Role
+from xinyuan.audit.presentation import action_label, change_rows
 from xinyuan.cases import selectors as case_selectors
 from xinyuan.cases.actions import do_book_follow_up
 from xinyuan.core.errors import ConflictError, PermissionDeniedError
@@ -166,7 +167,10 @@ def _detail_context(request, contact, stage: int, **extra):
         "can_set_rule": permissions.has_perm(user, permissions.SET_MANAGEMENT_RULE),
         "is_silent": contact.contact_type == ContactType.SILENT,
         "is_harassment_possible": contact.status == ContactStatus.OPEN,
-        "change_history": selectors.contact_history(contact),
+        "change_history": [
+            {"event": e, "action": action_label(e.action), "rows": change_rows(e)}
+            for e in selectors.contact_history(contact)
+        ],
     }
     context.update(_risk_context(contact))
     context.update(extra)

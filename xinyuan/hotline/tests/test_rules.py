@@ -6,7 +6,6 @@ Every change to xinyuan/hotline/rules.py bumps RISK_RULE_VERSION and updates the
 from __future__ import annotations
 
 import itertools
-import unittest
 
 from django.test import SimpleTestCase
 from hypothesis import given, settings
@@ -413,11 +412,37 @@ CASES: list[tuple[str, dict, str, tuple[str, ...]]] = [
     ),
     # Means at hand.
     ("means at hand alone", {"means_at_hand": True}, LOW, ("means_no_ideation",)),
+    # A method lethality counts as a plan even without has_plan and without a timing: a
+    # lethality implies a method, i.e. a plan, whose timing is then unknown.
     (
-        "means at hand, highly lethal, no plan and no ideation",
+        "lethality low, has_plan unticked, no timing",
+        {"method_lethality": "low"},
+        MODERATE,
+        ("plan_other",),
+    ),
+    (
+        "lethality high, has_plan unticked, no timing, means not at hand",
+        {"method_lethality": "high"},
+        MODERATE,
+        ("plan_other",),
+    ),
+    (
+        "lethality high with means at hand, has_plan unticked, no timing, no ideation",
         {"means_at_hand": True, "method_lethality": "high"},
-        LOW,
-        ("means_no_ideation",),
+        HIGH,
+        ("plan_lethal_means", "plan_other", "means_no_ideation"),
+    ),
+    (
+        "lethality unknown with means at hand, has_plan unticked, no timing, ideation",
+        {"ideation": True, "means_at_hand": True, "method_lethality": "unknown"},
+        HIGH,
+        ("plan_lethal_means", "plan_other", "ideation_means"),
+    ),
+    (
+        "lethality medium with means at hand, has_plan unticked, no timing",
+        {"means_at_hand": True, "method_lethality": "medium"},
+        MODERATE,
+        ("plan_other", "means_no_ideation"),
     ),
     (
         "means at hand with ideation",
@@ -462,8 +487,8 @@ def _plan_expectation(
 ) -> tuple[str | None, tuple[str, ...]]:
     """The plan rows of docs/risk-rule.md, written out for every has_plan × timing × means ×
     lethality: the level the plan rows set (None when no plan counts) and exactly their codes."""
-    if not has_plan and timing == "none":
-        # Neither ticked nor timed: no plan counts (lethality and means alone are no plan).
+    if not has_plan and timing == "none" and lethality == "none":
+        # Neither ticked, timed nor a lethality given: no plan counts (means alone are no plan).
         return None, ()
     if timing == "within_72h":
         codes = ["plan_within_72h"]
@@ -475,7 +500,8 @@ def _plan_expectation(
     if timing == "within_week":
         codes = ["plan_within_week"]
     else:
-        # "later", "unknown" and "none" (a ticked plan whose timing was not recorded).
+        # "later", "unknown" and "none" (a plan, ticked or implied by a lethality, whose timing
+        # was not recorded).
         codes = ["plan_other"]
     if means and lethality in LETHAL:
         codes.append("plan_lethal_means")
@@ -564,6 +590,51 @@ class RiskRuleTableTests(SimpleTestCase):
         result = derive(plan_timing="later", method_lethality="high")
         self.assertEqual((result.level, result.reason_codes), (MODERATE, ("plan_other",)))
 
+    def test_a_method_lethality_counts_as_a_plan_without_has_plan(self):
+        for lethality in LETHALITIES:
+            if lethality == "none":
+                continue
+            for timing, means, ideation in itertools.product(
+                PLAN_TIMINGS, (False, True), (False, True)
+            ):
+                with self.subTest(
+                    lethality=lethality, timing=timing, means=means, ideation=ideation
+                ):
+                    kwargs = {
+                        "ideation": ideation,
+                        "plan_timing": timing,
+                        "method_lethality": lethality,
+                        "means_at_hand": means,
+                    }
+                    unticked = derive(has_plan=False, **kwargs)
+                    self.assertEqual(unticked, derive(has_plan=True, **kwargs))
+                    self.assertTrue(PLAN_CODES.intersection(unticked.reason_codes))
+
+    def test_a_lethality_without_a_timing_counts_as_an_unknown_timing(self):
+        for has_plan, lethality, means in itertools.product(
+            (False, True), LETHALITIES, (False, True)
+        ):
+            if not has_plan and lethality == "none":
+                continue  # no plan at all
+            with self.subTest(has_plan=has_plan, lethality=lethality, means=means):
+                kwargs = {
+                    "has_plan": has_plan,
+                    "method_lethality": lethality,
+                    "means_at_hand": means,
+                }
+                self.assertEqual(
+                    derive(plan_timing="none", **kwargs), derive(plan_timing="unknown", **kwargs)
+                )
+        result = derive(method_lethality="low")
+        self.assertEqual((result.level, result.reason_codes), (MODERATE, ("plan_other",)))
+
+    def test_means_alone_are_no_plan(self):
+        for ideation in (False, True):
+            with self.subTest(ideation=ideation):
+                result = derive(ideation=ideation, means_at_hand=True)
+                self.assertFalse(PLAN_CODES.intersection(result.reason_codes))
+                self.assertEqual(result.level, MODERATE if ideation else LOW)
+
     def test_an_unknown_lethality_counts_like_high_everywhere(self):
         for has_plan, timing, means in itertools.product(
             (False, True), PLAN_TIMINGS, (False, True)
@@ -576,10 +647,11 @@ class RiskRuleTableTests(SimpleTestCase):
                 )
 
     def test_lethal_means_at_hand_make_every_plan_at_least_high(self):
-        for timing, lethality in itertools.product(PLAN_TIMINGS, LETHAL):
-            with self.subTest(timing=timing, lethality=lethality):
+        # With or without has_plan: a lethality given is itself a plan.
+        for has_plan, timing, lethality in itertools.product((True, False), PLAN_TIMINGS, LETHAL):
+            with self.subTest(has_plan=has_plan, timing=timing, lethality=lethality):
                 result = derive(
-                    has_plan=True,
+                    has_plan=has_plan,
                     plan_timing=timing,
                     method_lethality=lethality,
                     means_at_hand=True,
@@ -750,21 +822,28 @@ class HighRiskCallerDefinitionTests(SimpleTestCase):
             self.assertIn(code, result.reason_codes)
         self.assertEqual(derive(plan_timing="within_72h").level, HIGH)
 
-    @unittest.expectedFailure
     def test_a_lethal_method_with_means_is_not_ignored_when_has_plan_and_timing_are_unset(self):
-        # Known gap in risk-2026.2 (reported to the lead, rules.py unchanged): a method
-        # lethality other than "none" implies a planned method, but without has_plan and
-        # without a timing it is ignored. Ticking has_plan on the same answers gives "high"
-        # (plan_lethal_means); leaving it unticked gives "low" (means_no_ideation). Either
-        # validation should reject it (naming has_plan or method_lethality) or it should
-        # count as a plan, like a timing does.
-        factors = RiskFactors(method_lethality="high", means_at_hand=True)
-        try:
-            result = derive_risk_level(factors)
-        except RiskInputError as exc:
-            self.assertIn(exc.field_name, ("has_plan", "method_lethality"))
-        else:
-            self.assertTrue(at_least(result.level, HIGH), result)
+        # A method lethality other than "none" implies a planned method, so it counts as a plan
+        # (timing unknown) even without has_plan and without a timing (risk-2026.2): a
+        # forgotten checkbox never hides a plan.
+        for lethality in LETHAL:
+            with self.subTest(lethality=lethality):
+                result = derive_risk_level(
+                    RiskFactors(method_lethality=lethality, means_at_hand=True)
+                )
+                self.assertEqual(result.level, HIGH)
+                self.assertEqual(
+                    result.reason_codes, ("plan_lethal_means", "plan_other", "means_no_ideation")
+                )
+                self.assertEqual(
+                    result,
+                    derive(has_plan=True, method_lethality=lethality, means_at_hand=True),
+                )
+        # Without the means at hand, any lethality is still a plan with an unknown timing.
+        for lethality in LETHALITIES[1:]:
+            with self.subTest(lethality=lethality, means=False):
+                result = derive(method_lethality=lethality)
+                self.assertEqual((result.level, result.reason_codes), (MODERATE, ("plan_other",)))
 
 
 class RiskInputValidationTests(SimpleTestCase):
@@ -923,6 +1002,24 @@ class RiskRulePropertyTests(SimpleTestCase):
         )
 
     @settings(max_examples=300)
+    @given(risk_factors(), st.sampled_from(LETHALITIES[1:]))
+    def test_has_plan_changes_nothing_once_a_lethality_is_given(self, f, lethality):
+        f = replace(f, method_lethality=lethality)
+        self.assertEqual(
+            derive_risk_level(replace(f, has_plan=False)),
+            derive_risk_level(replace(f, has_plan=True)),
+        )
+
+    @settings(max_examples=300)
+    @given(risk_factors(), st.sampled_from(LETHALITIES[1:]))
+    def test_a_lethality_without_a_timing_counts_as_an_unknown_timing(self, f, lethality):
+        f = replace(f, method_lethality=lethality)
+        self.assertEqual(
+            derive_risk_level(replace(f, plan_timing="none")),
+            derive_risk_level(replace(f, plan_timing="unknown")),
+        )
+
+    @settings(max_examples=300)
     @given(risk_factors())
     def test_a_ticked_plan_without_a_timing_counts_as_an_unknown_timing(self, f):
         f = replace(f, has_plan=True)
@@ -964,12 +1061,11 @@ class RiskRulePropertyTests(SimpleTestCase):
     @settings(max_examples=500)
     @given(risk_factors())
     def test_no_factor_only_when_no_factor_is_reported(self, f):
-        # method_lethality is not in the list: without a plan it is ignored (see the
-        # expected failure in HighRiskCallerDefinitionTests).
         nothing_reported = (
             not f.act_in_progress
             and not f.has_plan
             and f.plan_timing == "none"
+            and f.method_lethality == "none"
             and not f.ideation
             and f.hopelessness < 7
             and f.last_attempt == "never"
@@ -1003,8 +1099,16 @@ class RiskRulePropertyTests(SimpleTestCase):
     @settings(max_examples=300)
     @given(risk_factors(), st.sampled_from(LETHAL))
     def test_any_plan_with_lethal_means_at_hand_is_always_at_least_high(self, f, lethality):
-        f = replace(f, has_plan=True, means_at_hand=True, method_lethality=lethality)
+        # has_plan as drawn: a lethal (or unknown-lethality) method is itself a plan.
+        f = replace(f, means_at_hand=True, method_lethality=lethality)
         self.assertTrue(at_least(derive_risk_level(f).level, HIGH))
+
+    @settings(max_examples=500)
+    @given(risk_factors())
+    def test_a_plan_counts_exactly_when_ticked_timed_or_a_lethality_is_given(self, f):
+        plan = f.has_plan or f.plan_timing != "none" or f.method_lethality != "none"
+        codes = PLAN_CODES.intersection(derive_risk_level(f).reason_codes)
+        self.assertIs(bool(codes), plan)
 
 
 class ExhaustiveMonotonicityTests(SimpleTestCase):
@@ -1058,6 +1162,21 @@ class ExhaustiveMonotonicityTests(SimpleTestCase):
         self.assertEqual(len(levels), 2**4 * 5 * 5 * 5 * 4 * (1 + len(self.INTENSITIES)))
         violations = [(f, g) for f in levels for g in self.riskier(f) if levels[g] < levels[f]]
         self.assertEqual(violations, [])
+
+    def test_the_plan_rows_hold_for_every_combination(self):
+        # The plan codes are exactly those of _plan_expectation, whatever the other factors,
+        # and the level is never below the level the plan rows set.
+        wrong = []
+        for f in self.all_factors():
+            plan_level, plan_codes = _plan_expectation(
+                f.has_plan, f.plan_timing, f.means_at_hand, f.method_lethality
+            )
+            result = derive_risk_level(f)
+            if PLAN_CODES.intersection(result.reason_codes) != set(plan_codes) or (
+                plan_level is not None and not at_least(result.level, plan_level)
+            ):
+                wrong.append((f, result))
+        self.assertEqual(wrong, [])
 
 
 # --- Counsellor override ----------------------------------------------------------------------

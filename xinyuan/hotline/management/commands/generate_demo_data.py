@@ -20,8 +20,9 @@ from __future__ import annotations
 import random
 import time
 from collections import Counter, deque
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from datetime import time as dtime
+from functools import partial
 from itertools import accumulate
 
 from django.conf import settings
@@ -102,7 +103,6 @@ SAFETY_PLAN = {
     "referral_advice": "建议尽快到精神科就诊",
     "handover_note": "已与督导交接，24小时内随访",
 }
-PREPARED = (models.DateTimeField, models.UUIDField, models.JSONField)
 
 
 class PoolPerson:
@@ -127,28 +127,52 @@ def pick(rng, spec):
     return rng.choices(values, cum_weights=cum)[0]
 
 
+def sqlite_datetime(value):
+    """What the ORM stores in SQLite for an aware datetime: naive UTC, ISO with a space."""
+    return value if value is None else str(value.astimezone(UTC).replace(tzinfo=None))
+
+
 def insert(model, rows: list[dict]) -> None:
     """Multi-row INSERT of dicts keyed by attname; missing fields take their defaults.
 
     Sets ``row["id"]``. Ids come back from RETURNING (as bulk_create relies on) and are sorted,
-    since both databases hand them out in VALUES order.
+    since both databases hand them out in VALUES order. Only dates (SQLite), UUIDs and JSON
+    need preparing; everything else goes to the driver as it is.
     """
-    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
-    prepared = [isinstance(f, PREPARED) for f in fields]
+    spec = []
+    for f in model._meta.concrete_fields:
+        convert = None
+        if isinstance(f, models.DateTimeField) and connection.vendor == "sqlite":
+            convert = sqlite_datetime
+        elif isinstance(f, models.UUIDField | models.JSONField):
+            convert = partial(f.get_db_prep_save, connection=connection)
+        factory = f.default if f.has_default() and callable(f.default) else None
+        if not f.primary_key:
+            spec.append((f.attname, factory, None if factory else f.get_default(), convert))
     quote = connection.ops.quote_name
-    columns = ", ".join(quote(f.column) for f in fields)
-    one = "(" + ", ".join(["%s"] * len(fields)) + ")"
-    per = 999 // len(fields) if connection.vendor == "sqlite" else 1000
+    columns = ", ".join(quote(model._meta.get_field(name).column) for name, *_ in spec)
+    # Identifiers come from the model's metadata; every value is a parameter.
+    sql = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) "  # noqa: S608
+    if connection.vendor == "postgresql":  # one array per column: a short query to parse
+        casts = (model._meta.get_field(name).db_type(connection) for name, *_ in spec)
+        sql += f"SELECT * FROM unnest({', '.join(f'%s::{c}[]' for c in casts)})"  # noqa: S608
+        per = 5000
+    else:  # SQLite: at most 999 parameters per statement
+        per = 999 // len(spec)
     with connection.cursor() as cursor:
         for start in range(0, len(rows), per):
             chunk, params = rows[start : start + per], []
             for row in chunk:
-                for field, prepare in zip(fields, prepared, strict=True):
-                    value = row[field.attname] if field.attname in row else field.get_default()
-                    params.append(field.get_db_prep_save(value, connection) if prepare else value)
-            # Identifiers come from the model's metadata; every value is a parameter.
-            sql = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES "  # noqa: S608
-            cursor.execute(f"{sql}{', '.join([one] * len(chunk))} RETURNING id", params)
+                for name, factory, static, convert in spec:
+                    value = row[name] if name in row else factory() if factory else static
+                    params.append(convert(value) if convert else value)
+            if connection.vendor == "postgresql":
+                cursor.execute(
+                    sql + " RETURNING id", [params[i :: len(spec)] for i in range(len(spec))]
+                )
+            else:
+                values = ", ".join(["(" + ", ".join(["%s"] * len(spec)) + ")"] * len(chunk))
+                cursor.execute(f"{sql}VALUES {values} RETURNING id", params)
             for row, (pk,) in zip(chunk, sorted(cursor.fetchall()), strict=True):
                 row["id"] = pk
 
@@ -169,8 +193,10 @@ class Command(BaseCommand):
             raise CommandError("--contacts must be at least 1.")
         if Organisation.objects.filter(name__in=[DEMO_ORG, SECOND_ORG]).count() < 2:
             call_command("load_demo", stdout=self.stdout)
-        if connection.vendor == "sqlite":  # this connection only: a bigger page cache, and
-            with connection.cursor() as cursor:  # statement journals in memory, not /var/tmp
+        if connection.vendor == "sqlite" and not connection.in_atomic_block:
+            # This connection only: a 512 MB page cache (random UUID index pages thrash the
+            # default 2 MB) and statement journals in memory rather than files in /var/tmp.
+            with connection.cursor() as cursor:
                 cursor.execute("PRAGMA cache_size = -524288")
                 cursor.execute("PRAGMA temp_store = MEMORY")
         self.rng = rng = random.Random(seed)
@@ -268,22 +294,33 @@ class Command(BaseCommand):
         return orgs
 
     def _pool(self, org, size):
-        """Planned callers of one organisation, with precomputed hashes and ciphertexts."""
-        rng, pool, taken = self.rng, [], set()
-        start = CallerIdentity.objects.filter(organisation=org).count()
-        while len(pool) < size:  # skip numbers that an earlier run already used
+        """Planned callers of one organisation, with precomputed hashes and ciphertexts.
+
+        Numbers an earlier run used are skipped without touching the random stream, so the
+        same seed gives the same contacts on a database that already holds generated data.
+        """
+        kinds = ["chat" if self.rng.random() < 0.2 else "phone" for _ in range(size)]
+        weights = [min(self.rng.paretovariate(1.5), 40.0) for _ in range(size)]  # heavy callers
+        numbers, pending = [("", "")] * size, list(range(size))
+        k = CallerIdentity.objects.filter(organisation=org).count()
+        while pending:
             planned = []
-            for k in range(start, start + size - len(pool)):
-                kind = "chat" if rng.random() < 0.2 else "phone"
-                value = f"wx_{k:08d}" if kind == "chat" else f"138{k:08d}"
-                planned.append((kind, value, keyed_hash(kind, value)))
-            start += len(planned)
-            for i in range(0, len(planned), 2000):
-                hashes = [h for _k, _v, h in planned[i : i + 2000]]
+            for i in pending:
+                value = f"wx_{k:08d}" if kinds[i] == "chat" else f"138{k:08d}"
+                planned.append((i, value, keyed_hash(kinds[i], value)))
+                k += 1
+            taken = set()
+            for start in range(0, len(planned), 2000):
+                hashes = [h for _i, _v, h in planned[start : start + 2000]]
                 existing = CallerIdentity.objects.filter(organisation=org, value_hash__in=hashes)
                 taken.update(existing.values_list("value_hash", flat=True))
-            pool += [PoolPerson(org, k, h, encrypt(v)) for k, v, h in planned if h not in taken]
-        weights = [min(rng.paretovariate(1.5), 40.0) for _ in pool]  # a few call very often
+            for i, value, value_hash in planned:
+                numbers[i] = (value, value_hash)
+            pending = [i for i, _v, value_hash in planned if value_hash in taken]
+        pool = [
+            PoolPerson(org, kind, h, encrypt(v))
+            for kind, (v, h) in zip(kinds, numbers, strict=True)
+        ]
         return pool, list(accumulate(weights))
 
     def _slots(self, total, years):

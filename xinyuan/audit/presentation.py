@@ -1,0 +1,95 @@
+"""Human-readable change history: field names and choice values in the user's language."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.apps import apps
+from django.core.exceptions import FieldDoesNotExist
+from django.utils.translation import gettext_lazy as _
+
+ACTION_LABELS = {
+    "create": _("created"),
+    "update": _("changed"),
+    "assess": _("risk assessed"),
+    "close": _("closed"),
+    "flag": _("flagged"),
+    "alert": _("alert raised"),
+    "acknowledge": _("alert acknowledged"),
+    "reveal": _("number revealed"),
+    "revoke": _("revoked"),
+}
+EMPTY = "∅"
+# Keys of audit changes that are not model fields.
+EXTRA_LABELS = {
+    "previous_final": _("level judged earlier in this contact"),
+    "identity": _("caller's number or chat ID"),
+    "source": _("source"),
+    "field": _("field"),
+    "status": _("status"),
+    "user": _("user"),
+    "name": _("name"),
+    "expires_at": _("expires at"),
+    "due_at": _("due at"),
+    "assigned_to": _("assigned to"),
+    "level": _("risk level"),
+}
+HIDDEN_KEYS = {"contact"}  # internal references, shown elsewhere on the page
+
+
+@dataclass
+class ChangeRow:
+    label: str
+    old: str | None
+    new: str
+
+
+def action_label(action: str) -> str:
+    return str(ACTION_LABELS.get(action, action))
+
+
+def _field(model, name: str):
+    try:
+        return model._meta.get_field(name)
+    except FieldDoesNotExist:
+        return None
+
+
+def _display(field, value: Any) -> str:
+    if value in (None, ""):
+        return EMPTY
+    if field is not None and getattr(field, "choices", None):
+        return str(dict(field.flatchoices).get(value, value))
+    if isinstance(value, bool):
+        return str(_("yes") if value else _("no"))
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+def change_rows(event) -> list[ChangeRow]:
+    """One row per changed field: translated label, old and new value for display."""
+    try:
+        model = apps.get_model(event.target_type)
+    except (LookupError, ValueError):
+        model = None
+    rows = []
+    for name, value in (event.changes or {}).items():
+        if name in HIDDEN_KEYS:
+            continue
+        field = _field(model, name) if model is not None else None
+        if field is not None and hasattr(field, "verbose_name"):
+            label = str(field.verbose_name)
+        else:
+            label = str(EXTRA_LABELS.get(name, name.replace("_", " ")))
+        if isinstance(value, list) and len(value) == 2 and event.action == "update":
+            rows.append(ChangeRow(label, _display(field, value[0]), _display(field, value[1])))
+        else:
+            rows.append(ChangeRow(label, None, _display(field, value)))
+    return rows
+
+
+def field_labels(event) -> list[str]:
+    """Only the names of the fields touched: for the auditor, who sees no clinical content."""
+    return [row.label for row in change_rows(event)]
