@@ -10,7 +10,6 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -177,10 +176,18 @@ def _clean_value(contact: Contact, name: str, value: Any) -> Any:
     return value
 
 
+# Navigation state: the last writer wins, it never conflicts.
+MERGE_ALWAYS = frozenset({"current_stage"})
+
+
 @transaction.atomic
 def do_update_contact(*, actor, contact: Contact, version: int, changes: dict[str, Any]) -> Contact:
-    """Apply a partial change if ``version`` is still current; otherwise raise ConflictError.
+    """Apply a partial change made on ``version`` of the contact.
 
+    If someone saved in between, the change is merged only when none of its fields was changed
+    by them since ``version``; otherwise ConflictError names those fields and nothing is written.
+    So a telephone switch posting the end of a call never collides with the counsellor typing,
+    while two people editing the same field never silently overwrite each other.
     Every field is validated before anything is written; the audit event lists old → new.
     """
     if not _can_edit(actor, contact):
@@ -189,29 +196,46 @@ def do_update_contact(*, actor, contact: Contact, version: int, changes: dict[st
     if unknown:
         raise ValidationError({name: _("This field cannot be changed.") for name in unknown})
     locked = Contact.objects.select_for_update().get(pk=contact.pk)
-    if locked.version != version:
-        raise ConflictError(
-            locked.version,
-            _(
-                "Someone else saved this contact since you opened it. "
-                "Your changes were not saved; reload to see their changes, then enter yours again."
-            ),
-        )
     cleaned = {name: _clean_value(locked, name, value) for name, value in changes.items()}
     if "ended_at" in cleaned and cleaned["ended_at"] and cleaned["ended_at"] < locked.started_at:
         raise ValidationError({"ended_at": _("The end cannot be before the start.")})
-    diff = {}
-    for name, value in cleaned.items():
-        old = getattr(locked, name)
-        if old != value:
-            diff[name] = [_audit_value(old), _audit_value(value)]
-            setattr(locked, name, value)
+    diff = {
+        name: [getattr(locked, name), value]
+        for name, value in cleaned.items()
+        if getattr(locked, name) != value
+    }
+    if version != locked.version:
+        changed_since = [
+            name
+            for name in diff
+            if name not in MERGE_ALWAYS and locked.field_versions.get(name, 0) > version
+        ]
+        if version > locked.version or version < 1 or changed_since:
+            labels = ", ".join(
+                str(Contact._meta.get_field(name).verbose_name) for name in changed_since
+            )
+            raise ConflictError(
+                locked.version,
+                _(
+                    "Someone else saved this contact since you opened it (%(fields)s). "
+                    "Your changes were not saved; reload to see theirs, then enter yours again."
+                )
+                % {"fields": labels or _("another version")},
+            )
     if not diff:
         return locked
-    locked.version = F("version") + 1
-    locked.save(update_fields=[*cleaned.keys(), "version", "updated_at"])
-    locked.refresh_from_db(fields=["version"])
-    record(actor=actor, action="update", target=locked, changes=diff)
+    new_version = locked.version + 1
+    for name, (_old, value) in diff.items():
+        setattr(locked, name, value)
+        locked.field_versions[name] = new_version
+    locked.version = new_version
+    locked.save(update_fields=[*diff.keys(), "field_versions", "version", "updated_at"])
+    record(
+        actor=actor,
+        action="update",
+        target=locked,
+        changes={name: [_audit_value(old), _audit_value(new)] for name, (old, new) in diff.items()},
+    )
     return locked
 
 

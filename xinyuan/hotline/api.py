@@ -240,7 +240,8 @@ def read_contact(request, public_id: UUID):
 
 @contacts_router.patch("/{public_id}", response=ContactOut, summary="Change a contact")
 def update_contact(request, public_id: UUID, payload: ContactPatch):
-    """Partial update with a version check: 409 when someone saved in between.
+    """Partial update with a version check: merged when nobody changed the same fields since
+    ``version``, otherwise 409 naming them.
 
     A telephone switch posts the call's end as ``{"version": n, "ended_at": …,
     "recording_url": …, "status": "closed"}``.

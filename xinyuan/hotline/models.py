@@ -171,6 +171,8 @@ class Contact(PublicModel):
     ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
     current_stage = models.PositiveSmallIntegerField(_("stage"), default=1)
     version = models.PositiveIntegerField(default=1)
+    # The version at which each field last changed: lets non-overlapping edits merge.
+    field_versions = models.JSONField(default=dict, blank=True)
     external_call_id = models.CharField(_("switch call ID"), max_length=100, blank=True)
     recording_consent = models.CharField(
         _("recording"),

@@ -300,3 +300,45 @@ class RevealIdentityTests(PersonaMixin, TestCase):
         start_contact(self.p.counsellor, caller_number="13800001234")
         with self.assertRaises(PermissionDeniedError):
             do_reveal_identity(actor=self.p.counsellor, identity=CallerIdentity.objects.get())
+
+
+class MergeTests(PersonaMixin, TestCase):
+    def setUp(self):
+        self.contact = start_contact(self.p.counsellor)
+
+    def test_changes_to_different_fields_on_the_same_version_merge(self):
+        actions.do_update_contact(
+            actor=self.p.counsellor, contact=self.contact, version=1, changes={"goal": "A"}
+        )
+        # A switch that read version 1 posts the end of the call: no field in common.
+        merged = actions.do_update_contact(
+            actor=self.p.counsellor,
+            contact=self.contact,
+            version=1,
+            changes={"recording_url": "https://switch.example/r/1.wav"},
+        )
+        self.assertEqual(merged.version, 3)
+        self.assertEqual(
+            (merged.goal, merged.recording_url), ("A", "https://switch.example/r/1.wav")
+        )
+
+    def test_the_same_field_changed_since_the_version_conflicts_naming_it(self):
+        actions.do_update_contact(
+            actor=self.p.counsellor, contact=self.contact, version=1, changes={"goal": "A"}
+        )
+        with self.assertRaises(ConflictError) as caught:
+            actions.do_update_contact(
+                actor=self.p.supervisor,
+                contact=self.contact,
+                version=1,
+                changes={"goal": "B", "problems": "x"},
+            )
+        self.assertIn(str(Contact._meta.get_field("goal").verbose_name), caught.exception.message)
+        self.contact.refresh_from_db()
+        self.assertEqual((self.contact.goal, self.contact.problems), ("A", ""))
+
+    def test_a_version_from_the_future_is_refused(self):
+        with self.assertRaises(ConflictError):
+            actions.do_update_contact(
+                actor=self.p.counsellor, contact=self.contact, version=7, changes={"goal": "A"}
+            )

@@ -110,6 +110,17 @@ class RiskEvaluateApiTests(PersonaMixin, TestCase):
         self.assertEqual(body["level"], "imminent")
         self.assertEqual(body["reason_codes"], ["plan_within_72h_lethal", "plan_within_72h"])
 
+    def test_a_lethality_counts_as_a_plan_without_has_plan_or_timing_through_the_api(self):
+        response = self.post_with_token(
+            {"ideation": False, "method_lethality": "high", "means_at_hand": True}
+        )
+        self.assertEqual(response.status_code, 200, response.content)
+        body = response.json()
+        self.assertEqual(body["level"], "high")
+        self.assertEqual(
+            body["reason_codes"], ["plan_lethal_means", "plan_other", "means_no_ideation"]
+        )
+
     def test_a_past_attempt_without_ideation_is_named_not_reported_as_no_factor(self):
         response = self.post_with_token({"ideation": False, "last_attempt": "longer_ago"})
         self.assertEqual(response.status_code, 200, response.content)

@@ -1,18 +1,14 @@
 """Generate realistic synthetic contacts for demos and benchmarks (development only).
 
-This is a bulk generator: it writes rows with multi-row INSERTs in batches and deliberately
-bypasses ``hotline.actions`` and ``cases.actions``. The actions validate, lock and write an
-audit event per change, about ten queries per contact, so a million contacts through them
-would take hours; and these rows are synthetic history, not actions anybody took, so no audit
-events are written for them. The rules that shape the data are applied here instead: every
-risk level comes from ``derive_risk_level`` on plausible factors, caller identifiers are stored
-only as keyed hash + encrypted copy, and the repeated-caller flag and contact type follow HL-08
-as ``do_start_contact`` applies them (contacts are generated in time order). Even the ORM's
-``bulk_create`` spends most of its time compiling SQL value by value, so ``insert`` below
-prepares only the columns that need it (dates, UUIDs, JSON) and keeps the historical
-``created_at``/``updated_at`` that ``auto_now`` would overwrite.
-
     manage.py generate_demo_data --contacts 1000000 --seed 1
+
+A bulk generator: it writes multi-row INSERTs in batches and deliberately bypasses
+``hotline.actions`` and ``cases.actions``, which validate, lock and audit every change (about
+ten queries per contact: hours for a million). These rows are synthetic history, not actions
+anybody took, so no audit events are written for them. The rules that shape the data are
+applied here instead: risk levels come from ``derive_risk_level`` on plausible factors, caller
+identifiers are stored only as keyed hash + encrypted copy, and the repeated-caller flag and
+contact type follow HL-08 as ``do_start_contact`` applies them (contacts are made in time order).
 """
 
 from __future__ import annotations
@@ -44,6 +40,7 @@ LINKED_SHARE = 0.30  # contacts with a known caller number / chat id
 CONTACTS_PER_PERSON = 40  # size of the caller pool: one planned person per 40 contacts
 ORG_SHARE = ((DEMO_ORG, 0.6), (SECOND_ORG, 0.4))
 EXTRA_COUNSELLORS = {DEMO_ORG: ("a", 6), SECOND_ORG: ("b", 3)}
+DEMO_LOGINS = ("counsellor1", "counsellor2")
 HOUR_WEIGHTS = [3, 2, 2, 1, 1, 1, 2, 3, 5, 7, 8, 8, 7, 7, 8, 8, 8, 8, 9, 10, 11, 11, 9, 6]
 # type: (weight when drawn at random, (shortest, typical, longest) minutes, outcomes)
 TYPES = {
@@ -70,49 +67,38 @@ PROFILE = {  # field: "value:weight ..."
     "follow_up": "done:85 unreachable:10 cancelled:5",
     "type": " ".join(f"{name}:{spec[0]}" for name, spec in TYPES.items() if spec[0]),
 }
-PURPOSES = (
-    "想找人聊聊最近的烦恼 失眠很久了，想问问怎么办 和家人吵架后心里很难受 工作压力太大，快撑不住了 "
-    "孩子厌学，不知道怎么沟通 失恋后情绪一直很低落 想了解附近的心理门诊 替朋友打来，担心他的状态"
-).split()
-EMOTIONS = "情绪低落，语速缓慢 焦虑，语速快，呼吸急促 哭泣，时有沉默 平静但很疲惫 烦躁 麻木".split()
-PROBLEMS = (
-    "长期失眠 工作压力大 与伴侣关系紧张 亲子冲突 学业压力 失恋 经济困难 亲人去世后的哀伤 "
-    "人际关系困扰 担心身体疾病 孤独感 失业"
-).split()
-GOALS = "今晚能安心入睡 想清楚怎么和家人沟通 先让情绪稳定下来 找到可以求助的人 了解就医渠道".split()
-INTERVENTIONS = "倾听与共情 情绪稳定化（呼吸练习） 问题解决训练 资源挖掘 认知重构 转介建议".split()
-ACTIONS = "明天联系学校心理老师 本周去精神科就诊 今晚和家人谈一谈 每天散步半小时".split()
-NOTES = {
-    "silent": "沉默来电，按流程提示后结束",
-    "harassment": "骚扰来电，已说明服务范围并结束",
-    "information": "已提供咨询信息",
-    "repeated": "按管理规则通话",
+PHRASES = {  # short free text, space-separated
+    "purpose": "想找人聊聊最近的烦恼 失眠很久了，想问问怎么办 和家人吵架后心里很难受 "
+    "工作压力太大，快撑不住了 孩子厌学，不知道怎么沟通 失恋后情绪一直很低落 替朋友打来，担心他",
+    "emotion": "情绪低落，语速缓慢 焦虑，语速快，呼吸急促 哭泣，时有沉默 平静但很疲惫 烦躁 麻木",
+    "problem": "长期失眠 工作压力大 与伴侣关系紧张 亲子冲突 学业压力 失恋 经济困难 亲人去世后的哀伤 "
+    "人际关系困扰 担心身体疾病 孤独感 失业",
+    "goal": "今晚能安心入睡 想清楚怎么和家人沟通 先让情绪稳定下来 找到可以求助的人 了解就医渠道",
+    "intervention": "倾听与共情 情绪稳定化（呼吸练习） 问题解决训练 资源挖掘 认知重构 转介建议",
+    "action": "明天联系学校心理老师 本周去精神科就诊 今晚和家人谈一谈 每天散步半小时",
+    "rule": "每周最多接听两次，每次不超过15分钟 每次通话聚焦一个问题，不超过20分钟 "
+    "由固定咨询员接听，其余时间礼貌结束",
+    "method": "服药 高处坠落 割腕 烧炭 未说明",
+    "means": "家中存有安眠药约30片 住在高层 手边有刀具 未透露",
+    "follow_up": "情绪有所好转，按时服药 已就诊，继续观察 仍有消极想法，已约下次随访",
 }
-RULES = (
-    "每周最多接听两次，每次不超过15分钟 每次通话聚焦一个问题，不超过20分钟 "
-    "由固定咨询员接听，其余时间礼貌结束 每天仅接听一次，引导到门诊随访"
-).split()
-PLAN_METHODS = "服药 高处坠落 割腕 烧炭 未说明".split()
-MEANS = "家中存有安眠药约30片 住在高层 手边有刀具 未透露".split()
-FOLLOW_NOTES = "情绪有所好转，按时服药 已就诊，继续观察 仍有消极想法，已约下次随访".split()
+NOTES = {"silent": "沉默来电，按流程提示后结束", "harassment": "骚扰来电，已说明服务范围并结束",
+         "information": "已提供咨询信息", "repeated": "按管理规则通话"}  # fmt: skip
 SAFETY_PLAN = {
-    "warning_signs": "夜里独处、反复想到过去的事",
-    "coping_steps": "深呼吸；给朋友打电话；到人多的地方走走",
-    "people_to_call": "姐姐（号码已登记）；心理援助热线",
-    "medical_institutions": "市精神卫生中心急诊",
-    "referral_advice": "建议尽快到精神科就诊",
-    "handover_note": "已与督导交接，24小时内随访",
-}
+    "warning_signs": "夜里独处、反复想到过去的事", "coping_steps": "深呼吸；给朋友打电话；出门走走",
+    "people_to_call": "姐姐（号码已登记）；心理援助热线", "medical_institutions": "市精神卫生中心急诊",
+    "referral_advice": "建议尽快到精神科就诊", "handover_note": "已与督导交接，24小时内随访",
+}  # fmt: skip
 
 
 class PoolPerson:
     """A planned caller: written as Person + CallerIdentity at their first contact."""
 
-    __slots__ = "org kind value_hash encrypted row identity recent last count flagged".split()
+    __slots__ = "org kind value_hash encrypted row identity recent first last count flagged".split()
 
     def __init__(self, org, kind, value_hash, encrypted):
         self.org, self.kind, self.value_hash, self.encrypted = org, kind, value_hash, encrypted
-        self.row = self.identity = self.last = None
+        self.row = self.identity = self.first = self.last = None
         self.recent: deque = deque()
         self.count, self.flagged = 0, False
 
@@ -133,11 +119,12 @@ def sqlite_datetime(value):
 
 
 def insert(model, rows: list[dict]) -> None:
-    """Multi-row INSERT of dicts keyed by attname; missing fields take their defaults.
+    """Multi-row INSERT of dicts keyed by attname (missing fields take their defaults).
 
-    Sets ``row["id"]``. Ids come back from RETURNING (as bulk_create relies on) and are sorted,
-    since both databases hand them out in VALUES order. Only dates (SQLite), UUIDs and JSON
-    need preparing; everything else goes to the driver as it is.
+    ``bulk_create`` spends most of its time compiling SQL value by value, and overwrites the
+    historical created_at/updated_at (auto_now); here only dates (SQLite), UUIDs and JSON are
+    prepared. PostgreSQL gets one array per column, so psycopg parses a short query. Sets
+    ``row["id"]`` from RETURNING (as bulk_create does), sorted: ids are handed out in row order.
     """
     spec = []
     for f in model._meta.concrete_fields:
@@ -149,16 +136,14 @@ def insert(model, rows: list[dict]) -> None:
         factory = f.default if f.has_default() and callable(f.default) else None
         if not f.primary_key:
             spec.append((f.attname, factory, None if factory else f.get_default(), convert))
-    quote = connection.ops.quote_name
-    columns = ", ".join(quote(model._meta.get_field(name).column) for name, *_ in spec)
+    quote, fields = connection.ops.quote_name, [model._meta.get_field(s[0]) for s in spec]
     # Identifiers come from the model's metadata; every value is a parameter.
-    sql = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) "  # noqa: S608
-    if connection.vendor == "postgresql":  # one array per column: a short query to parse
-        casts = (model._meta.get_field(name).db_type(connection) for name, *_ in spec)
-        sql += f"SELECT * FROM unnest({', '.join(f'%s::{c}[]' for c in casts)})"  # noqa: S608
-        per = 5000
-    else:  # SQLite: at most 999 parameters per statement
-        per = 999 // len(spec)
+    sql = f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(f.column) for f in fields)})"
+    postgres = connection.vendor == "postgresql"
+    if postgres:
+        arrays = ", ".join(f"%s::{f.db_type(connection)}[]" for f in fields)
+        sql += f" SELECT * FROM unnest({arrays}) RETURNING id"
+    per = 5000 if postgres else 999 // len(spec)  # SQLite: at most 999 parameters
     with connection.cursor() as cursor:
         for start in range(0, len(rows), per):
             chunk, params = rows[start : start + per], []
@@ -166,13 +151,11 @@ def insert(model, rows: list[dict]) -> None:
                 for name, factory, static, convert in spec:
                     value = row[name] if name in row else factory() if factory else static
                     params.append(convert(value) if convert else value)
-            if connection.vendor == "postgresql":
-                cursor.execute(
-                    sql + " RETURNING id", [params[i :: len(spec)] for i in range(len(spec))]
-                )
+            if postgres:
+                cursor.execute(sql, [params[i :: len(spec)] for i in range(len(spec))])
             else:
                 values = ", ".join(["(" + ", ".join(["%s"] * len(spec)) + ")"] * len(chunk))
-                cursor.execute(f"{sql}VALUES {values} RETURNING id", params)
+                cursor.execute(f"{sql} VALUES {values} RETURNING id", params)
             for row, (pk,) in zip(chunk, sorted(cursor.fetchall()), strict=True):
                 row["id"] = pk
 
@@ -200,9 +183,9 @@ class Command(BaseCommand):
                 cursor.execute("PRAGMA cache_size = -524288")
                 cursor.execute("PRAGMA temp_store = MEMORY")
         self.rng = rng = random.Random(seed)
-        self.now = timezone.now()
-        self.tz = timezone.get_current_timezone()
+        self.now, self.tz = timezone.now(), timezone.get_current_timezone()
         self.profile = {name: weighted(spec) for name, spec in PROFILE.items()}
+        self.text = {name: phrases.split() for name, phrases in PHRASES.items()}
         self.hours = (range(24), list(accumulate(HOUR_WEIGHTS)))
         self.buckets = self._risk_buckets()
         self.orgs = self._organisations(contacts)
@@ -218,8 +201,7 @@ class Command(BaseCommand):
                 rate = (index + 1) / max(time.monotonic() - started, 1e-6)
                 self.stdout.write(f"  {index + 1:,}/{contacts:,} contacts ({rate:,.0f}/s)")
         self._finish_persons()
-        elapsed = time.monotonic() - started
-        s = self.stats
+        elapsed, s = time.monotonic() - started, self.stats
         self.stdout.write(
             f"Generated {contacts:,} contacts in {elapsed:.1f}s ({contacts / elapsed:,.0f}/s): "
             f"{s['high']:,} high/imminent, {s['assessment']:,} risk assessments, "
@@ -263,34 +245,25 @@ class Command(BaseCommand):
         for name, share in ORG_SHARE:
             org = Organisation.objects.get(name=name)
             letter, extra = EXTRA_COUNSELLORS[name]
-            for i in range(1, extra + 1):
+            for i in range(1, extra + 1):  # synthetic colleagues, who cannot log in
                 user, created = User.objects.get_or_create(
                     username=f"gen_{letter}{i:02d}",
-                    defaults={"organisation": org, "role": Role.COUNSELLOR, "alias": f"{i + 20}号"},
+                    defaults={"organisation": org, "alias": f"{i + 20}号"},
                 )
                 if created:
                     user.set_unusable_password()
                     user.save(update_fields=["password"])
-            handlers = list(
-                User.objects.filter(
-                    organisation=org, role__in=[Role.COUNSELLOR, Role.SUPERVISOR], is_active=True
-                ).order_by("username")
-            )
+            roles = [Role.COUNSELLOR, Role.SUPERVISOR]
+            handlers = list(org.users.filter(role__in=roles, is_active=True).order_by("username"))
             # The demo logins get the largest share; supervisors take fewer contacts.
-            demo = ("counsellor1", "counsellor2")
-            weights = [
-                3 if u.username in demo else 1 if u.role == Role.SUPERVISOR else 2 for u in handlers
-            ]
-            orgs.append(
-                {
-                    "org": org,
-                    "share": share,
-                    "handlers": (handlers, list(accumulate(weights))),
-                    "supervisors": [u for u in handlers if u.role == Role.SUPERVISOR] or handlers,
-                    "seats": list(org.seats.order_by("code").values_list("pk", flat=True)),
-                    "pool": self._pool(org, max(10, round(total * share / CONTACTS_PER_PERSON))),
-                }
-            )
+            weights = [3 if u.username in DEMO_LOGINS else 1 if u.role == Role.SUPERVISOR else 2
+                       for u in handlers]  # fmt: skip
+            orgs.append({
+                "org": org, "share": share, "handlers": (handlers, list(accumulate(weights))),
+                "supervisors": [u for u in handlers if u.role == Role.SUPERVISOR] or handlers,
+                "seats": list(org.seats.order_by("code").values_list("pk", flat=True)),
+                "pool": self._pool(org, max(10, round(total * share / CONTACTS_PER_PERSON))),
+            })  # fmt: skip
         return orgs
 
     def _pool(self, org, size):
@@ -317,240 +290,5 @@ class Command(BaseCommand):
             for i, value, value_hash in planned:
                 numbers[i] = (value, value_hash)
             pending = [i for i, _v, value_hash in planned if value_hash in taken]
-        pool = [
-            PoolPerson(org, kind, h, encrypt(v))
-            for kind, (v, h) in zip(kinds, numbers, strict=True)
-        ]
+        pool = [PoolPerson(org, kind, h, encrypt(v)) for kind, (v, h) in zip(kinds, numbers)]  # noqa: B905
         return pool, list(accumulate(weights))
-
-    def _slots(self, total, years):
-        """Yield (started_at, burst person or None) in time order, exactly ``total`` of them.
-
-        Bursts of 6–10 contacts within 7 days make sure repeated callers exist (HL-08).
-        """
-        rng, days = self.rng, years * 365
-        first_day = timezone.localdate(self.now) - timedelta(days=days)
-        bursts: dict[int, list] = {}
-        for b in range(0 if total < 50 else max(2, total // 5_000)):
-            pool = self.orgs[b % len(self.orgs)]["pool"][0]
-            start = days - 7 - rng.randint(0, 30) if b < 2 else rng.randint(0, days - 8)
-            for _ in range(rng.randint(6, 10)):
-                bursts.setdefault(start + rng.randint(0, 6), []).append(pool[b // 2 % len(pool)])
-        planned = total - sum(len(v) for v in bursts.values())
-        weekend = [(first_day + timedelta(days=d)).weekday() >= 5 for d in range(days)]
-        # A slow growth over the years, a little more at weekends, day-to-day noise.
-        weights = [
-            (1 + 0.3 * d / days) * (1.1 if weekend[d] else 1.0) * rng.uniform(0.85, 1.15)
-            for d in range(days)
-        ]
-        scale, cumulative, placed = planned / sum(weights), 0.0, 0
-        for d in range(days):
-            cumulative += weights[d] * scale
-            count, placed = round(cumulative) - placed, round(cumulative)
-            day = [(self._second(), None) for _ in range(count)]
-            day += [(self._second(), p) for p in bursts.get(d, [])]
-            midnight = datetime.combine(first_day + timedelta(days=d), dtime.min, tzinfo=self.tz)
-            for second, person in sorted(day, key=lambda item: item[0]):
-                yield midnight + timedelta(seconds=second), person
-
-    def _second(self):
-        return pick(self.rng, self.hours) * 3600 + self.rng.randrange(3600)
-
-    # One contact -------------------------------------------------------------------------
-
-    def _contact(self, at, person, high):
-        rng, p = self.rng, self.profile
-        if person is not None:
-            org = next(o for o in self.orgs if o["org"] is person.org)
-        else:
-            org = self.orgs[0] if rng.random() < self.orgs[0]["share"] else self.orgs[1]
-            person = pick(rng, org["pool"]) if rng.random() < LINKED_SHARE else None
-        assessed = high or rng.random() < ASSESSED_SHARE / (1 - HIGH_RISK_SHARE)
-        kind = "general" if assessed else pick(rng, p["type"])
-        if assessed and not high and rng.random() < 0.3:
-            kind = rng.choice(["mental_disorder", "for_others"])
-        if person is not None:  # HL-08 as do_start_contact + do_register_contact_for_person
-            person.recent.append(at)
-            while person.recent[0] < at - timedelta(days=settings.REPEATED_CALLER_WINDOW_DAYS):
-                person.recent.popleft()
-            before = person.flagged
-            person.flagged = before or len(person.recent) > settings.REPEATED_CALLER_THRESHOLD
-            if before or (person.flagged and kind == "general"):
-                kind = "repeated"
-            person.count, person.last = person.count + 1, at
-        level, assessment = "", None
-        if assessed:
-            if high:
-                level = "imminent" if rng.random() < 0.25 else "high"
-            else:
-                level = "moderate" if rng.random() < 0.4 else "low"
-            assessment = rng.choice(self.buckets[level])
-            if high and kind == "general":
-                kind = "suicide_risk"
-        _weight, (low, mode, top), outcomes = TYPES[kind]
-        ended = min(at + timedelta(minutes=rng.triangular(low, top, mode)), self.now)
-        channel = person.kind if person is not None else pick(rng, p["channel"])
-        outcome = rng.choice(outcomes.split())
-        stage = 5
-        if kind in ("silent", "harassment"):
-            stage = 1
-        elif outcome == "dropped":
-            stage = rng.randint(2, 4)
-        row = {
-            "organisation_id": org["org"].pk,
-            "counsellor_id": pick(rng, org["handlers"]).pk,
-            "seat_id": rng.choice(org["seats"]) if channel != "walk_in" and org["seats"] else None,
-            "channel": channel,
-            "status": "closed",
-            "contact_type": kind,
-            "started_at": at,
-            "ended_at": ended,
-            "created_at": at,
-            "updated_at": ended,
-            "current_stage": stage,
-            "version": stage + rng.randint(0, 6),
-            "recording_consent": "not_recorded",
-            "is_flagged": kind == "harassment",
-            "flag_reason": "harassment" if kind == "harassment" else "",
-            "risk_level": level,
-            "outcome": outcome,
-            "about": {"for_others": "other", "information": "information"}.get(kind, "self"),
-            "counsellor_notes": NOTES.get(kind, ""),
-        }
-        if channel == "phone":
-            row["recording_consent"] = pick(rng, p["recording_consent"])
-        if stage >= 2:
-            for name in p:
-                if name.startswith("caller_"):
-                    row[name] = pick(rng, p[name])
-            row["purpose"] = rng.choice(PURPOSES)
-            row["emotional_state"] = rng.choice(EMOTIONS)
-            row["strong_negative_emotion"] = high or rng.random() < 0.3
-        if stage >= 3:
-            problems = rng.sample(PROBLEMS, rng.randint(1, 3))
-            row["problems"] = "；".join(f"{i}. {t}" for i, t in enumerate(problems, 1))
-            row["goal"] = rng.choice(GOALS)
-        if stage == 5:
-            row["interventions"] = "、".join(rng.sample(INTERVENTIONS, 2))
-            row["actions_decided"] = rng.choice(ACTIONS)
-            row["goal_attainment"] = rng.randint(3, 9)
-        follow_up = None
-        if high:
-            due = ended + timedelta(minutes=rng.randint(120, 1440))
-            recent = due > self.now - timedelta(days=1) and rng.random() < 0.5
-            status = "scheduled" if due > self.now or recent else pick(rng, p["follow_up"])
-            later = self.buckets["moderate" if rng.random() < 0.4 else "low"]
-            follow_up = (due, status, rng.choice(later), rng.choice(FOLLOW_NOTES))
-        return row, person, assessment, follow_up
-
-    # Writing -----------------------------------------------------------------------------
-
-    def _flush(self, batch):
-        rng, stats = self.rng, self.stats
-        with transaction.atomic():
-            new = list({id(b[1]): b[1] for b in batch if b[1] and b[1].row is None}.values())
-            for p in new:
-                p.row = {"organisation_id": p.org.pk, "label": f"C-{rng.getrandbits(24):06X}"}
-                p.row["created_at"] = p.row["updated_at"] = p.recent[0]  # first contact
-            insert(Person, [p.row for p in new])
-            identities = [
-                {"organisation_id": p.org.pk, "person_id": p.row["id"], "kind": p.kind,
-                 "value_hash": p.value_hash, "encrypted_value": p.encrypted,
-                 "created_at": p.row["created_at"], "updated_at": p.row["created_at"]}
-                for p in new
-            ]  # fmt: skip
-            insert(CallerIdentity, identities)
-            for p, identity in zip(new, identities, strict=True):
-                p.identity = identity["id"]
-            for row, person, _a, _f in batch:
-                if person is not None:
-                    row["person_id"], row["identity_id"] = person.row["id"], person.identity
-                stats["type:" + row["contact_type"]] += 1
-            insert(Contact, [b[0] for b in batch])
-            assessments, alerts, plans, follow_ups = [], [], [], []
-            for contact, _person, assessment, follow_up in batch:
-                at = contact["started_at"] + (contact["ended_at"] - contact["started_at"]) * 0.4
-                if assessment is not None:
-                    assessments.append(self._assessment(assessment, contact, at, "contact_id"))
-                if follow_up is None:
-                    continue
-                org = next(o for o in self.orgs if o["org"].pk == contact["organisation_id"])
-                common = {"organisation_id": org["org"].pk, "contact_id": contact["id"]}
-                ack = at + timedelta(seconds=rng.randint(20, 240))
-                alerts.append(
-                    {**common, "level": contact["risk_level"], "created_at": at,
-                     "raised_by_id": contact["counsellor_id"], "acknowledged_at": ack,
-                     "acknowledged_by_id": rng.choice(org["supervisors"]).pk, "updated_at": ack}
-                )  # fmt: skip
-                plans.append(
-                    {**common, **SAFETY_PLAN, "created_at": at, "updated_at": contact["ended_at"]}
-                )
-                due, status, later, note = follow_up
-                fu = {**common, "person_id": contact.get("person_id"), "consent_given": True,
-                      "assigned_to_id": contact["counsellor_id"], "due_at": due, "status": status,
-                      "booked_by_id": contact["counsellor_id"], "created_at": contact["ended_at"],
-                      "updated_at": contact["ended_at"]}  # fmt: skip
-                if status != "scheduled":
-                    done_at = due - timedelta(minutes=rng.randint(0, 60))  # due >= ended + 2h
-                    fu.update(done_at=done_at, updated_at=done_at, done_by_id=fu["assigned_to_id"])
-                if status == "done":
-                    fu.update(
-                        emotional_change=rng.choice(["better", "better", "same", "worse"]),
-                        pain_level=rng.randint(2, 7),
-                        hope_level=rng.randint(3, 8),
-                        quality_of_life=rng.randint(3, 8),
-                        safety_status="safe",
-                        risk_level=later[1].level,
-                        notes=note,
-                    )
-                follow_ups.append((fu, later))
-                stats["follow_up_scheduled"] += status == "scheduled"
-            insert(FollowUp, [fu for fu, _later in follow_ups])
-            for fu, later in follow_ups:
-                if fu["status"] == "done":  # a completed follow-up carries an assessment
-                    fu["counsellor_id"] = fu["assigned_to_id"]
-                    assessments.append(self._assessment(later, fu, fu["done_at"], "follow_up_id"))
-            insert(RiskAssessment, assessments)
-            insert(RiskAlert, alerts)
-            insert(SafetyPlan, plans)
-        stats["high"] += len(alerts)
-        stats["assessment"] += len(assessments)
-        stats["follow_up"] += len(follow_ups)
-        stats["person"] += len(new)
-
-    def _assessment(self, chosen, source, at, target):
-        factors, result = chosen
-        return {
-            **factors.__dict__,
-            target: source["id"],
-            "organisation_id": source["organisation_id"],
-            "assessed_by_id": source["counsellor_id"],
-            "plan_method": self.rng.choice(PLAN_METHODS) if factors.has_plan else "",
-            "means_detail": self.rng.choice(MEANS) if factors.means_at_hand else "",
-            "derived_level": result.level,
-            "rule_version": result.rule_version,
-            "reason_codes": list(result.reason_codes),
-            "final_level": result.level,
-            "created_at": at,
-            "updated_at": at,
-        }
-
-    def _finish_persons(self):
-        """Contact counts, last contact, and the repeated-caller flag with a management rule."""
-        people = [p for o in self.orgs for p in o["pool"][0] if p.row is not None]
-        objs = []
-        for p in people:
-            objs.append(
-                Person(
-                    pk=p.row["id"],
-                    contact_count=p.count,
-                    last_contact_at=p.last,
-                    updated_at=p.last,
-                    is_repeated_caller=p.flagged,
-                    management_rule=self.rng.choice(RULES) if p.flagged else "",
-                )
-            )
-            self.stats["repeated"] += p.flagged
-        fields = ["contact_count", "last_contact_at", "updated_at", "is_repeated_caller"]
-        with transaction.atomic():
-            Person.objects.bulk_update(objs, [*fields, "management_rule"], batch_size=500)
