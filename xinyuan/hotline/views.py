@@ -33,6 +33,7 @@ from xinyuan.hotline.forms import (
 from xinyuan.hotline.models import ContactStatus, ContactType
 
 PAGE_SIZE = 50
+RISK_FACTOR_FIELDS = tuple(rules.RiskFactors.__dataclass_fields__)
 CONTACT_VIEWERS = (permissions.HANDLE_CONTACTS, permissions.VIEW_ORG_CONTACTS)
 
 
@@ -122,6 +123,11 @@ def _can_edit(user, contact) -> bool:
 def _risk_context(contact, form=None, preview=None):
     assessments = list(selectors.assessments_for(contact))
     latest = assessments[-1] if assessments else None
+    if preview is None and latest is not None:
+        # The form starts from the last answers: show what they derive to.
+        preview = rules.derive_risk_level(
+            rules.RiskFactors(**{name: getattr(latest, name) for name in RISK_FACTOR_FIELDS})
+        )
     return {
         "risk_form": form or RiskAssessmentForm(instance=_prefill_assessment(latest)),
         "assessments": assessments,

@@ -11,11 +11,13 @@ Screenshots for humans go to ``test-artifacts/`` (git-ignored).
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import re
 import shutil
 import subprocess
+import time
 from pathlib import Path
 from urllib.parse import parse_qs
 
@@ -313,8 +315,8 @@ class WorkstationBrowserTests(StaticLiveServerTestCase):
         self.shot(page, "e2e-06-contact-list-flagged")
 
     def test_chinese_by_default_and_switch_to_english(self):
-        # A browser that asks for no language the platform offers gets the default: Chinese.
-        page = self.new_page(locale="fr-FR", headers={"Accept-Language": "fr-FR,fr;q=0.9"})
+        # Even a browser that prefers English gets the default: Chinese.
+        page = self.new_page(locale="en-US", headers={"Accept-Language": "en-US,en;q=0.9"})
         page.goto("/accounts/login/")
         expect(page.locator("html")).to_have_attribute("lang", "zh-hans")
         expect(page.locator("h1")).to_have_text(CJK)
@@ -328,3 +330,28 @@ class WorkstationBrowserTests(StaticLiveServerTestCase):
         expect(page.locator("html")).to_have_attribute("lang", "en")
         expect(start).to_have_text("Start contact")
         self.shot(page, "e2e-08-workstation-english")
+
+    def test_typing_then_leaving_the_stage_at_once_loses_nothing(self):
+        page = self.new_page()
+        self.log_in(page, self.p.counsellor.username)
+        contact_id = self.start_contact(page)
+
+        def slow_network(route):
+            # A slow link: each autosave takes a second to leave the browser. Without the
+            # flush-before-leaving guard, the click's navigation aborts it and the text is lost.
+            time.sleep(1.0)
+            with contextlib.suppress(Exception):  # aborted by a navigation: the loss we test
+                route.continue_()
+
+        page.route("**/stages/**", slow_network)
+        texts = {1: "#id_s1-purpose", 3: "#id_s3-goal", 4: "#id_s4-obstacles"}
+        for stage, selector in texts.items():
+            page.goto(f"/contacts/{contact_id}/?stage={stage}")
+            page.fill(selector, f"第{stage}阶段立即离开")
+            # No wait for the autosave: the counsellor clicks on straight away.
+            page.get_by_test_id(f"stage-tab-{stage % 5 + 1}").click()
+            expect(page).to_have_url(re.compile(rf"stage={stage % 5 + 1}$"))
+        page.unroute("**/stages/**")
+        for stage, selector in texts.items():
+            page.goto(f"/contacts/{contact_id}/?stage={stage}")
+            expect(page.locator(selector)).to_have_value(f"第{stage}阶段立即离开")

@@ -211,3 +211,15 @@ class ReadOnlyTests(PersonaMixin, TestCase):
             reverse("hotline:contact-stage-save", args=[contact.public_id, 1]), stage1_data(1)
         )
         self.assertEqual(save.status_code, 403)
+
+
+class LanguageTests(PersonaMixin, TestCase):
+    def test_chinese_is_the_default_even_for_an_english_browser(self):
+        response = self.client.get("/accounts/login/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+        self.assertContains(response, 'lang="zh-hans"')
+
+    def test_the_switch_chooses_english(self):
+        self.client.post("/i18n/setlang/", {"language": "en", "next": "/accounts/login/"})
+        response = self.client.get("/accounts/login/")
+        self.assertContains(response, 'lang="en"')
+        self.assertContains(response, "Log in")
