@@ -2,18 +2,31 @@
 
 from __future__ import annotations
 
+import ipaddress
+import json
 import threading
+import uuid
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 
-from xinyuan.audit.models import AuditEvent
+from xinyuan.audit.chain import event_hash
+from xinyuan.audit.models import AuditChainHead, AuditEvent
 
 _request_context = threading.local()
 
 
+def _valid_ip(ip: str | None) -> str | None:
+    """The address as the database stores it (IPv6 compressed), or None if it is not one."""
+    try:
+        return ipaddress.ip_address((ip or "").strip()).compressed
+    except ValueError:
+        return None
+
+
 def set_request_context(ip: str | None, user_agent: str) -> None:
-    _request_context.ip = ip
+    _request_context.ip = _valid_ip(ip)
     _request_context.user_agent = user_agent[:300]
 
 
@@ -31,6 +44,10 @@ def _jsonable(value: Any) -> Any:
     return str(value)
 
 
+def canonical_json(value: dict[str, Any]) -> str:
+    return json.dumps(_jsonable(value), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
 def record(
     *,
     actor,
@@ -40,19 +57,47 @@ def record(
     reason: str = "",
     organisation=None,
 ) -> AuditEvent:
-    """Append one audit event. Must run inside the caller's transaction."""
+    """Append one audit event to the chain. Must run inside the caller's transaction.
+
+    The chain head row is locked until the transaction ends, so events are linked in commit
+    order on PostgreSQL too (on SQLite, IMMEDIATE transactions already serialise writers).
+    """
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit.record must be called inside the action's transaction")
     org = organisation if organisation is not None else getattr(target, "organisation", None)
-    return AuditEvent.objects.create(
+    head, _created = AuditChainHead.objects.select_for_update().get_or_create(pk=1)
+    event = AuditEvent(
+        public_id=uuid.uuid4(),
+        created_at=timezone.now(),
+        sequence=head.last_sequence + 1,
+        prev_hash=head.last_hash,
         organisation=org,
         actor=actor if getattr(actor, "pk", None) else None,
         actor_role=getattr(actor, "role", "") or "",
         action=action,
         target_type=type(target)._meta.label_lower,
         target_id=getattr(target, "public_id", None),
-        changes=_jsonable(changes or {}),
+        changes_json=canonical_json(changes or {}),
         reason=reason,
         ip=getattr(_request_context, "ip", None),
         user_agent=getattr(_request_context, "user_agent", ""),
     )
+    event.hash = event_hash(
+        sequence=event.sequence,
+        prev_hash=event.prev_hash,
+        created_at=event.created_at,
+        public_id=event.public_id,
+        organisation_id=event.organisation_id,
+        actor_id=event.actor_id,
+        actor_role=event.actor_role,
+        action=event.action,
+        target_type=event.target_type,
+        target_id=event.target_id,
+        changes_json=event.changes_json,
+        reason=event.reason,
+        ip=event.ip,
+        user_agent=event.user_agent,
+    )
+    event.save(force_insert=True)
+    AuditChainHead.objects.filter(pk=1).update(last_sequence=event.sequence, last_hash=event.hash)
+    return event

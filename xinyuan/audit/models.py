@@ -1,3 +1,5 @@
+import json
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -6,8 +8,14 @@ from xinyuan.core.models import PublicModel
 
 
 class AuditEvent(PublicModel):
-    """Who did what to which record, when, from where. Written only through ``record()``."""
+    """Who did what to which record, when, from where. Written only through ``record()``.
 
+    Append-only (database triggers refuse UPDATE and DELETE) and hash-chained: each event carries
+    the hash of the previous one, so ``manage.py verify_audit`` detects any change or removal.
+    """
+
+    created_at = models.DateTimeField(db_index=True)
+    sequence = models.BigIntegerField(unique=True)
     organisation = models.ForeignKey(
         "accounts.Organisation", on_delete=models.PROTECT, null=True, related_name="+"
     )
@@ -18,11 +26,14 @@ class AuditEvent(PublicModel):
     action = models.CharField(_("action"), max_length=40)
     target_type = models.CharField(max_length=60)
     target_id = models.UUIDField(null=True)
-    # For changes: {"field": [old, new]}; for views/reveals: the fields read.
-    changes = models.JSONField(default=dict, blank=True)
+    # Canonical JSON (sorted keys, compact): for changes {"field": [old, new]}; for views and
+    # reveals the fields read. Stored as text so the hash covers exactly what is stored.
+    changes_json = models.TextField(default="{}")
     reason = models.TextField(blank=True)
     ip = models.GenericIPAddressField(null=True, blank=True)
     user_agent = models.CharField(max_length=300, blank=True)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64)
 
     class Meta:
         verbose_name = _("audit event")
@@ -30,4 +41,19 @@ class AuditEvent(PublicModel):
         indexes = [
             models.Index(fields=["target_type", "target_id", "created_at"]),
             models.Index(fields=["organisation", "created_at"]),
+            models.Index(fields=["actor", "created_at"]),
         ]
+
+    @property
+    def changes(self) -> dict:
+        return json.loads(self.changes_json or "{}")
+
+
+class AuditChainHead(models.Model):
+    """The last link of the chain (a single row): locked by every writer of an event."""
+
+    last_sequence = models.BigIntegerField(default=0)
+    last_hash = models.CharField(max_length=64, default="0" * 64)
+
+    def __str__(self) -> str:
+        return f"audit chain head #{self.last_sequence}"

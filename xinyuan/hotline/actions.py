@@ -212,7 +212,8 @@ def do_update_contact(*, actor, contact: Contact, version: int, changes: dict[st
         ]
         if version > locked.version or version < 1 or changed_since:
             labels = ", ".join(
-                str(Contact._meta.get_field(name).verbose_name) for name in changed_since
+                str(getattr(Contact._meta.get_field(name), "verbose_name", name))
+                for name in changed_since
             )
             raise ConflictError(
                 locked.version,

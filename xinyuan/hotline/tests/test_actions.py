@@ -28,7 +28,7 @@ class StartContactTests(PersonaMixin, TestCase):
         self.assertNotIn("13800001234", identity.value_hash)
         self.assertNotIn("13800001234", identity.encrypted_value)
         self.assertFalse(
-            AuditEvent.objects.filter(changes__icontains="13800001234").exists(),
+            AuditEvent.objects.filter(changes_json__icontains="13800001234").exists(),
             "the number must not leak into the audit trail",
         )
 

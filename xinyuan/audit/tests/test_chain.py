@@ -1,0 +1,101 @@
+import io
+
+from django.core.management import call_command
+from django.db import DatabaseError, connection, transaction
+from django.test import TestCase
+
+from xinyuan.audit.models import AuditEvent
+from xinyuan.audit.triggers import lifted
+from xinyuan.audit.verify import verify_chain
+from xinyuan.core.testing import PersonaMixin
+from xinyuan.hotline import actions
+from xinyuan.hotline.tests.factories import high_risk_contact, start_contact
+
+
+def run_verify() -> tuple[int, str]:
+    out, err = io.StringIO(), io.StringIO()
+    try:
+        call_command("verify_audit", stdout=out, stderr=err)
+    except SystemExit as exc:
+        return int(exc.code or 0), err.getvalue()
+    return 0, out.getvalue()
+
+
+class AuditChainTests(PersonaMixin, TestCase):
+    def setUp(self):
+        high_risk_contact(self.p.counsellor, caller_number="13800001111")
+        contact = start_contact(self.p.counsellor)
+        actions.do_update_contact(
+            actor=self.p.counsellor, contact=contact, version=1, changes={"goal": "睡好"}
+        )
+        self.events = list(AuditEvent.objects.order_by("sequence"))
+
+    def test_events_are_linked_in_order(self):
+        self.assertGreaterEqual(len(self.events), 5)
+        for before, after in zip(self.events, self.events[1:], strict=False):
+            self.assertEqual(after.sequence, before.sequence + 1)
+            self.assertEqual(after.prev_hash, before.hash)
+        code, out = run_verify()
+        self.assertEqual(code, 0, out)
+        self.assertIn(f"{len(self.events)} events verified", out)
+
+    def test_the_database_refuses_to_change_or_delete_an_event(self):
+        for attempt in (
+            lambda: AuditEvent.objects.filter(pk=self.events[0].pk).update(reason="x"),
+            lambda: AuditEvent.objects.filter(pk=self.events[0].pk).delete(),
+        ):
+            with self.assertRaises(DatabaseError), transaction.atomic():
+                attempt()
+
+    def tamper(self, sql: str, params=()):
+        with lifted(), connection.cursor() as cursor:
+            cursor.execute(sql, params)
+
+    def test_a_changed_event_is_named(self):
+        target = self.events[2]
+        self.tamper("UPDATE audit_auditevent SET reason = %s WHERE id = %s", ["改过", target.pk])
+        code, err = run_verify()
+        self.assertEqual(code, 1)
+        self.assertIn(f"#{target.sequence}", err)
+        self.assertIn("content changed", err)
+
+    def test_a_removed_event_is_named(self):
+        target = self.events[1]
+        self.tamper("DELETE FROM audit_auditevent WHERE id = %s", [target.pk])
+        code, err = run_verify()
+        self.assertEqual(code, 1)
+        self.assertIn(f"#{target.sequence}", err)
+        self.assertIn("missing", err)
+
+    def test_removing_the_last_events_is_detected(self):
+        self.tamper("DELETE FROM audit_auditevent WHERE id = %s", [self.events[-1].pk])
+        self.assertFalse(verify_chain().ok)
+
+    def test_a_rehashed_forgery_breaks_the_next_link(self):
+        # Someone changes an event and recomputes its hash: the next event's link breaks.
+        from xinyuan.audit.chain import event_hash
+
+        target = self.events[1]
+        forged = event_hash(
+            sequence=target.sequence,
+            prev_hash=target.prev_hash,
+            created_at=target.created_at,
+            public_id=target.public_id,
+            organisation_id=target.organisation_id,
+            actor_id=target.actor_id,
+            actor_role=target.actor_role,
+            action="view",
+            target_type=target.target_type,
+            target_id=target.target_id,
+            changes_json=target.changes_json,
+            reason=target.reason,
+            ip=target.ip,
+            user_agent=target.user_agent,
+        )
+        self.tamper(
+            "UPDATE audit_auditevent SET action = 'view', hash = %s WHERE id = %s",
+            [forged, target.pk],
+        )
+        result = verify_chain()
+        self.assertFalse(result.ok)
+        self.assertEqual(result.sequence, target.sequence + 1)
