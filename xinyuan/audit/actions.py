@@ -75,7 +75,7 @@ def record(
         actor=actor if getattr(actor, "pk", None) else None,
         actor_role=getattr(actor, "role", "") or "",
         action=action,
-        target_type=type(target)._meta.label_lower,
+        target_type=target._meta.label_lower,
         target_id=getattr(target, "public_id", None),
         changes_json=canonical_json(changes or {}),
         reason=reason,
@@ -101,3 +101,26 @@ def record(
     event.save(force_insert=True)
     AuditChainHead.objects.filter(pk=1).update(last_sequence=event.sequence, last_hash=event.hash)
     return event
+
+
+@transaction.atomic
+def do_record_view(*, actor, target, fields: tuple[str, ...] = (), reason: str = "") -> AuditEvent:
+    """A read of a person's record, a contact or an assessment result (PR-03)."""
+    return record(
+        actor=actor,
+        action="view",
+        target=target,
+        changes={"fields": list(fields)} if fields else {},
+        reason=reason,
+    )
+
+
+@transaction.atomic
+def do_record_export(*, actor, what: str, count: int, filters: dict[str, Any]) -> AuditEvent:
+    """An export leaves the system: who, what, how many rows, with which filters."""
+    return record(
+        actor=actor,
+        action="export",
+        target=actor,
+        changes={"what": what, "rows": count, "filters": filters},
+    )

@@ -19,6 +19,8 @@ ACTION_LABELS = {
     "acknowledge": _("alert acknowledged"),
     "reveal": _("number revealed"),
     "revoke": _("revoked"),
+    "view": _("viewed"),
+    "export": _("exported"),
 }
 EMPTY = "∅"
 # Keys of audit changes that are not model fields.

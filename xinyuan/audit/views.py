@@ -1,36 +1,61 @@
+from django.http import HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from xinyuan.accounts import permissions
+from xinyuan.audit.actions import do_record_export
+from xinyuan.audit.forms import AuditSearchForm
 from xinyuan.audit.presentation import action_label, field_labels
-from xinyuan.audit.selectors import audit_events_visible_to
+from xinyuan.audit.selectors import search_events
+from xinyuan.core.exports import csv_bytes
 from xinyuan.core.views_helpers import require_perm
+
+EXPORT_LIMIT = 100_000
 
 
 @require_GET
 @require_perm(permissions.VIEW_AUDIT)
 def event_list(request):
-    qs = audit_events_visible_to(request.user)
-    user = request.GET.get("user", "").strip()
-    target = request.GET.get("target", "").strip()
-    if user:
-        qs = qs.filter(actor__username=user)
-    if target:
-        try:
-            import uuid
-
-            qs = qs.filter(target_id=uuid.UUID(target))
-        except ValueError:
-            qs = qs.none()
+    form = AuditSearchForm(request.GET or None)
+    filters = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    qs = search_events(request.user, filters)
+    if request.GET.get("export") == "csv" and not form.errors:
+        return _export(request, qs, filters)
+    rows = [
+        {"event": e, "action": action_label(e.action), "fields": field_labels(e)} for e in qs[:200]
+    ]
+    query = request.GET.copy()
+    query["export"] = "csv"
     return render(
         request,
         "audit/event_list.html",
-        {
-            "events": [
-                {"event": e, "action": action_label(e.action), "fields": field_labels(e)}
-                for e in qs[:200]
-            ],
-            "user_filter": user,
-            "target_filter": target,
-        },
+        {"form": form, "events": rows, "export_query": query.urlencode()},
     )
+
+
+def _export(request, qs, filters):
+    events = list(qs[:EXPORT_LIMIT])
+    do_record_export(actor=request.user, what="audit_events", count=len(events), filters=filters)
+    header = ["sequence", "time", "user", "role", "action", "record_type", "record_id", "fields",
+              "reason", "ip", "user_agent"]  # fmt: skip
+    rows = (
+        [
+            e.sequence,
+            timezone.localtime(e.created_at).isoformat(),
+            e.actor.username if e.actor else "",
+            e.actor_role,
+            e.action,
+            e.target_type,
+            e.target_id,
+            "; ".join(field_labels(e)),
+            e.reason,
+            e.ip,
+            e.user_agent,
+        ]
+        for e in events
+    )
+    response = HttpResponse(csv_bytes(header, rows), content_type="text/csv; charset=utf-8")
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
+    response["Content-Disposition"] = f'attachment; filename="audit-{stamp}.csv"'
+    return response

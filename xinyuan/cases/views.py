@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from xinyuan.accounts import permissions
+from xinyuan.audit.actions import do_record_view
 from xinyuan.cases import actions, selectors
 from xinyuan.cases.forms import FollowUpRecordForm, ManagementRuleForm, RevealForm
 from xinyuan.cases.models import FollowUpStatus
@@ -44,6 +45,8 @@ def follow_up_record(request, public_id):
         selectors.follow_ups_visible_to(request.user), public_id=public_id
     )
     can_record = permissions.has_perm(request.user, permissions.PERFORM_FOLLOW_UPS)
+    if request.method == "GET":
+        do_record_view(actor=request.user, target=follow_up)
     form = FollowUpRecordForm(request.POST or None, instance=follow_up)
     risk_form = RiskAssessmentForm(request.POST or None, prefix="risk")
     if request.method == "POST":

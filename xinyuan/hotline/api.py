@@ -9,6 +9,7 @@ from ninja import Field, FilterSchema, Query, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from xinyuan.accounts import permissions
+from xinyuan.audit.actions import do_record_view
 from xinyuan.core.errors import PermissionDeniedError
 from xinyuan.hotline import actions, rules, selectors
 from xinyuan.hotline.models import (
@@ -235,7 +236,9 @@ def list_contacts(request, filters: Query[ContactFilters]):
 
 @contacts_router.get("/{public_id}", response=ContactOut, summary="Read a contact")
 def read_contact(request, public_id: UUID):
-    return get_object_or_404(selectors.contacts_visible_to(request.user), public_id=public_id)
+    contact = get_object_or_404(selectors.contacts_visible_to(request.user), public_id=public_id)
+    do_record_view(actor=request.user, target=contact)
+    return contact
 
 
 @contacts_router.patch("/{public_id}", response=ContactOut, summary="Change a contact")

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from xinyuan.accounts import permissions
 from xinyuan.accounts.models import Role
+from xinyuan.audit.actions import do_record_view
 from xinyuan.audit.presentation import action_label, change_rows
 from xinyuan.cases import selectors as case_selectors
 from xinyuan.cases.actions import do_book_follow_up
@@ -197,6 +198,7 @@ def contact_detail(request, public_id):
     except ValueError:
         stage = contact.current_stage
     stage = min(max(stage, 1), 5)
+    do_record_view(actor=request.user, target=contact)
     return render(request, "hotline/contact_detail.html", _detail_context(request, contact, stage))
 
 

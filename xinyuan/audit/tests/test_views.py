@@ -1,0 +1,59 @@
+from django.test import TestCase
+from django.urls import reverse
+
+from xinyuan.audit.models import AuditEvent
+from xinyuan.cases.models import Person
+from xinyuan.core.exports import safe_cell
+from xinyuan.core.testing import PersonaMixin, client_for
+from xinyuan.hotline.tests.factories import start_contact
+
+
+class AuditScreenTests(PersonaMixin, TestCase):
+    def setUp(self):
+        self.contact = start_contact(self.p.counsellor, caller_number="13500000000")
+        self.person = Person.objects.get()
+        # The supervisor opens the caller's contact: a view event.
+        client_for(self.p.supervisor).get(
+            reverse("hotline:contact-detail", args=[self.contact.public_id])
+        )
+
+    def test_the_auditor_finds_who_viewed_a_persons_file(self):
+        response = client_for(self.p.auditor).get(
+            reverse("audit:events"), {"person": self.person.label, "action": "view"}
+        )
+        rows = response.context["events"]
+        self.assertEqual([r["event"].actor for r in rows], [self.p.supervisor])
+        self.assertContains(response, "supervisor")
+
+    def test_the_auditor_sees_no_clinical_content(self):
+        from xinyuan.hotline import actions
+
+        actions.do_update_contact(
+            actor=self.p.counsellor,
+            contact=self.contact,
+            version=1,
+            changes={"problems": "秘密的临床内容"},
+        )
+        response = client_for(self.p.auditor).get(reverse("audit:events"))
+        self.assertNotContains(response, "秘密的临床内容")
+        self.assertEqual(client_for(self.p.auditor).get("/contacts/").status_code, 403)
+
+    def test_the_export_is_audited_and_neutralises_formulas(self):
+        AuditEvent.objects.count()
+        response = client_for(self.p.auditor).get(reverse("audit:events"), {"export": "csv"})
+        self.assertEqual(response["Content-Type"], "text/csv; charset=utf-8")
+        self.assertTrue(AuditEvent.objects.filter(action="export", actor=self.p.auditor).exists())
+        self.assertEqual(safe_cell("=HYPERLINK(1)"), "'=HYPERLINK(1)")
+        self.assertEqual(safe_cell("+1"), "'+1")
+        self.assertEqual(safe_cell("-1"), "'-1")
+        self.assertEqual(safe_cell("@SUM"), "'@SUM")
+        self.assertEqual(safe_cell("正常"), "正常")
+
+    def test_other_roles_and_organisations_cannot_read_the_trail(self):
+        self.assertEqual(client_for(self.p.counsellor).get(reverse("audit:events")).status_code, 403)
+        outsider_auditor_rows = client_for(self.p.outsider).get(reverse("audit:events"))
+        self.assertEqual(outsider_auditor_rows.status_code, 403)
+
+    def test_a_bad_record_id_is_explained(self):
+        response = client_for(self.p.auditor).get(reverse("audit:events"), {"record": "nope"})
+        self.assertContains(response, "invalid-feedback")
