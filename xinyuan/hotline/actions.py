@@ -297,6 +297,10 @@ def do_assess_risk(
         raise PermissionDeniedError
     if follow_up is not None and follow_up.organisation_id != actor.organisation_id:
         raise PermissionDeniedError
+    if plan_method.strip() and not factors.has_plan:
+        raise ValidationError(
+            {"has_plan": _("You described a method: tick 'suicide plan' (or clear the method).")}
+        )
     try:
         result = rules.derive_risk_level(factors)
     except rules.RiskInputError as exc:

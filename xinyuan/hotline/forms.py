@@ -100,6 +100,18 @@ class RiskAssessmentForm(BootstrapMixin, forms.ModelForm):
         self.fields["method_lethality"].choices = Lethality.choices
         self.fields["last_attempt"].choices = LastAttempt.choices
 
+    def clean(self):
+        data = super().clean()
+        # A method or means described in words is a plan: the rule only sees the checkbox,
+        # so a described plan with the box unticked must not pass silently.
+        described = (data.get("plan_method") or "").strip()
+        if described and not data.get("has_plan"):
+            self.add_error(
+                "has_plan",
+                _("You described a method: tick 'suicide plan' (or clear the method)."),
+            )
+        return data
+
     def factor_kwargs(self) -> dict:
         data = self.cleaned_data
         return {

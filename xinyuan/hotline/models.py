@@ -277,7 +277,7 @@ class PlanTiming(models.TextChoices):
 
 
 class Lethality(models.TextChoices):
-    NONE = "none", _("None")
+    NONE = "none", _("Not assessed")
     LOW = "low", _("Low")
     MEDIUM = "medium", _("Medium")
     HIGH = "high", _("High")

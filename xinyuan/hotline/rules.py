@@ -31,12 +31,12 @@ REASON_TEXT = {
     "plan_within_72h": _("A plan to act within 72 hours"),
     "plan_within_72h_means": _("A plan within 72 hours with the means at hand"),
     "plan_within_72h_lethal": _(
-        "A plan within 72 hours with a highly lethal method (or lethality unknown)"
+        "A plan within 72 hours with a highly lethal method (or lethality unknown or not assessed)"
     ),
     "plan_within_week": _("A plan to act within a week"),
     "plan_other": _("A suicide plan (timing later or unknown)"),
     "plan_lethal_means": _(
-        "A plan with a lethal or unknown-lethality method and the means at hand"
+        "A plan with the means at hand and a method that is highly lethal, of unknown lethality or not assessed"
     ),
     "ideation_strong_hopeless": _(
         "Strong suicidal ideation (≥7) with strong hopelessness (≥7): likely to act within a week"
@@ -141,7 +141,9 @@ def derive_risk_level(f: RiskFactors) -> RiskResult:
     # plan: a forgotten checkbox must never hide a plan.
     if f.has_plan or f.plan_timing != "none" or f.method_lethality != "none":
         timing = "unknown" if f.plan_timing == "none" else f.plan_timing
-        lethal = f.method_lethality in ("high", "unknown")
+        # Within a plan, a lethality left at "none" means "not assessed": treated as unknown,
+        # and unknown counts as lethal.
+        lethal = f.method_lethality in ("high", "unknown", "none")
         if timing == "within_72h":
             # (2) a plan to act within 72 hours.
             add(HIGH, "plan_within_72h")

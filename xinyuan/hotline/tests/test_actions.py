@@ -342,3 +342,17 @@ class MergeTests(PersonaMixin, TestCase):
             actions.do_update_contact(
                 actor=self.p.counsellor, contact=self.contact, version=7, changes={"goal": "A"}
             )
+
+
+class DescribedPlanTests(PersonaMixin, TestCase):
+    def test_a_described_method_without_the_plan_box_is_refused(self):
+        contact = start_contact(self.p.counsellor)
+        with self.assertRaises(ValidationError) as caught:
+            actions.do_assess_risk(
+                actor=self.p.counsellor,
+                contact=contact,
+                factors=rules.RiskFactors(ideation=True, ideation_intensity=3),
+                plan_method="今晚吃药",
+            )
+        self.assertIn("has_plan", caught.exception.message_dict)
+        self.assertFalse(contact.assessments.exists())

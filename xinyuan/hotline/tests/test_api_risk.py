@@ -121,6 +121,37 @@ class RiskEvaluateApiTests(PersonaMixin, TestCase):
             body["reason_codes"], ["plan_lethal_means", "plan_other", "means_no_ideation"]
         )
 
+    def test_an_omitted_lethality_is_not_assessed_and_counts_as_lethal_within_a_plan(self):
+        # method_lethality defaults to "none" (not assessed): within a plan it counts like
+        # "unknown"; on its own it is no plan.
+        for payload, level, codes in (
+            (
+                {"ideation": False, "plan_timing": "within_72h"},
+                "imminent",
+                ["plan_within_72h_lethal", "plan_within_72h"],
+            ),
+            (
+                {"ideation": False, "has_plan": True, "means_at_hand": True},
+                "high",
+                ["plan_lethal_means", "plan_other", "means_no_ideation"],
+            ),
+            (
+                {"ideation": False, "plan_timing": "within_72h", "method_lethality": "medium"},
+                "high",
+                ["plan_within_72h"],
+            ),
+            (
+                {"ideation": False, "method_lethality": "none", "means_at_hand": True},
+                "low",
+                ["means_no_ideation"],
+            ),
+        ):
+            with self.subTest(payload=payload):
+                response = self.post_with_token(payload)
+                self.assertEqual(response.status_code, 200, response.content)
+                body = response.json()
+                self.assertEqual((body["level"], body["reason_codes"]), (level, codes))
+
     def test_a_past_attempt_without_ideation_is_named_not_reported_as_no_factor(self):
         response = self.post_with_token({"ideation": False, "last_attempt": "longer_ago"})
         self.assertEqual(response.status_code, 200, response.content)

@@ -68,8 +68,14 @@ PLAN_CODES = frozenset(
     }
 )
 
-# Lethalities that count like "high" (an unknown lethality is never assumed to be safe).
-LETHAL = ("high", "unknown")
+# Within a plan, the lethalities that count like "high": a lethality that is unknown or was not
+# assessed ("none", labelled "Not assessed") is never assumed to be safe. Only "low" and
+# "medium" count as not lethal.
+LETHAL = ("high", "unknown", "none")
+NOT_LETHAL = ("low", "medium")
+# The lethal values that are also a plan by themselves (a lethality given implies a method).
+# "none" (not assessed) alone is no plan: it counts as lethal only once a plan counts.
+LETHAL_GIVEN = ("high", "unknown")
 
 BOOLEAN_FACTORS = (
     "ideation",
@@ -84,7 +90,13 @@ BOOLEAN_FACTORS = (
 REACHING: dict[str, tuple[dict, str, tuple[str, ...]]] = {
     "act_in_progress": ({"act_in_progress": True}, IMMINENT, ("act_in_progress",)),
     "plan_within_72h_means": (
-        {"ideation": True, "has_plan": True, "plan_timing": "within_72h", "means_at_hand": True},
+        {
+            "ideation": True,
+            "has_plan": True,
+            "plan_timing": "within_72h",
+            "method_lethality": "medium",
+            "means_at_hand": True,
+        },
         IMMINENT,
         ("plan_within_72h_means", "plan_within_72h", "ideation_means"),
     ),
@@ -94,7 +106,7 @@ REACHING: dict[str, tuple[dict, str, tuple[str, ...]]] = {
         ("plan_within_72h_lethal", "plan_within_72h"),
     ),
     "plan_within_72h": (
-        {"has_plan": True, "plan_timing": "within_72h"},
+        {"has_plan": True, "plan_timing": "within_72h", "method_lethality": "low"},
         HIGH,
         ("plan_within_72h",),
     ),
@@ -243,12 +255,25 @@ CASES: list[tuple[str, dict, str, tuple[str, ...]]] = [
         IMMINENT,
         ("act_in_progress", "plan_within_72h_means", "plan_within_72h_lethal"),
     ),
-    # A plan whose timing was not recorded counts as an unknown timing.
+    # A plan whose timing was not recorded counts as an unknown timing; within a plan, a
+    # lethality left at "none" (not assessed) counts like "unknown", i.e. lethal.
     (
         "plan, timing not recorded",
         {"has_plan": True},
         MODERATE,
         ("plan_other",),
+    ),
+    (
+        "plan, timing not recorded, lethality not assessed, means at hand",
+        {"has_plan": True, "means_at_hand": True},
+        HIGH,
+        ("plan_lethal_means", "plan_other", "means_no_ideation"),
+    ),
+    (
+        "plan, timing not recorded, medium-lethality means at hand",
+        {"has_plan": True, "method_lethality": "medium", "means_at_hand": True},
+        MODERATE,
+        ("plan_other", "means_no_ideation"),
     ),
     (
         "plan, timing not recorded, lethal means at hand",
@@ -262,10 +287,42 @@ CASES: list[tuple[str, dict, str, tuple[str, ...]]] = [
         HIGH,
         ("plan_lethal_means",),
     ),
+    # Within 72 hours: only a "low" or "medium" lethality keeps the plan at high (without the
+    # means at hand); "high", "unknown" and "none" (not assessed) make it imminent.
+    (
+        "plan within 72 hours, lethality low",
+        {"has_plan": True, "plan_timing": "within_72h", "method_lethality": "low"},
+        HIGH,
+        ("plan_within_72h",),
+    ),
+    (
+        "plan within 72 hours, lethality medium",
+        {"has_plan": True, "plan_timing": "within_72h", "method_lethality": "medium"},
+        HIGH,
+        ("plan_within_72h",),
+    ),
+    (
+        "plan within 72 hours, lethality high",
+        {"has_plan": True, "plan_timing": "within_72h", "method_lethality": "high"},
+        IMMINENT,
+        ("plan_within_72h_lethal", "plan_within_72h"),
+    ),
+    (
+        "plan within 72 hours, lethality not assessed",
+        {"has_plan": True, "plan_timing": "within_72h", "method_lethality": "none"},
+        IMMINENT,
+        ("plan_within_72h_lethal", "plan_within_72h"),
+    ),
     # A plan timing counts as a plan even when "has plan" was not ticked.
     (
-        "timing within 72 hours, has_plan unticked",
+        "timing within 72 hours, has_plan unticked, lethality not assessed",
         {"plan_timing": "within_72h"},
+        IMMINENT,
+        ("plan_within_72h_lethal", "plan_within_72h"),
+    ),
+    (
+        "timing within 72 hours, has_plan unticked, lethality medium",
+        {"plan_timing": "within_72h", "method_lethality": "medium"},
         HIGH,
         ("plan_within_72h",),
     ),
@@ -293,7 +350,25 @@ CASES: list[tuple[str, dict, str, tuple[str, ...]]] = [
         HIGH,
         ("plan_lethal_means", "plan_other"),
     ),
-    # Lethal (or unknown-lethality) means at hand now raise a plan within a week too.
+    # Lethal (or unknown- or unassessed-lethality) means at hand raise a plan within a week too.
+    (
+        "plan within a week, means at hand, lethality not assessed",
+        {"has_plan": True, "plan_timing": "within_week", "means_at_hand": True},
+        HIGH,
+        ("plan_within_week", "plan_lethal_means"),
+    ),
+    (
+        "plan later, means at hand, lethality not assessed",
+        {"has_plan": True, "plan_timing": "later", "means_at_hand": True},
+        HIGH,
+        ("plan_lethal_means", "plan_other"),
+    ),
+    (
+        "plan later, means not at hand, lethality not assessed",
+        {"has_plan": True, "plan_timing": "later"},
+        MODERATE,
+        ("plan_other",),
+    ),
     (
         "plan within a week, unknown-lethality means at hand",
         {
@@ -306,12 +381,30 @@ CASES: list[tuple[str, dict, str, tuple[str, ...]]] = [
         ("plan_within_week", "plan_lethal_means"),
     ),
     (
-        "plan within 72 hours with ideation and means",
+        "plan within 72 hours with ideation and means, lethality not assessed",
         {
             "ideation": True,
             "ideation_intensity": 2,
             "has_plan": True,
             "plan_timing": "within_72h",
+            "means_at_hand": True,
+        },
+        IMMINENT,
+        (
+            "plan_within_72h_means",
+            "plan_within_72h_lethal",
+            "plan_within_72h",
+            "ideation_means",
+        ),
+    ),
+    (
+        "plan within 72 hours with ideation and low-lethality means",
+        {
+            "ideation": True,
+            "ideation_intensity": 2,
+            "has_plan": True,
+            "plan_timing": "within_72h",
+            "method_lethality": "low",
             "means_at_hand": True,
         },
         IMMINENT,
@@ -444,6 +537,19 @@ CASES: list[tuple[str, dict, str, tuple[str, ...]]] = [
         MODERATE,
         ("plan_other", "means_no_ideation"),
     ),
+    # "none" (not assessed) alone is no plan: with neither has_plan nor a timing it adds nothing.
+    (
+        "lethality not assessed with means at hand, has_plan unticked, no timing",
+        {"means_at_hand": True, "method_lethality": "none"},
+        LOW,
+        ("means_no_ideation",),
+    ),
+    (
+        "lethality not assessed with ideation and means, has_plan unticked, no timing",
+        {"ideation": True, "means_at_hand": True, "method_lethality": "none"},
+        MODERATE,
+        ("ideation_means",),
+    ),
     (
         "means at hand with ideation",
         {"ideation": True, "ideation_intensity": 1, "means_at_hand": True},
@@ -488,8 +594,11 @@ def _plan_expectation(
     """The plan rows of docs/risk-rule.md, written out for every has_plan × timing × means ×
     lethality: the level the plan rows set (None when no plan counts) and exactly their codes."""
     if not has_plan and timing == "none" and lethality == "none":
-        # Neither ticked, timed nor a lethality given: no plan counts (means alone are no plan).
+        # Neither ticked, timed nor a lethality given: no plan counts (means alone are no plan,
+        # and neither is a lethality left at "none", i.e. not assessed).
         return None, ()
+    # A plan counts. From here on "none" means the lethality was not assessed: it counts like
+    # "unknown", i.e. lethal (LETHAL); only "low" and "medium" are not lethal.
     if timing == "within_72h":
         codes = ["plan_within_72h"]
         if means:
@@ -635,6 +744,50 @@ class RiskRuleTableTests(SimpleTestCase):
                 self.assertFalse(PLAN_CODES.intersection(result.reason_codes))
                 self.assertEqual(result.level, MODERATE if ideation else LOW)
 
+    def test_a_lethality_not_assessed_alone_is_no_plan(self):
+        # "none" (not assessed) counts as lethal only within a plan; on its own, with neither
+        # has_plan nor a timing, it is no plan and gives exactly what the other factors give.
+        for ideation, means in itertools.product((False, True), (False, True)):
+            with self.subTest(ideation=ideation, means=means):
+                result = derive(ideation=ideation, means_at_hand=means, method_lethality="none")
+                self.assertFalse(PLAN_CODES.intersection(result.reason_codes))
+                self.assertEqual(result, derive(ideation=ideation, means_at_hand=means))
+        self.assertEqual(
+            derive(means_at_hand=True, method_lethality="none").reason_codes,
+            ("means_no_ideation",),
+        )
+
+    def test_a_lethality_not_assessed_counts_like_unknown_and_high_within_a_plan(self):
+        for has_plan, timing, means, ideation in itertools.product(
+            (False, True), PLAN_TIMINGS, (False, True), (False, True)
+        ):
+            if not has_plan and timing == "none":
+                continue  # "none" alone is no plan (previous test)
+            with self.subTest(has_plan=has_plan, timing=timing, means=means, ideation=ideation):
+                kwargs = {
+                    "ideation": ideation,
+                    "has_plan": has_plan,
+                    "plan_timing": timing,
+                    "means_at_hand": means,
+                }
+                not_assessed = derive(**kwargs, method_lethality="none")
+                self.assertEqual(not_assessed, derive(**kwargs, method_lethality="unknown"))
+                self.assertEqual(not_assessed, derive(**kwargs, method_lethality="high"))
+
+    def test_only_low_and_medium_lethality_count_as_not_lethal_within_a_plan(self):
+        for has_plan, timing, lethality in itertools.product(
+            (False, True), PLAN_TIMINGS, LETHALITIES
+        ):
+            if not has_plan and timing == "none":
+                continue
+            with self.subTest(has_plan=has_plan, timing=timing, lethality=lethality):
+                kwargs = {"has_plan": has_plan, "plan_timing": timing, "means_at_hand": True}
+                codes = derive(**kwargs, method_lethality=lethality).reason_codes
+                lethal_code = (
+                    "plan_within_72h_lethal" if timing == "within_72h" else "plan_lethal_means"
+                )
+                self.assertIs(lethal_code in codes, lethality not in NOT_LETHAL)
+
     def test_an_unknown_lethality_counts_like_high_everywhere(self):
         for has_plan, timing, means in itertools.product(
             (False, True), PLAN_TIMINGS, (False, True)
@@ -647,8 +800,13 @@ class RiskRuleTableTests(SimpleTestCase):
                 )
 
     def test_lethal_means_at_hand_make_every_plan_at_least_high(self):
-        # With or without has_plan: a lethality given is itself a plan.
+        # With or without has_plan: a lethality given is itself a plan. A lethality not assessed
+        # is not, so with neither has_plan nor a timing it leaves the means on their own (low).
         for has_plan, timing, lethality in itertools.product((True, False), PLAN_TIMINGS, LETHAL):
+            if not has_plan and timing == "none" and lethality == "none":
+                result = derive(means_at_hand=True, method_lethality=lethality)
+                self.assertEqual((result.level, result.reason_codes), (LOW, ("means_no_ideation",)))
+                continue
             with self.subTest(has_plan=has_plan, timing=timing, lethality=lethality):
                 result = derive(
                     has_plan=has_plan,
@@ -775,16 +933,28 @@ class HighRiskCallerDefinitionTests(SimpleTestCase):
                 self.assertIn("plan_within_72h", result.reason_codes)
 
     def test_a_plan_within_72_hours_with_means_or_a_lethal_or_unknown_method_is_imminent(self):
-        self.assertEqual(
-            derive(has_plan=True, plan_timing="within_72h", means_at_hand=True).level, IMMINENT
-        )
+        # "Unknown" includes a lethality not assessed ("none"); only "low" and "medium" are not
+        # lethal. The means at hand make it imminent whatever the lethality.
+        for lethality in LETHALITIES:
+            with self.subTest(lethality=lethality, means=True):
+                result = derive(
+                    has_plan=True,
+                    plan_timing="within_72h",
+                    method_lethality=lethality,
+                    means_at_hand=True,
+                )
+                self.assertEqual(result.level, IMMINENT)
+                self.assertEqual(result.reason_codes[0], "plan_within_72h_means")
         for lethality in LETHALITIES:
             with self.subTest(lethality=lethality):
                 result = derive(has_plan=True, plan_timing="within_72h", method_lethality=lethality)
                 if lethality in LETHAL:
                     self.assertEqual(result.level, IMMINENT)
-                    self.assertEqual(result.reason_codes[0], "plan_within_72h_lethal")
+                    self.assertEqual(
+                        result.reason_codes, ("plan_within_72h_lethal", "plan_within_72h")
+                    )
                 else:
+                    self.assertIn(lethality, NOT_LETHAL)
                     self.assertEqual(result.level, HIGH)
                     self.assertEqual(result.reason_codes, ("plan_within_72h",))
 
@@ -820,13 +990,20 @@ class HighRiskCallerDefinitionTests(SimpleTestCase):
         self.assertEqual(result.level, IMMINENT)
         for code in ("plan_within_72h_means", "plan_within_72h_lethal", "plan_within_72h"):
             self.assertIn(code, result.reason_codes)
-        self.assertEqual(derive(plan_timing="within_72h").level, HIGH)
+        # Lethality not assessed: counts like unknown, so imminent; an assessed low or medium
+        # lethality (means not at hand) leaves it high.
+        self.assertEqual(derive(plan_timing="within_72h").level, IMMINENT)
+        for lethality in NOT_LETHAL:
+            with self.subTest(lethality=lethality):
+                self.assertEqual(
+                    derive(plan_timing="within_72h", method_lethality=lethality).level, HIGH
+                )
 
     def test_a_lethal_method_with_means_is_not_ignored_when_has_plan_and_timing_are_unset(self):
         # A method lethality other than "none" implies a planned method, so it counts as a plan
         # (timing unknown) even without has_plan and without a timing (risk-2026.2): a
         # forgotten checkbox never hides a plan.
-        for lethality in LETHAL:
+        for lethality in LETHAL_GIVEN:
             with self.subTest(lethality=lethality):
                 result = derive_risk_level(
                     RiskFactors(method_lethality=lethality, means_at_hand=True)
@@ -844,6 +1021,15 @@ class HighRiskCallerDefinitionTests(SimpleTestCase):
             with self.subTest(lethality=lethality, means=False):
                 result = derive(method_lethality=lethality)
                 self.assertEqual((result.level, result.reason_codes), (MODERATE, ("plan_other",)))
+        # A lethality not assessed is no plan on its own; once has_plan is ticked it counts like
+        # unknown, so the means at hand make the plan high.
+        result = derive(method_lethality="none", means_at_hand=True)
+        self.assertEqual((result.level, result.reason_codes), (LOW, ("means_no_ideation",)))
+        result = derive(has_plan=True, method_lethality="none", means_at_hand=True)
+        self.assertEqual(
+            (result.level, result.reason_codes),
+            (HIGH, ("plan_lethal_means", "plan_other", "means_no_ideation")),
+        )
 
 
 class RiskInputValidationTests(SimpleTestCase):
@@ -932,11 +1118,20 @@ def rank(f: RiskFactors) -> int:
 # Orders in which a later choice never means less risk than an earlier one. An unknown
 # lethality counts like "high" and an unknown attempt history like a past attempt; the
 # equivalence tests below check that, so both orders hold for the unknown values too.
+# A lethality of "none" (not assessed) has no fixed place in the order: with neither has_plan
+# nor a timing it is no plan, below every other lethality (a lethality given adds a plan);
+# within a plan it counts like "unknown", at the top. See plan_counts_without_a_lethality and
+# the not-assessed tests below.
 ORDERED_CHOICES = {
     "plan_timing": ("none", "unknown", "later", "within_week", "within_72h"),
-    "method_lethality": ("none", "low", "medium", "high"),
+    "method_lethality": ("low", "medium", "high", "unknown"),
     "last_attempt": ("never", "longer_ago", "within_year", "within_2_weeks"),
 }
+
+
+def plan_counts_without_a_lethality(f: RiskFactors) -> bool:
+    """A plan counts whatever the lethality: ticked or timed."""
+    return f.has_plan or f.plan_timing != "none"
 
 
 class RiskRulePropertyTests(SimpleTestCase):
@@ -974,6 +1169,42 @@ class RiskRulePropertyTests(SimpleTestCase):
         self.assertGreaterEqual(
             rank(replace(f, **{name: order[j]})), rank(replace(f, **{name: order[i]}))
         )
+
+    @settings(max_examples=300)
+    @given(risk_factors(), st.sampled_from(LETHALITIES[1:]))
+    def test_without_a_plan_giving_any_lethality_never_lowers_the_level(self, f, lethality):
+        # Neither ticked nor timed: "none" (not assessed) is no plan, any other lethality is one.
+        f = replace(f, has_plan=False, plan_timing="none")
+        self.assertGreaterEqual(
+            rank(replace(f, method_lethality=lethality)), rank(replace(f, method_lethality="none"))
+        )
+
+    @settings(max_examples=300)
+    @given(risk_factors(), st.sampled_from(LETHALITIES))
+    def test_within_a_plan_a_lethality_not_assessed_is_never_below_an_assessed_one(
+        self, f, lethality
+    ):
+        if not plan_counts_without_a_lethality(f):
+            f = replace(f, has_plan=True)
+        self.assertGreaterEqual(
+            rank(replace(f, method_lethality="none")), rank(replace(f, method_lethality=lethality))
+        )
+
+    @settings(max_examples=300)
+    @given(risk_factors())
+    def test_within_a_plan_a_lethality_not_assessed_gives_the_same_result_as_unknown(self, f):
+        if not plan_counts_without_a_lethality(f):
+            f = replace(f, plan_timing="unknown")
+        self.assertEqual(
+            derive_risk_level(replace(f, method_lethality="none")),
+            derive_risk_level(replace(f, method_lethality="unknown")),
+        )
+
+    @settings(max_examples=300)
+    @given(risk_factors())
+    def test_a_lethality_not_assessed_alone_is_no_plan(self, f):
+        f = replace(f, has_plan=False, plan_timing="none", method_lethality="none")
+        self.assertFalse(PLAN_CODES.intersection(derive_risk_level(f).reason_codes))
 
     @settings(max_examples=300)
     @given(risk_factors())
@@ -1097,10 +1328,19 @@ class RiskRulePropertyTests(SimpleTestCase):
         self.assertEqual(result.level, IMMINENT)
 
     @settings(max_examples=300)
-    @given(risk_factors(), st.sampled_from(LETHAL))
+    @given(risk_factors(), st.sampled_from(LETHAL_GIVEN))
     def test_any_plan_with_lethal_means_at_hand_is_always_at_least_high(self, f, lethality):
         # has_plan as drawn: a lethal (or unknown-lethality) method is itself a plan.
         f = replace(f, means_at_hand=True, method_lethality=lethality)
+        self.assertTrue(at_least(derive_risk_level(f).level, HIGH))
+
+    @settings(max_examples=300)
+    @given(risk_factors())
+    def test_any_plan_with_means_at_hand_and_lethality_not_assessed_is_at_least_high(self, f):
+        # Not assessed counts like unknown once a plan counts (ticked or timed).
+        if not plan_counts_without_a_lethality(f):
+            f = replace(f, has_plan=True)
+        f = replace(f, means_at_hand=True, method_lethality="none")
         self.assertTrue(at_least(derive_risk_level(f).level, HIGH))
 
     @settings(max_examples=500)
@@ -1149,6 +1389,14 @@ class ExhaustiveMonotonicityTests(SimpleTestCase):
             if value in order:
                 for higher in order[order.index(value) + 1 :]:
                     yield replace(f, **{name: higher})
+        # "none" (not assessed): below every lethality when no plan counts otherwise (a
+        # lethality given adds a plan), at the top (like "unknown") within a plan.
+        if not plan_counts_without_a_lethality(f):
+            if f.method_lethality == "none":
+                for value in LETHALITIES[1:]:
+                    yield replace(f, method_lethality=value)
+        elif f.method_lethality != "none":
+            yield replace(f, method_lethality="none")
         if f.ideation:
             for value in self.INTENSITIES:
                 if value > f.ideation_intensity:
@@ -1162,6 +1410,21 @@ class ExhaustiveMonotonicityTests(SimpleTestCase):
         self.assertEqual(len(levels), 2**4 * 5 * 5 * 5 * 4 * (1 + len(self.INTENSITIES)))
         violations = [(f, g) for f in levels for g in self.riskier(f) if levels[g] < levels[f]]
         self.assertEqual(violations, [])
+
+    def test_within_a_plan_not_assessed_is_unknown_for_every_combination(self):
+        # Within a plan (ticked or timed) "none" gives exactly the result of "unknown" (and so
+        # of "high"); without one it gives exactly the result of no lethality-based plan at all.
+        wrong = []
+        for f in self.all_factors():
+            if f.method_lethality != "none":
+                continue
+            result = derive_risk_level(f)
+            if plan_counts_without_a_lethality(f):
+                if result != derive_risk_level(replace(f, method_lethality="unknown")):
+                    wrong.append(f)
+            elif PLAN_CODES.intersection(result.reason_codes):
+                wrong.append(f)
+        self.assertEqual(wrong, [])
 
     def test_the_plan_rows_hold_for_every_combination(self):
         # The plan codes are exactly those of _plan_expectation, whatever the other factors,
