@@ -187,6 +187,7 @@ if PRODUCTION:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 FORMS_URLFIELD_ASSUME_HTTPS = True
+NINJA_PAGINATION_MAX_LIMIT = 200  # the API never returns unbounded lists of clinical records
 
 DEMO_PASSWORD = os.environ.get("XINYUAN_DEMO_PASSWORD", "xinyuan-demo-2026")
 

@@ -6,12 +6,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from xinyuan.accounts import permissions
-from xinyuan.accounts.models import ApiToken, User
+from xinyuan.accounts.models import ApiToken, Role, User
 from xinyuan.accounts.tokens import generate_token, hash_token
 from xinyuan.audit.actions import record
 from xinyuan.core.errors import PermissionDeniedError
 
 DEFAULT_TOKEN_DAYS = 365
+TOKEN_ROLES_ISSUABLE_BY_ADMIN = frozenset({Role.COUNSELLOR})
 
 
 @transaction.atomic
@@ -23,6 +24,10 @@ def do_issue_api_token(
         if not permissions.has_perm(actor, permissions.MANAGE_TOKENS):
             raise PermissionDeniedError
         if actor.organisation_id and actor.organisation_id != user.organisation_id:
+            raise PermissionDeniedError
+        # Separation of duties: an admin may not act as a user who sees the whole
+        # organisation's clinical records or the audit trail.
+        if user.role not in TOKEN_ROLES_ISSUABLE_BY_ADMIN:
             raise PermissionDeniedError
     clear = generate_token()
     token = ApiToken.objects.create(

@@ -18,7 +18,9 @@ class LoginView(auth_views.LoginView):
 @require_http_methods(["GET", "POST"])
 @require_perm(permissions.MANAGE_TOKENS)
 def token_list(request):
-    users = selectors.users_visible_to(request.user)
+    users = selectors.users_visible_to(request.user).filter(
+        role__in=actions.TOKEN_ROLES_ISSUABLE_BY_ADMIN
+    )
     form = IssueTokenForm(request.POST or None, users=users)
     new_token = None
     if request.method == "POST" and form.is_valid():

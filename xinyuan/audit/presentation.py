@@ -95,3 +95,16 @@ def change_rows(event) -> list[ChangeRow]:
 def field_labels(event) -> list[str]:
     """Only the names of the fields touched: for the auditor, who sees no clinical content."""
     return [row.label for row in change_rows(event)]
+
+
+# Actions whose reason is clinical text (a counsellor's override reason): the auditor, who sees
+# no clinical content, is told only that a reason was given.
+CLINICAL_REASON_ACTIONS = frozenset({"assess"})
+
+
+def reason_for_auditor(event) -> str:
+    if not event.reason:
+        return ""
+    if event.action in CLINICAL_REASON_ACTIONS:
+        return str(_("(reason given)"))
+    return event.reason

@@ -6,7 +6,7 @@ from django.views.decorators.http import require_GET
 from xinyuan.accounts import permissions
 from xinyuan.audit.actions import do_record_export
 from xinyuan.audit.forms import AuditSearchForm
-from xinyuan.audit.presentation import action_label, field_labels
+from xinyuan.audit.presentation import action_label, field_labels, reason_for_auditor
 from xinyuan.audit.selectors import search_events
 from xinyuan.core.exports import csv_bytes
 from xinyuan.core.views_helpers import require_perm
@@ -23,7 +23,13 @@ def event_list(request):
     if request.GET.get("export") == "csv" and not form.errors:
         return _export(request, qs, filters)
     rows = [
-        {"event": e, "action": action_label(e.action), "fields": field_labels(e)} for e in qs[:200]
+        {
+            "event": e,
+            "action": action_label(e.action),
+            "fields": field_labels(e),
+            "reason": reason_for_auditor(e),
+        }
+        for e in qs[:200]
     ]
     query = request.GET.copy()
     query["export"] = "csv"
@@ -49,7 +55,7 @@ def _export(request, qs, filters):
             e.target_type,
             e.target_id,
             "; ".join(field_labels(e)),
-            e.reason,
+            reason_for_auditor(e),
             e.ip,
             e.user_agent,
         ]

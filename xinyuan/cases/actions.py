@@ -75,11 +75,22 @@ def do_register_contact_for_person(*, person: Person, started_at: datetime) -> P
     return person
 
 
+def may_reveal(actor, person: Person) -> bool:
+    """Roles that call back may reveal; a counsellor only for a follow-up assigned to them."""
+    if permissions.has_perm(actor, permissions.REVEAL_CALLER_IDENTITY):
+        return True
+    return permissions.has_perm(actor, permissions.PERFORM_FOLLOW_UPS) and (
+        FollowUp.objects.filter(
+            person=person, assigned_to=actor, status=FollowUpStatus.SCHEDULED
+        ).exists()
+    )
+
+
 @transaction.atomic
 def do_reveal_identity(*, actor, identity: CallerIdentity, reason: str = "") -> str:
-    if not permissions.has_perm(actor, permissions.REVEAL_CALLER_IDENTITY):
-        raise PermissionDeniedError
     if identity.organisation_id != actor.organisation_id:
+        raise PermissionDeniedError
+    if not may_reveal(actor, identity.person):
         raise PermissionDeniedError
     record(actor=actor, action="reveal", target=identity, changes={"field": "value"}, reason=reason)
     return crypto.decrypt(identity.encrypted_value)
@@ -89,6 +100,12 @@ def do_reveal_identity(*, actor, identity: CallerIdentity, reason: str = "") -> 
 def do_set_management_rule(*, actor, person: Person, rule: str) -> Person:
     if not permissions.has_perm(actor, permissions.SET_MANAGEMENT_RULE):
         raise PermissionDeniedError
+    if person.organisation_id != actor.organisation_id:
+        raise PermissionDeniedError
+    if not permissions.has_perm(actor, permissions.VIEW_ORG_CONTACTS) and not (
+        person.contacts.filter(counsellor=actor).exists()
+    ):
+        raise PermissionDeniedError  # a counsellor sets the rule of callers they have handled
     old = person.management_rule
     person.management_rule = rule.strip()
     person.save(update_fields=["management_rule", "updated_at"])
@@ -184,6 +201,8 @@ def do_record_follow_up(
         raise ValidationError({"status": _("This follow-up has already been recorded.")})
     if status not in (FollowUpStatus.DONE, FollowUpStatus.UNREACHABLE, FollowUpStatus.CANCELLED):
         raise ValidationError({"status": _("Choose what happened.")})
+    if status == FollowUpStatus.CANCELLED and not (data.get("notes") or "").strip():
+        raise ValidationError({"notes": _("Give the reason for cancelling in the notes.")})
     follow_up = locked
     changes: dict = {"status": [follow_up.status, status]}
     for name in FOLLOW_UP_FIELDS:
@@ -207,8 +226,9 @@ def do_record_follow_up(
     from xinyuan.hotline.rules import is_high_risk
 
     still_high = risk is not None and is_high_risk(risk.final_level)
-    if still_high or status == FollowUpStatus.UNREACHABLE:
-        # Still high (or not reached): intervention continues, another follow-up is booked.
+    unsafe = follow_up.safety_status == "at_risk"
+    if still_high or unsafe or status == FollowUpStatus.UNREACHABLE:
+        # Still high, unsafe or not reached: intervention continues, another one is booked.
         do_book_follow_up(
             actor=actor,
             contact=follow_up.contact,

@@ -29,9 +29,18 @@ def persons_visible_to(user) -> QuerySet[Person]:
 
 
 def identities_visible_to(user) -> QuerySet[CallerIdentity]:
-    if not permissions.has_perm(user, permissions.REVEAL_CALLER_IDENTITY):
+    """Identities whose number the user may reveal (the values stay encrypted until then)."""
+    if user.organisation_id is None:
         return CallerIdentity.objects.none()
-    return CallerIdentity.objects.filter(organisation_id=user.organisation_id)
+    qs = CallerIdentity.objects.filter(organisation_id=user.organisation_id)
+    if permissions.has_perm(user, permissions.REVEAL_CALLER_IDENTITY):
+        return qs
+    if permissions.has_perm(user, permissions.PERFORM_FOLLOW_UPS):
+        return qs.filter(
+            person__follow_ups__assigned_to=user,
+            person__follow_ups__status=FollowUpStatus.SCHEDULED,
+        ).distinct()
+    return CallerIdentity.objects.none()
 
 
 def follow_ups_visible_to(user) -> QuerySet[FollowUp]:

@@ -1,5 +1,8 @@
+import copy
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -11,9 +14,11 @@ from xinyuan.cases import actions, selectors
 from xinyuan.cases.forms import FollowUpRecordForm, ManagementRuleForm, RevealForm
 from xinyuan.cases.models import FollowUpStatus
 from xinyuan.core.errors import PermissionDeniedError
-from xinyuan.core.views_helpers import require_perm
+from xinyuan.core.views_helpers import require_perm, safe_next
 from xinyuan.hotline import rules
 from xinyuan.hotline.forms import RiskAssessmentForm
+from xinyuan.hotline.models import RiskAssessment
+from xinyuan.hotline.selectors import contacts_visible_to
 
 
 @require_GET
@@ -48,7 +53,17 @@ def follow_up_record(request, public_id):
     if request.method == "GET":
         do_record_view(actor=request.user, target=follow_up)
     form = FollowUpRecordForm(request.POST or None, instance=follow_up)
-    risk_form = RiskAssessmentForm(request.POST or None, prefix="risk")
+    last = (
+        RiskAssessment.objects.filter(
+            Q(contact=follow_up.contact) | Q(follow_up__contact=follow_up.contact)
+        )
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    if last is not None:
+        last = copy.copy(last)
+        last.pk = None  # a draft: the last answers, to be confirmed or changed
+    risk_form = RiskAssessmentForm(request.POST or None, prefix="risk", instance=last)
     if request.method == "POST":
         if not can_record or follow_up.status != FollowUpStatus.SCHEDULED:
             raise PermissionDenied
@@ -99,6 +114,13 @@ def follow_up_record(request, public_id):
             "form": form,
             "risk_form": risk_form,
             "can_record": can_record and follow_up.status == FollowUpStatus.SCHEDULED,
+            "last_assessment": last,
+            "can_reveal": follow_up.person is not None
+            and actions.may_reveal(request.user, follow_up.person),
+            "safety_plan": getattr(follow_up.contact, "safety_plan", None),
+            "can_open_contact": contacts_visible_to(request.user)
+            .filter(pk=follow_up.contact_id)
+            .exists(),
             "now": timezone.now(),
         },
         status=422 if request.method == "POST" else 200,
@@ -117,11 +139,11 @@ def person_rule_save(request, public_id):
         messages.success(request, _("Management rule saved."))
     else:
         messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
-    return redirect(request.POST.get("next") or "hotline:workstation")
+    return redirect(safe_next(request, "hotline:workstation"))
 
 
 @require_POST
-@require_perm(permissions.REVEAL_CALLER_IDENTITY)
+@require_perm(permissions.REVEAL_CALLER_IDENTITY, permissions.PERFORM_FOLLOW_UPS)
 def identity_reveal(request, public_id):
     person = get_object_or_404(selectors.persons_visible_to(request.user), public_id=public_id)
     form = RevealForm(request.POST)
@@ -131,6 +153,8 @@ def identity_reveal(request, public_id):
             "cases/partials/_reveal.html",
             {"person": person, "form": form, "values": None},
         )
+    if not actions.may_reveal(request.user, person):
+        raise PermissionDenied
     values = []
     try:
         for identity in selectors.identities_visible_to(request.user).filter(person=person):

@@ -1,5 +1,6 @@
 """The JSON API under /api/v1/ (django-ninja): bearer tokens or the browser session."""
 
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -27,6 +28,7 @@ api = NinjaAPI(
     "`Authorization: Bearer <token>` (see `manage.py create_api_token`) or a browser session.",
     auth=[BearerAuth(), django_auth],
     urls_namespace="api",
+    docs_decorator=login_required,
 )
 
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -127,7 +128,11 @@ def do_start_contact(
     )
     if recording_consent:
         contact.recording_consent = recording_consent
-    if identity is not None and identity.person.is_repeated_caller:
+    if (
+        identity is not None
+        and identity.person.is_repeated_caller
+        and contact.contact_type == ContactType.GENERAL
+    ):
         contact.contact_type = ContactType.REPEATED
     contact.full_clean()
     contact.save()
@@ -241,9 +246,29 @@ def do_update_contact(*, actor, contact: Contact, version: int, changes: dict[st
 
 
 @transaction.atomic
+def high_risk_close_problems(contact: Contact) -> list[str]:
+    """What a high-risk contact still needs before it may be closed (HL-05, HL-06)."""
+    if not rules.is_high_risk(contact.risk_level):
+        return []
+    problems = []
+    if not SafetyPlan.objects.filter(contact=contact).exists():
+        problems.append(str(_("a safety plan")))
+    if not contact.follow_up_declined and not contact.follow_ups.exists():
+        problems.append(str(_("a booked follow-up, or the caller's refusal recorded")))
+    return problems
+
+
 def do_close_contact(
     *, actor, contact: Contact, version: int, outcome: str = "", ended_at: datetime | None = None
 ) -> Contact:
+    problems = high_risk_close_problems(contact)
+    if problems and outcome != Outcome.DROPPED:
+        raise ValidationError(
+            {
+                "outcome": _("A high-risk contact needs %(missing)s before it is closed.")
+                % {"missing": "; ".join(problems)}
+            }
+        )
     changes: dict[str, Any] = {"ended_at": ended_at or contact.ended_at or timezone.now()}
     if outcome:
         changes["outcome"] = outcome
@@ -256,7 +281,14 @@ def do_close_contact(
 
 @transaction.atomic
 def do_end_harassment_contact(*, actor, contact: Contact, version: int) -> Contact:
-    """HL-07: state the scope, end the contact and flag it — the second of two clicks."""
+    """HL-07: state the scope, end the contact and flag it — the second of two clicks.
+
+    Refused for a contact judged high risk: that caller is handled by the crisis protocol.
+    """
+    if rules.is_high_risk(contact.risk_level):
+        raise ValidationError(
+            {"contact_type": _("A high-risk contact cannot be ended as harassment.")}
+        )
     contact = do_update_contact(
         actor=actor,
         contact=contact,
@@ -305,14 +337,16 @@ def do_assess_risk(
         result = rules.derive_risk_level(factors)
     except rules.RiskInputError as exc:
         raise ValidationError({exc.field_name: exc.message}) from exc
-    previous = None
-    if contact is not None:
-        previous = (
-            RiskAssessment.objects.filter(contact=contact)
-            .order_by("-created_at", "-id")
-            .values_list("final_level", flat=True)
-            .first()
+    # The level judged last for this contact, at the contact or at one of its follow-ups: a new
+    # assessment proposes no lower, and lowering it needs a reason.
+    previous = (
+        RiskAssessment.objects.filter(
+            Q(contact=target_contact) | Q(follow_up__contact=target_contact)
         )
+        .order_by("-created_at", "-id")
+        .values_list("final_level", flat=True)
+        .first()
+    )
     proposed = rules.proposed_final_level(derived=result.level, previous_final=previous)
     final = final_level or proposed
     if final not in rules.RISK_LEVELS:
@@ -371,6 +405,22 @@ def do_assess_risk(
     if rules.is_high_risk(final):
         do_raise_alert(actor=actor, contact=target_contact, level=final)
     return assessment
+
+
+@transaction.atomic
+def do_record_follow_up_declined(*, actor, contact: Contact, reason: str) -> Contact:
+    """The caller declined a follow-up (HL-06 needs their consent): recorded with the reason."""
+    if not _can_edit(actor, contact):
+        raise PermissionDeniedError
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": _("Say what the caller said.")})
+    Contact.objects.filter(pk=contact.pk).update(follow_up_declined=reason)
+    contact.follow_up_declined = reason
+    record(
+        actor=actor, action="update", target=contact, changes={"follow_up_declined": [None, True]}
+    )
+    return contact
 
 
 @transaction.atomic

@@ -5,8 +5,10 @@ from typing import Literal
 from uuid import UUID
 
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from ninja import Field, FilterSchema, Query, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
+from pydantic import StrictBool, model_validator
 
 from xinyuan.accounts import permissions
 from xinyuan.audit.actions import do_record_view
@@ -25,18 +27,18 @@ contacts_router = Router(tags=["contacts"])
 
 
 class RiskIn(Schema):
-    ideation: bool
+    ideation: StrictBool
     ideation_intensity: int = Field(0, ge=0, le=10)
     hopelessness: int = Field(0, ge=0, le=10)
-    has_plan: bool = False
+    has_plan: StrictBool = False
     plan_timing: Literal["none", "within_72h", "within_week", "later", "unknown"] = "none"
     method_lethality: Literal["none", "low", "medium", "high", "unknown"] = "none"
-    means_at_hand: bool = False
-    act_in_progress: bool = False
+    means_at_hand: StrictBool = False
+    act_in_progress: StrictBool = False
     last_attempt: Literal["never", "within_2_weeks", "within_year", "longer_ago", "unknown"] = (
         "never"
     )
-    relative_or_friend_suicide: bool = False
+    relative_or_friend_suicide: StrictBool = False
 
     model_config = {"extra": "forbid"}
 
@@ -60,7 +62,25 @@ def evaluate_risk(request, payload: RiskIn):
     }
 
 
-class ContactIn(Schema):
+def _aware(value: datetime | None) -> datetime | None:
+    """A time without an offset is read as China Standard Time (Asia/Shanghai)."""
+    if value is not None and timezone.is_naive(value):
+        return timezone.make_aware(value)
+    return value
+
+
+class CleanText(Schema):
+    """Rejects NUL characters in any text (databases refuse them) with a 422 naming the field."""
+
+    @model_validator(mode="after")
+    def no_nul(self):
+        for name, value in self.__dict__.items():
+            if isinstance(value, str) and "\x00" in value:
+                raise ValueError(f"{name}: NUL characters are not allowed")
+        return self
+
+
+class ContactIn(CleanText):
     channel: Channel = Channel.PHONE
     seat: str | None = Field(None, description="Seat code of the organisation", max_length=20)
     counsellor: UUID | None = Field(None, description="public_id; defaults to the caller")
@@ -75,7 +95,7 @@ class ContactIn(Schema):
     model_config = {"extra": "forbid"}
 
 
-class ContactPatch(Schema):
+class ContactPatch(CleanText):
     version: int = Field(..., ge=1, description="The version you read; 409 if it changed")
     channel: Channel | None = None
     seat: str | None = Field(None, max_length=20)
@@ -212,7 +232,7 @@ def create_contact(request, payload: ContactIn):
         counsellor=counsellor,
         caller_number=payload.caller_number or "",
         caller_chat_id=payload.caller_chat_id or "",
-        started_at=payload.started_at,
+        started_at=_aware(payload.started_at),
         external_call_id=payload.external_call_id,
         recording_url=payload.recording_url,
         recording_consent=payload.recording_consent or "",
@@ -256,6 +276,8 @@ def update_contact(request, public_id: UUID, payload: ContactPatch):
     if "seat" in data:
         data["seat"] = _seat(request, data["seat"])
     data = {k: v for k, v in data.items() if v is not None or k in ("seat", "ended_at")}
+    if data.get("ended_at") is not None:
+        data["ended_at"] = _aware(data["ended_at"])
     if data:
         contact = actions.do_update_contact(
             actor=request.user, contact=contact, version=version, changes=data

@@ -239,6 +239,8 @@ class Contact(PublicModel):
     goal_attainment = scale_0_10(_("goal attainment (caller's rating 0–10)"), null=True, blank=True)
     outcome = models.CharField(_("outcome"), max_length=12, choices=Outcome.choices, blank=True)
     counsellor_notes = models.TextField(_("counsellor's notes"), blank=True)
+    # HL-06: a follow-up needs consent; a refusal is recorded with what the caller said.
+    follow_up_declined = models.TextField(_("caller declined a follow-up"), blank=True)
     # Special-call protocol steps ticked off (HL-07), by step key.
     protocol_steps_done = models.JSONField(default=list, blank=True)
 

@@ -136,5 +136,9 @@ PROTOCOLS: dict[str, list[tuple[str, object]]] = {
 }
 
 
-def steps_for(contact_type: str):
-    return PROTOCOLS.get(contact_type, [])
+def steps_for(contact_type: str, risk_level: str = ""):
+    """The protocol of the contact's type; a high-risk level always adds the suicide-risk steps."""
+    steps = list(PROTOCOLS.get(contact_type, []))
+    if risk_level in ("high", "imminent") and contact_type != ContactType.SUICIDE_RISK:
+        steps += PROTOCOLS[ContactType.SUICIDE_RISK]
+    return steps

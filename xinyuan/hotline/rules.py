@@ -36,7 +36,8 @@ REASON_TEXT = {
     "plan_within_week": _("A plan to act within a week"),
     "plan_other": _("A suicide plan (timing later or unknown)"),
     "plan_lethal_means": _(
-        "A plan with the means at hand and a method that is highly lethal, of unknown lethality or not assessed"
+        "A plan with the means at hand and a method that is highly lethal, "
+        "of unknown lethality or not assessed"
     ),
     "ideation_strong_hopeless": _(
         "Strong suicidal ideation (≥7) with strong hopelessness (≥7): likely to act within a week"

@@ -146,3 +146,30 @@ def contact_history(contact: Contact):
         .select_related("actor")
         .order_by("created_at", "id")
     )
+
+
+def follow_up_assessments_for(contact: Contact) -> QuerySet[RiskAssessment]:
+    """Assessments made at the follow-ups of this contact (shown on the contact's page)."""
+    return (
+        RiskAssessment.objects.filter(follow_up__contact=contact)
+        .select_related("assessed_by", "follow_up")
+        .order_by("created_at", "id")
+    )
+
+
+def latest_alert_for(contact: Contact) -> RiskAlert | None:
+    return (
+        RiskAlert.objects.filter(contact=contact)
+        .select_related("acknowledged_by")
+        .order_by("-created_at")
+        .first()
+    )
+
+
+def supervisors_on_duty(organisation_id) -> int:
+    return User.objects.filter(
+        organisation_id=organisation_id,
+        role__in=[Role.SUPERVISOR, Role.DIRECTOR],
+        is_on_duty=True,
+        is_active=True,
+    ).count()

@@ -31,6 +31,11 @@ urlpatterns = [
         views.contact_follow_up_book,
         name="contact-follow-up-book",
     ),
+    path(
+        "contacts/<uuid:public_id>/follow-ups/declined/",
+        views.contact_follow_up_declined,
+        name="contact-follow-up-declined",
+    ),
     path("contacts/<uuid:public_id>/close/", views.contact_close, name="contact-close"),
     path(
         "contacts/<uuid:public_id>/end-harassment/",

@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -20,7 +21,7 @@ from xinyuan.audit.presentation import action_label, change_rows
 from xinyuan.cases import selectors as case_selectors
 from xinyuan.cases.actions import do_book_follow_up
 from xinyuan.core.errors import ConflictError, PermissionDeniedError
-from xinyuan.core.views_helpers import error_messages, require_perm
+from xinyuan.core.views_helpers import error_messages, posted_version, require_perm, safe_next
 from xinyuan.hotline import actions, protocols, rules, selectors
 from xinyuan.hotline.forms import (
     BookFollowUpForm,
@@ -130,6 +131,7 @@ def _risk_context(contact, form=None, preview=None):
             rules.RiskFactors(**{name: getattr(latest, name) for name in RISK_FACTOR_FIELDS})
         )
     return {
+        "follow_up_assessments": list(selectors.follow_up_assessments_for(contact)),
         "risk_form": form or RiskAssessmentForm(instance=_prefill_assessment(latest)),
         "assessments": assessments,
         "latest_assessment": latest,
@@ -159,7 +161,7 @@ def _detail_context(request, contact, stage: int, **extra):
         "stages": protocols.STAGES,
         "frame_form": stage_form_class(0)(instance=contact, seats=seats, prefix="s0"),
         "stage_form": stage_form_class(stage)(instance=contact, seats=seats, prefix=f"s{stage}"),
-        "protocol_steps": protocols.steps_for(contact.contact_type),
+        "protocol_steps": protocols.steps_for(contact.contact_type, contact.risk_level),
         "can_edit": _can_edit(user, contact),
         "person": person,
         "history": selectors.caller_history(user, contact) if person else [],
@@ -174,6 +176,12 @@ def _detail_context(request, contact, stage: int, **extra):
         "can_set_rule": permissions.has_perm(user, permissions.SET_MANAGEMENT_RULE),
         "is_silent": contact.contact_type == ContactType.SILENT,
         "is_harassment_possible": contact.status == ContactStatus.OPEN,
+        "latest_alert": selectors.latest_alert_for(contact),
+        "supervisors_on_duty": selectors.supervisors_on_duty(contact.organisation_id),
+        "show_crisis": rules.is_high_risk(contact.risk_level)
+        or hasattr(contact, "safety_plan")
+        or contact.follow_ups.exists(),
+        "close_problems": actions.high_risk_close_problems(contact),
         "change_history": [
             {"event": e, "action": action_label(e.action), "rows": change_rows(e)}
             for e in selectors.contact_history(contact)
@@ -228,13 +236,15 @@ def contact_stage_save(request, public_id, stage: int):
         version = int(request.POST.get("version", ""))
     except ValueError:
         return _save_status(request, contact, errors=[_("The page is out of date; reload it.")])
+    errs = []
     if not form.is_valid():
         errs = [
-            f"{form.fields[name].label}: {' '.join(msgs)}" for name, msgs in form.errors.items()
+            f"{form.fields[name].label}: {' '.join(str(m) for m in msgs)}"
+            for name, msgs in form.errors.items()
+            if name in form.fields
         ]
-        # The instance was touched by form validation: reload the saved state for the status.
-        return _save_status(request, _contact_or_404(request, public_id), errors=errs)
-    changes = {name: form.cleaned_data[name] for name in form.fields}
+    # Save every valid field; name the invalid ones (they stay in the page as typed).
+    changes = {name: form.cleaned_data[name] for name in form.fields if name in form.cleaned_data}
     if stage in (1, 2, 3, 4, 5):
         changes["current_stage"] = stage
     try:
@@ -247,10 +257,10 @@ def contact_stage_save(request, public_id, stage: int):
     except ConflictError as exc:
         return _save_status(request, contact, conflict=exc.message)
     except ValidationError as exc:
-        return _save_status(request, contact, errors=error_messages(exc))
+        return _save_status(request, contact, errors=errs + error_messages(exc))
     except PermissionDeniedError as exc:
         raise PermissionDenied from exc
-    response = _save_status(request, contact, saved=True)
+    response = _save_status(request, contact, saved=True, errors=errs)
     if stage == 0:
         response["HX-Refresh"] = "true"  # the type decides the protocol shown: redraw the page
     return response
@@ -261,7 +271,9 @@ def contact_stage_save(request, public_id, stage: int):
 def contact_protocol_step(request, public_id):
     contact = _contact_or_404(request, public_id)
     step = request.POST.get("step", "")
-    valid_keys = {key for key, _text in protocols.steps_for(contact.contact_type)}
+    valid_keys = {
+        key for key, _text in protocols.steps_for(contact.contact_type, contact.risk_level)
+    }
     if step not in valid_keys:
         return _save_status(request, contact, errors=[_("Unknown protocol step.")])
     done = list(contact.protocol_steps_done)
@@ -270,7 +282,7 @@ def contact_protocol_step(request, public_id):
         contact = actions.do_update_contact(
             actor=request.user,
             contact=contact,
-            version=int(request.POST.get("version", "0") or 0),
+            version=posted_version(request),
             changes={"protocol_steps_done": done},
         )
     except ConflictError as exc:
@@ -375,10 +387,28 @@ def contact_follow_up_book(request, public_id):
 
 @require_POST
 @require_perm(permissions.HANDLE_CONTACTS)
+def contact_follow_up_declined(request, public_id):
+    contact = _contact_or_404(request, public_id)
+    try:
+        actions.do_record_follow_up_declined(
+            actor=request.user, contact=contact, reason=request.POST.get("reason", "")
+        )
+    except ValidationError as exc:
+        for message in error_messages(exc):
+            messages.error(request, message)
+    except PermissionDeniedError as exc:
+        raise PermissionDenied from exc
+    else:
+        messages.success(request, _("The caller's refusal of a follow-up is recorded."))
+    return redirect("hotline:contact-detail", public_id=contact.public_id)
+
+
+@require_POST
+@require_perm(permissions.HANDLE_CONTACTS)
 def contact_close(request, public_id):
     contact = _contact_or_404(request, public_id)
     form = CloseContactForm(request.POST)
-    version = int(request.POST.get("version", "0") or 0)
+    version = posted_version(request)
     if form.is_valid():
         try:
             actions.do_close_contact(
@@ -390,6 +420,12 @@ def contact_close(request, public_id):
         except ConflictError as exc:
             messages.error(request, exc.message)
             return redirect("hotline:contact-detail", public_id=contact.public_id)
+        except ValidationError as exc:
+            for message in error_messages(exc):
+                messages.error(request, message)
+            return redirect(
+                reverse("hotline:contact-detail", args=[contact.public_id]) + "?stage=5"
+            )
         except PermissionDeniedError as exc:
             raise PermissionDenied from exc
         messages.success(request, _("Contact closed."))
@@ -407,10 +443,11 @@ def contact_end_harassment(request, public_id):
         actions.do_end_harassment_contact(
             actor=request.user,
             contact=contact,
-            version=int(request.POST.get("version", "0") or 0),
+            version=posted_version(request),
         )
-    except ConflictError as exc:
-        messages.error(request, exc.message)
+    except (ConflictError, ValidationError) as exc:
+        for message in [exc.message] if isinstance(exc, ConflictError) else error_messages(exc):
+            messages.error(request, message)
         return redirect("hotline:contact-detail", public_id=contact.public_id)
     except PermissionDeniedError as exc:
         raise PermissionDenied from exc
@@ -473,7 +510,7 @@ def alert_acknowledge(request, public_id):
     actions.do_acknowledge_alert(actor=request.user, alert=alert)
     if request.htmx:
         return _render_alerts(request)
-    return redirect(request.POST.get("next") or "hotline:workstation")
+    return redirect(safe_next(request, "hotline:workstation"))
 
 
 @require_POST
@@ -481,4 +518,4 @@ def duty_toggle(request):
     if request.user.role not in (Role.SUPERVISOR, Role.DIRECTOR):
         raise PermissionDenied
     actions.do_set_duty(actor=request.user, on_duty=request.POST.get("on_duty") == "1")
-    return redirect(request.POST.get("next") or "hotline:workstation")
+    return redirect(safe_next(request, "hotline:workstation"))

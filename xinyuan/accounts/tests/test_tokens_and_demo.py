@@ -89,3 +89,11 @@ class LoginTests(PersonaMixin, TestCase):
     def test_a_wrong_password_gets_a_message(self):
         response = self.client.post("/accounts/login/", {"username": "counsellor", "password": "x"})
         self.assertContains(response, "alert-danger")
+
+
+class AdminSeparationTests(PersonaMixin, TestCase):
+    def test_an_admin_cannot_issue_a_token_for_a_director(self):
+        from xinyuan.core.errors import PermissionDeniedError
+
+        with self.assertRaises(PermissionDeniedError):
+            do_issue_api_token(actor=self.p.admin, user=self.p.director, name="x")

@@ -50,10 +50,30 @@ class AuditScreenTests(PersonaMixin, TestCase):
         self.assertEqual(safe_cell("正常"), "正常")
 
     def test_other_roles_and_organisations_cannot_read_the_trail(self):
-        self.assertEqual(client_for(self.p.counsellor).get(reverse("audit:events")).status_code, 403)
+        self.assertEqual(
+            client_for(self.p.counsellor).get(reverse("audit:events")).status_code, 403
+        )
         outsider_auditor_rows = client_for(self.p.outsider).get(reverse("audit:events"))
         self.assertEqual(outsider_auditor_rows.status_code, 403)
 
     def test_a_bad_record_id_is_explained(self):
         response = client_for(self.p.auditor).get(reverse("audit:events"), {"record": "nope"})
         self.assertContains(response, "invalid-feedback")
+
+
+class AuditorReasonTests(PersonaMixin, TestCase):
+    def test_a_clinical_override_reason_is_not_shown_to_the_auditor(self):
+        from xinyuan.hotline import actions, rules
+
+        contact = start_contact(self.p.counsellor)
+        actions.do_assess_risk(
+            actor=self.p.counsellor,
+            contact=contact,
+            factors=rules.RiskFactors(),
+            final_level="high",
+            override_reason="囤积了四十片安眠药",
+        )
+        page = client_for(self.p.auditor).get(reverse("audit:events"))
+        self.assertNotContains(page, "囤积了四十片安眠药")
+        export = client_for(self.p.auditor).get(reverse("audit:events"), {"export": "csv"})
+        self.assertNotIn("囤积了四十片安眠药", export.content.decode("utf-8-sig"))

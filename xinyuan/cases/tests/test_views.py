@@ -57,7 +57,8 @@ class FollowUpViewTests(PersonaMixin, TestCase):
         response = client_for(self.p.counsellor).post(self.url, data)
         self.assertEqual(response.status_code, 302, getattr(response, "context", None))
         self.follow_up.refresh_from_db()
-        self.assertEqual(self.follow_up.risk_level, "high")
+        # Derived high, but imminent was judged at the contact: the proposal keeps it.
+        self.assertEqual(self.follow_up.risk_level, "imminent")
         self.assertTrue(FollowUp.objects.filter(previous=self.follow_up).exists())
 
     def test_missing_fields_are_explained_and_answers_kept(self):

@@ -267,9 +267,77 @@ class FollowUpTests(PersonaMixin, TestCase):
             follow_up=follow_up,
             status="done",
             data={"emotional_change": "better", "pain_level": 3, "hope_level": 7},
-            assessment={"factors": rules.RiskFactors()},
+            assessment={
+                "factors": rules.RiskFactors(),
+                "final_level": rules.LOW,
+                "override_reason": "情绪明显好转，已到医院就诊",
+            },
         )
         self.assertEqual(FollowUp.objects.count(), 1)
+
+    def test_an_untouched_follow_up_assessment_keeps_the_contacts_level(self):
+        from xinyuan.cases.actions import do_book_follow_up, do_record_follow_up
+
+        follow_up = do_book_follow_up(
+            actor=self.p.counsellor, contact=self.contact, consent_given=True
+        )
+        do_record_follow_up(
+            actor=self.p.counsellor,
+            follow_up=follow_up,
+            status="done",
+            data={"emotional_change": "same", "pain_level": 5, "hope_level": 5},
+            assessment={"factors": rules.RiskFactors()},
+        )
+        follow_up.refresh_from_db()
+        self.assertEqual(follow_up.risk_level, rules.IMMINENT, "never silently lowered")
+        self.assertTrue(FollowUp.objects.filter(previous=follow_up).exists())
+
+    def test_cancelling_needs_a_reason(self):
+        from xinyuan.cases.actions import do_book_follow_up, do_record_follow_up
+
+        follow_up = do_book_follow_up(
+            actor=self.p.counsellor, contact=self.contact, consent_given=True
+        )
+        with self.assertRaises(ValidationError):
+            do_record_follow_up(
+                actor=self.p.counsellor, follow_up=follow_up, status="cancelled", data={}
+            )
+
+
+class HighRiskCloseTests(PersonaMixin, TestCase):
+    def setUp(self):
+        self.contact = high_risk_contact(self.p.counsellor, caller_number="13900000000")
+
+    def test_a_high_risk_contact_needs_a_safety_plan_and_a_follow_up_or_refusal(self):
+        contact = high_risk_contact(self.p.counsellor)
+        with self.assertRaises(ValidationError):
+            actions.do_close_contact(
+                actor=self.p.counsellor, contact=contact, version=contact.version, outcome="crisis"
+            )
+        actions.do_save_safety_plan(
+            actor=self.p.counsellor, contact=contact, data={"people_to_call": "姐姐"}
+        )
+        actions.do_record_follow_up_declined(
+            actor=self.p.counsellor, contact=contact, reason="不愿被回访"
+        )
+        closed = actions.do_close_contact(
+            actor=self.p.counsellor, contact=contact, version=contact.version, outcome="crisis"
+        )
+        self.assertEqual(closed.status, "closed")
+
+    def test_a_high_risk_contact_cannot_be_ended_as_harassment(self):
+        contact = high_risk_contact(self.p.counsellor)
+        with self.assertRaises(ValidationError):
+            actions.do_end_harassment_contact(
+                actor=self.p.counsellor, contact=contact, version=contact.version
+            )
+
+    def test_a_repeated_callers_high_risk_shows_the_suicide_protocol(self):
+        from xinyuan.hotline.protocols import steps_for
+
+        keys = [key for key, _text in steps_for("repeated", "imminent")]
+        self.assertIn("ask_ideation", keys)
+        self.assertIn("rule", keys)
 
     def test_a_done_follow_up_needs_an_assessment(self):
         from xinyuan.cases.actions import do_book_follow_up, do_record_follow_up

@@ -106,9 +106,39 @@ class ContactApiTests(PersonaMixin, TestCase):
     def test_no_token_answers_401(self):
         self.assertEqual(self.client.get("/api/v1/contacts").status_code, 401)
 
-    def test_openapi_and_docs_are_served(self):
-        schema = self.client.get("/api/v1/openapi.json")
+    def test_openapi_and_docs_are_served_to_signed_in_users(self):
+        from xinyuan.core.testing import client_for
+
+        client = client_for(self.p.counsellor)
+        self.assertEqual(client.get("/api/v1/docs").status_code, 200)
+        schema = client.get("/api/v1/openapi.json")
         self.assertEqual(schema.status_code, 200)
         paths = schema.json()["paths"]
         self.assertIn("/api/v1/risk/evaluate", paths)
         self.assertIn("/api/v1/contacts/{public_id}", paths)
+
+    def test_hostile_and_sloppy_input_answers_422_or_is_read_sensibly(self):
+        contact = start_contact(self.p.counsellor)
+        url = f"/api/v1/contacts/{contact.public_id}"
+        nul = self.call("patch", url, {"version": 1, "purpose": "a\u0000b"})
+        self.assertEqual(nul.status_code, 422)
+        naive = self.call("patch", url, {"version": 1, "ended_at": "2030-01-01T10:00:00"})
+        self.assertEqual(naive.status_code, 200, naive.content)
+        self.assertTrue(naive.json()["ended_at"].startswith("2030-01-01T02:00:00"))  # +08:00
+        self.assertEqual(
+            self.call(
+                "post",
+                "/api/v1/contacts",
+                {
+                    "channel": "phone",
+                    "started_at": "2026-01-01T10:00:00",
+                    "caller_number": "13100000000",
+                },
+            ).status_code,
+            201,
+        )
+        huge = self.call("get", "/api/v1/contacts?limit=100000000")
+        self.assertEqual(huge.status_code, 422)
+
+    def test_api_docs_need_a_login(self):
+        self.assertEqual(self.client.get("/api/v1/docs").status_code, 302)

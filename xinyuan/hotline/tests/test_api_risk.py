@@ -209,8 +209,9 @@ class RiskEvaluateApiTests(PersonaMixin, TestCase):
             "relative_or_friend_suicide",
         ):
             with self.subTest(name):
-                payload = {"ideation": False, name: "maybe"}
-                self.assertFieldError(self.post_with_token(payload), name, "bool_parsing")
+                for sloppy in ("maybe", "yes", 1):
+                    payload = {"ideation": False, name: sloppy}
+                    self.assertFieldError(self.post_with_token(payload), name, "bool_type")
         self.assertFieldError(self.post_with_token({"ideation": None}), "ideation", "bool_type")
 
     def test_an_extra_unknown_field_is_refused_naming_the_field(self):

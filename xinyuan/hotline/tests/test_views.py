@@ -75,13 +75,29 @@ class StageSaveTests(PersonaMixin, TestCase):
         self.contact.refresh_from_db()
         self.assertEqual(self.contact.purpose, "失眠三周")
 
-    def test_an_invalid_choice_is_refused_with_a_message(self):
+    def test_an_invalid_choice_is_named_and_the_valid_fields_are_still_saved(self):
         response = client_for(self.p.counsellor).post(
             self.url, stage1_data(1, **{"s1-caller_gender": "robot"})
         )
         self.assertContains(response, "alert-danger")
+        self.assertContains(response, "性别")
         self.contact.refresh_from_db()
-        self.assertEqual(self.contact.version, 1)
+        self.assertEqual(
+            (self.contact.purpose, self.contact.caller_gender), ("失眠三周", "unknown")
+        )
+
+    def test_after_a_conflict_the_page_keeps_its_old_version(self):
+        client = client_for(self.p.counsellor)
+        client.post(self.url, stage1_data(1), HTTP_HX_REQUEST="true")
+        response = client.post(self.url, stage1_data(1, **{"s1-purpose": "其他"}))
+        self.assertContains(response, 'data-testid="conflict"')
+        self.assertNotContains(response, 'id="contact-version"', msg_prefix="no silent catch-up")
+
+    def test_a_foreign_next_is_not_followed(self):
+        response = client_for(self.p.supervisor).post(
+            reverse("hotline:duty-toggle"), {"on_duty": "0", "next": "https://evil.example/"}
+        )
+        self.assertEqual(response["Location"], reverse("hotline:workstation"))
 
     def test_the_outsider_gets_404(self):
         client = client_for(self.p.outsider)

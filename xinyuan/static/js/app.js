@@ -73,7 +73,7 @@
     if (!isSave(event)) { return; }
     saving = Math.max(0, saving - 1);
     var text = (event.detail.xhr && event.detail.xhr.responseText) || "";
-    if (!event.detail.successful || (text.indexOf("alert-") !== -1 && text.indexOf("data-testid=\"saved\"") === -1)) {
+    if (!event.detail.successful || text.indexOf("alert-") !== -1) {
       failed = true; // an error or a conflict: stay on the page so the message is seen
     }
     settle();
