@@ -84,6 +84,9 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "xinyuan.core.middleware.LoginRequiredMiddleware",
+    "xinyuan.accounts.middleware.IdleTimeoutMiddleware",
+    "xinyuan.accounts.middleware.TwoFactorRequiredMiddleware",
+    "xinyuan.core.middleware.SecurityHeadersMiddleware",
     "xinyuan.audit.middleware.AuditContextMiddleware",
 ]
 
@@ -132,7 +135,7 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:login"
-LOGIN_REDIRECT_URL = "hotline:workstation"
+LOGIN_REDIRECT_URL = "hotline:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
 PASSWORD_HASHERS = [
@@ -188,6 +191,13 @@ if PRODUCTION:
 
 FORMS_URLFIELD_ASSUME_HTTPS = True
 NINJA_PAGINATION_MAX_LIMIT = 200  # the API never returns unbounded lists of clinical records
+
+# Sign-in security (等级保护): two-factor sign-in for privileged roles, lockout, idle timeout.
+REQUIRE_2FA = env_bool("XINYUAN_REQUIRE_2FA", PRODUCTION)
+TWO_FACTOR_REQUIRED_ROLES = ("supervisor", "director", "admin")
+LOCKOUT_THRESHOLD = int(os.environ.get("XINYUAN_LOCKOUT_THRESHOLD", "5"))
+LOCKOUT_MINUTES = int(os.environ.get("XINYUAN_LOCKOUT_MINUTES", "15"))
+IDLE_TIMEOUT_MINUTES = int(os.environ.get("XINYUAN_IDLE_TIMEOUT_MINUTES", "30"))
 
 DEMO_PASSWORD = os.environ.get("XINYUAN_DEMO_PASSWORD", "xinyuan-demo-2026")
 

@@ -80,3 +80,85 @@ def authenticate_token(clear: str) -> User | None:
         # Bookkeeping only: not a domain change, so no audit event.
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return token.user
+
+
+# Sign-in: lockout and two-factor ------------------------------------------------------------
+
+
+def lockout_message(user: User) -> str:
+    from django.utils import formats
+    from django.utils.translation import gettext as _
+
+    until = formats.date_format(timezone.localtime(user.locked_until), "H:i")
+    return _(
+        "This account is locked after repeated failed sign-ins. Try again after %(time)s, "
+        "or ask an administrator to unlock it."
+    ) % {"time": until}
+
+
+def is_locked(user: User) -> bool:
+    return user.locked_until is not None and user.locked_until > timezone.now()
+
+
+@transaction.atomic
+def do_record_login_failure(*, user: User, stage: str = "password") -> User:
+    from django.conf import settings
+
+    locked = User.objects.select_for_update().get(pk=user.pk)
+    locked.failed_logins += 1
+    changes: dict = {"stage": stage, "failed_logins": locked.failed_logins}
+    if locked.failed_logins >= settings.LOCKOUT_THRESHOLD:
+        locked.locked_until = timezone.now() + timedelta(minutes=settings.LOCKOUT_MINUTES)
+        locked.failed_logins = 0
+        changes["locked_until"] = locked.locked_until
+    locked.save(update_fields=["failed_logins", "locked_until"])
+    record(actor=locked, action="login_failed", target=locked, changes=changes)
+    return locked
+
+
+@transaction.atomic
+def do_record_login(*, user: User, two_factor: bool) -> User:
+    User.objects.filter(pk=user.pk).update(failed_logins=0, locked_until=None)
+    record(actor=user, action="login", target=user, changes={"two_factor": two_factor})
+    return user
+
+
+@transaction.atomic
+def do_start_totp_enrolment(*, actor: User) -> str:
+    """A new secret, stored encrypted and unconfirmed until a first code proves the app has it."""
+    from xinyuan.accounts import totp
+    from xinyuan.core import crypto
+
+    secret = totp.new_secret()
+    actor.totp_secret_encrypted = crypto.encrypt(secret)
+    actor.totp_confirmed_at = None
+    actor.save(update_fields=["totp_secret_encrypted", "totp_confirmed_at"])
+    record(actor=actor, action="2fa_enrol", target=actor, changes={"step": "started"})
+    return secret
+
+
+def totp_secret(user: User) -> str:
+    from xinyuan.core import crypto
+
+    return crypto.decrypt(user.totp_secret_encrypted) if user.totp_secret_encrypted else ""
+
+
+@transaction.atomic
+def do_verify_totp(*, user: User, code: str, confirm: bool = False) -> bool:
+    """Check a code (each code is accepted once); ``confirm`` completes the enrolment."""
+    from xinyuan.accounts import totp
+
+    locked = User.objects.select_for_update().get(pk=user.pk)
+    secret = totp_secret(locked)
+    step = totp.matching_step(secret, code, after=locked.totp_last_step) if secret else None
+    if step is None:
+        return False
+    locked.totp_last_step = step
+    fields = ["totp_last_step"]
+    if confirm and locked.totp_confirmed_at is None:
+        locked.totp_confirmed_at = timezone.now()
+        fields.append("totp_confirmed_at")
+        record(actor=locked, action="2fa_enrol", target=locked, changes={"step": "confirmed"})
+    locked.save(update_fields=fields)
+    user.totp_last_step, user.totp_confirmed_at = locked.totp_last_step, locked.totp_confirmed_at
+    return True

@@ -1,12 +1,37 @@
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from xinyuan.accounts import actions
+from xinyuan.accounts.models import User
 from xinyuan.core.forms import BootstrapMixin
 
 
 class LoginForm(BootstrapMixin, AuthenticationForm):
-    pass
+    """Password sign-in with lockout after repeated failures (the message says until when)."""
+
+    def clean(self):
+        username = self.cleaned_data.get("username")
+        user = User.objects.filter(username=username).first() if username else None
+        if user is not None and actions.is_locked(user):
+            raise ValidationError(actions.lockout_message(user), code="locked")
+        try:
+            return super().clean()
+        except ValidationError:
+            if user is not None:
+                user = actions.do_record_login_failure(user=user)
+                if actions.is_locked(user):
+                    raise ValidationError(actions.lockout_message(user), code="locked") from None
+            raise
+
+
+class TwoFactorForm(BootstrapMixin, forms.Form):
+    code = forms.CharField(
+        label=_("6-digit code from your authenticator app"),
+        max_length=8,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}),
+    )
 
 
 class IssueTokenForm(BootstrapMixin, forms.Form):

@@ -51,6 +51,13 @@ class User(AbstractUser):
     # HL-12: callers only ever hear/see the alias (work ID), never the real name.
     alias = models.CharField(_("alias shown to callers"), max_length=40, blank=True)
     is_on_duty = models.BooleanField(_("on duty"), default=False)
+    # Two-factor sign-in (TOTP): the secret is encrypted with the field key, outside the database.
+    totp_secret_encrypted = models.TextField(blank=True)
+    totp_confirmed_at = models.DateTimeField(null=True, blank=True)
+    totp_last_step = models.BigIntegerField(default=-1)
+    # Lockout after repeated failures.
+    failed_logins = models.PositiveSmallIntegerField(default=0)
+    locked_until = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("user")
@@ -62,6 +69,10 @@ class User(AbstractUser):
     @property
     def work_name(self) -> str:
         return self.alias or self.username
+
+    @property
+    def has_two_factor(self) -> bool:
+        return self.totp_confirmed_at is not None
 
 
 class ApiToken(PublicModel):

@@ -1,18 +1,103 @@
+from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, redirect, render, resolve_url
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from xinyuan.accounts import actions, permissions, selectors
-from xinyuan.accounts.forms import IssueTokenForm, LoginForm
+from xinyuan.accounts.forms import IssueTokenForm, LoginForm, TwoFactorForm
+from xinyuan.accounts.models import User
 from xinyuan.core.views_helpers import require_perm
+
+PENDING_USER = "two_factor_pending_user"
+PENDING_NEXT = "two_factor_pending_next"
 
 
 class LoginView(auth_views.LoginView):
+    """Password first; a user with two-factor sign-in then enters a code (not yet signed in)."""
+
     template_name = "accounts/login.html"
     authentication_form = LoginForm
     redirect_authenticated_user = True
+
+    def form_valid(self, form):
+        user = form.get_user()
+        if user.has_two_factor:
+            self.request.session[PENDING_USER] = user.pk
+            self.request.session[PENDING_NEXT] = self.get_success_url()
+            return redirect("accounts:login-2fa")
+        response = super().form_valid(form)
+        actions.do_record_login(user=user, two_factor=False)
+        return response
+
+
+@require_http_methods(["GET", "POST"])
+def login_two_factor(request):
+    user = User.objects.filter(pk=request.session.get(PENDING_USER), is_active=True).first()
+    if user is None:
+        return redirect("accounts:login")
+    form = TwoFactorForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if actions.is_locked(user):
+            form.add_error(None, actions.lockout_message(user))
+        elif actions.do_verify_totp(user=user, code=form.cleaned_data["code"]):
+            target = request.session.pop(PENDING_NEXT, None) or resolve_url(
+                settings.LOGIN_REDIRECT_URL
+            )
+            request.session.pop(PENDING_USER, None)
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            actions.do_record_login(user=user, two_factor=True)
+            return redirect(target)
+        else:
+            user = actions.do_record_login_failure(user=user, stage="two_factor")
+            form.add_error(
+                "code",
+                actions.lockout_message(user)
+                if actions.is_locked(user)
+                else _("That code is not valid. Enter the current code from your app."),
+            )
+    return render(
+        request,
+        "accounts/login_2fa.html",
+        {"form": form},
+        status=422 if request.method == "POST" else 200,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def two_factor_setup(request):
+    """Enrol an authenticator app: scan the QR code (made locally), confirm with a code."""
+    import segno
+
+    from xinyuan.accounts import totp
+
+    user = request.user
+    if request.method == "GET" and (not user.totp_secret_encrypted or request.GET.get("new")):
+        if user.has_two_factor and not request.GET.get("new"):
+            return render(request, "accounts/two_factor_setup.html", {"enrolled": True})
+        actions.do_start_totp_enrolment(actor=user)
+    secret = actions.totp_secret(user)
+    form = TwoFactorForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if actions.do_verify_totp(user=user, code=form.cleaned_data["code"], confirm=True):
+            messages.success(request, _("Two-factor sign-in is set up."))
+            return redirect("hotline:home")
+        form.add_error("code", _("That code is not valid. Enter the current code from your app."))
+    uri = totp.provisioning_uri(secret, user.username, str(_("Xinyuan")))
+    return render(
+        request,
+        "accounts/two_factor_setup.html",
+        {
+            "form": form,
+            "secret": secret,
+            "qr_svg": segno.make(uri, error="m").svg_inline(scale=4),
+            "enrolled": user.has_two_factor,
+            "required": settings.REQUIRE_2FA and user.role in settings.TWO_FACTOR_REQUIRED_ROLES,
+        },
+        status=422 if request.method == "POST" else 200,
+    )
 
 
 @require_http_methods(["GET", "POST"])

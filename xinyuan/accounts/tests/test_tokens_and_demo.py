@@ -82,7 +82,9 @@ class DemoTests(TestCase):
 class LoginTests(PersonaMixin, TestCase):
     def test_logging_in_with_the_form_reaches_the_workstation(self):
         response = self.client.post(
-            "/accounts/login/", {"username": "counsellor", "password": "correct-horse-battery-7"}
+            "/accounts/login/",
+            {"username": "counsellor", "password": "correct-horse-battery-7"},
+            follow=True,
         )
         self.assertRedirects(response, "/workstation/")
 

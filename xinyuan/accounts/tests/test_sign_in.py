@@ -1,0 +1,110 @@
+import time
+
+from django.test import TestCase, override_settings
+
+from xinyuan.accounts import actions, totp
+from xinyuan.accounts.models import User
+from xinyuan.audit.models import AuditEvent
+from xinyuan.core.testing import PASSWORD, PersonaMixin, client_for
+
+
+def current_code(user: User) -> str:
+    return totp.code_at(actions.totp_secret(user), totp.current_step())
+
+
+class TotpTests(TestCase):
+    def test_rfc_6238_vectors(self):
+        import base64
+
+        secret = base64.b32encode(b"12345678901234567890").decode()
+        for at, code in ((59, "287082"), (1111111109, "081804"), (2000000000, "279037")):
+            self.assertEqual(totp.code_at(secret, at // 30), code)
+
+    def test_a_code_is_accepted_once_and_within_one_step(self):
+        secret = totp.new_secret()
+        now = time.time()
+        step = totp.current_step(now)
+        code = totp.code_at(secret, step)
+        self.assertEqual(totp.matching_step(secret, code, now=now), step)
+        self.assertIsNone(totp.matching_step(secret, code, now=now, after=step), "no replay")
+        self.assertIsNone(totp.matching_step(secret, code, now=now + 95))
+        self.assertIsNone(totp.matching_step(secret, "12a456", now=now))
+
+
+class TwoFactorSignInTests(PersonaMixin, TestCase):
+    def enrol(self, user):
+        client = client_for(user)
+        client.get("/accounts/2fa/")
+        user.refresh_from_db()
+        response = client.post("/accounts/2fa/", {"code": current_code(user)})
+        self.assertEqual(response.status_code, 302)
+        user.refresh_from_db()
+        self.assertTrue(user.has_two_factor)
+        return user
+
+    def test_an_enrolled_user_needs_the_code_after_the_password(self):
+        user = self.enrol(self.p.supervisor)
+        User.objects.filter(pk=user.pk).update(totp_last_step=-1)
+        response = self.client.post(
+            "/accounts/login/", {"username": "supervisor", "password": PASSWORD}
+        )
+        self.assertRedirects(response, "/accounts/login/2fa/")
+        self.assertEqual(self.client.get("/workstation/").status_code, 302, "not signed in yet")
+        wrong = self.client.post("/accounts/login/2fa/", {"code": "000000"})
+        self.assertEqual(wrong.status_code, 422)
+        user.refresh_from_db()
+        right = self.client.post("/accounts/login/2fa/", {"code": current_code(user)})
+        self.assertRedirects(right, "/", target_status_code=302)
+        self.assertEqual(self.client.get("/workstation/").status_code, 200, "signed in")
+        self.assertTrue(AuditEvent.objects.filter(action="login", actor=user).exists())
+
+    @override_settings(REQUIRE_2FA=True)
+    def test_privileged_roles_must_enrol_before_anything_else(self):
+        client = client_for(self.p.director)
+        self.assertRedirects(client.get("/contacts/"), "/accounts/2fa/")
+        self.assertEqual(client_for(self.p.counsellor).get("/contacts/").status_code, 200)
+        self.enrol(self.p.director)
+        self.assertEqual(client.get("/contacts/").status_code, 200)
+
+    def test_the_setup_page_shows_a_locally_made_qr_code(self):
+        response = client_for(self.p.counsellor).get("/accounts/2fa/")
+        self.assertContains(response, "<svg")
+        self.assertContains(response, 'data-testid="totp-secret"')
+
+
+@override_settings(LOCKOUT_THRESHOLD=3, LOCKOUT_MINUTES=15)
+class LockoutTests(PersonaMixin, TestCase):
+    def test_repeated_failures_lock_the_account_with_a_clear_message(self):
+        for _ in range(2):
+            self.client.post("/accounts/login/", {"username": "counsellor", "password": "x"})
+        response = self.client.post("/accounts/login/", {"username": "counsellor", "password": "x"})
+        self.assertContains(response, "锁定")
+        locked = self.client.post(
+            "/accounts/login/", {"username": "counsellor", "password": PASSWORD}
+        )
+        self.assertContains(locked, "锁定", msg_prefix="even the right password is refused")
+        self.assertEqual(AuditEvent.objects.filter(action="login_failed").count(), 3)
+
+
+@override_settings(IDLE_TIMEOUT_MINUTES=1)
+class IdleTimeoutTests(PersonaMixin, TestCase):
+    def test_an_idle_session_is_signed_out(self):
+        client = client_for(self.p.counsellor)
+        self.assertEqual(client.get("/workstation/").status_code, 200)
+        session = client.session
+        session["last_activity"] = time.time() - 120
+        session.save()
+        response = client.get("/workstation/")
+        self.assertEqual(response.status_code, 302)
+        self.assertEqual(client.get("/workstation/").status_code, 302)
+
+
+class SecurityHeaderTests(PersonaMixin, TestCase):
+    def test_pages_carry_a_policy_without_inline_script(self):
+        response = client_for(self.p.counsellor).get("/workstation/")
+        policy = response["Content-Security-Policy"]
+        self.assertIn("script-src 'self'", policy)
+        self.assertNotIn("unsafe-inline", policy.split("script-src")[1].split(";")[0])
+        self.assertEqual(response["X-Frame-Options"], "DENY")
+        self.assertEqual(response["X-Content-Type-Options"], "nosniff")
+        self.assertNotIn("<script>", response.content.decode())
