@@ -50,9 +50,21 @@ class RiskOut(Schema):
     reason_codes: list[str]
 
 
+# Who may call which operation; the records they reach are scoped by the selectors.
+CONTACT_VIEWERS = (permissions.HANDLE_CONTACTS, permissions.VIEW_ORG_CONTACTS)
+RISK_ASSESSORS = (*CONTACT_VIEWERS, permissions.PERFORM_FOLLOW_UPS)
+
+
+def _require(request, *names: str) -> None:
+    """403 unless the caller holds at least one of the named permissions."""
+    if not any(permissions.has_perm(request.user, name) for name in names):
+        raise PermissionDeniedError
+
+
 @risk_router.post("/evaluate", response=RiskOut, summary="Derive a suicide-risk level (HL-04)")
 def evaluate_risk(request, payload: RiskIn):
     """Pure evaluation: nothing is stored. The rule is documented in docs/risk-rule.md."""
+    _require(request, *RISK_ASSESSORS)
     result = rules.derive_risk_level(rules.RiskFactors(**payload.dict()))
     return {
         "level": result.level,
@@ -244,11 +256,7 @@ def create_contact(request, payload: ContactIn):
 @contacts_router.get("", response=list[ContactOut], summary="List contacts")
 @paginate(LimitOffsetPagination)
 def list_contacts(request, filters: Query[ContactFilters]):
-    if not (
-        permissions.has_perm(request.user, permissions.HANDLE_CONTACTS)
-        or permissions.has_perm(request.user, permissions.VIEW_ORG_CONTACTS)
-    ):
-        raise PermissionDeniedError
+    _require(request, *CONTACT_VIEWERS)
     return selectors.filter_contacts(
         selectors.contacts_visible_to(request.user), filters.dict(exclude_none=True)
     )
@@ -256,6 +264,7 @@ def list_contacts(request, filters: Query[ContactFilters]):
 
 @contacts_router.get("/{public_id}", response=ContactOut, summary="Read a contact")
 def read_contact(request, public_id: UUID):
+    _require(request, *CONTACT_VIEWERS)
     contact = get_object_or_404(selectors.contacts_visible_to(request.user), public_id=public_id)
     do_record_view(actor=request.user, target=contact)
     return contact
@@ -269,6 +278,7 @@ def update_contact(request, public_id: UUID, payload: ContactPatch):
     A telephone switch posts the call's end as ``{"version": n, "ended_at": …,
     "recording_url": …, "status": "closed"}``.
     """
+    _require(request, permissions.HANDLE_CONTACTS)
     contact = get_object_or_404(selectors.contacts_visible_to(request.user), public_id=public_id)
     data = payload.dict(exclude_unset=True)
     version = data.pop("version")

@@ -1,0 +1,268 @@
+"""The access matrix: every URL pattern and API operation × every role × own/other organisation.
+
+Each route has one entry in ``MATRIX``: the HTTP method, the record its URL names (if any), the
+data it is sent, and the status each role of the record's organisation gets. The same role in
+another organisation gets the same answer for routes without a record, and 404 (never the
+record) where the route names one, unless the role is refused outright (403, or sent to sign
+in). A route that exists without an entry here fails ``test_every_route_has_an_entry``: a new
+view cannot ship without someone deciding who may use it.
+
+Every request runs in a savepoint that is rolled back, so each role meets the same records.
+Set ``ACCESS_MATRIX_PRINT=1`` to print the answers actually given (to review a new entry).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import transaction
+from django.test import Client, TestCase
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from xinyuan.accounts import actions as account_actions
+from xinyuan.accounts.models import Role
+from xinyuan.cases import actions as case_actions
+from xinyuan.cases.models import FollowUp
+from xinyuan.core.api import api
+from xinyuan.core.testing import make_personas, make_user
+from xinyuan.hotline.models import RiskAlert
+from xinyuan.hotline.tests.factories import high_risk_contact
+
+ANON = "anonymous"
+ROLES = [ANON, Role.COUNSELLOR, Role.SUPERVISOR, Role.DIRECTOR, Role.AUDITOR, Role.ADMIN]
+LOGIN = 0  # a redirect to the sign-in page (a browser page sends an anonymous visitor there)
+
+
+@dataclass(frozen=True)
+class Entry:
+    method: str
+    # role → status for a user of the record's own organisation (LOGIN: sent to sign in)
+    expect: dict[str, int]
+    obj: str | None = None  # which record the URL names: contact, alert, follow_up, person, token
+    data: dict[str, Any] = field(default_factory=dict)
+    json: bool = False
+
+
+def row(
+    anonymous: int,
+    counsellor: int,
+    supervisor: int,
+    director: int,
+    auditor: int,
+    admin: int,
+) -> dict[str, int]:
+    return dict(
+        zip(ROLES, (anonymous, counsellor, supervisor, director, auditor, admin), strict=True)
+    )
+
+
+RISK_INPUT = {"ideation": False, "hopelessness": 2, "has_plan": False}
+
+# Keys: a URL name (namespace:name) for pages, "METHOD /api/v1/path" for API operations.
+MATRIX: dict[str, Entry] = {
+    # Public --------------------------------------------------------------------------------
+    "healthz": Entry("GET", row(200, 200, 200, 200, 200, 200)),
+    "set_language": Entry("POST", row(302, 302, 302, 302, 302, 302), data={"language": "en"}),
+    "accounts:login": Entry("GET", row(200, 302, 302, 302, 302, 302)),
+    "accounts:login-2fa": Entry("GET", row(LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN)),
+    "accounts:logout": Entry("POST", row(LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN)),
+    # Own account ---------------------------------------------------------------------------
+    "accounts:2fa-setup": Entry("GET", row(LOGIN, 200, 200, 200, 200, 200)),
+    # Administration ------------------------------------------------------------------------
+    "accounts:tokens": Entry("GET", row(LOGIN, 403, 403, 403, 403, 200)),
+    "accounts:token-revoke": Entry("POST", row(LOGIN, 403, 403, 403, 403, 302), obj="token"),
+    # Audit ---------------------------------------------------------------------------------
+    "audit:events": Entry("GET", row(LOGIN, 403, 403, 200, 200, 403)),
+    # Hotline -------------------------------------------------------------------------------
+    "hotline:home": Entry("GET", row(LOGIN, 302, 302, 302, 302, 302)),
+    "hotline:workstation": Entry("GET", row(LOGIN, 200, 200, 200, 403, 403)),
+    "hotline:contact-list": Entry("GET", row(LOGIN, 200, 200, 200, 403, 403)),
+    "hotline:contact-start": Entry(
+        "POST", row(LOGIN, 302, 302, 403, 403, 403), data={"channel": "phone"}
+    ),
+    "hotline:contact-detail": Entry("GET", row(LOGIN, 200, 200, 200, 403, 403), obj="contact"),
+    "hotline:contact-stage-save": Entry(
+        "POST", row(LOGIN, 200, 200, 403, 403, 403), obj="contact", data={"version": "0"}
+    ),
+    "hotline:contact-step": Entry(
+        "POST", row(LOGIN, 200, 200, 403, 403, 403), obj="contact", data={"step": "x"}
+    ),
+    "hotline:contact-risk-preview": Entry(
+        "POST", row(LOGIN, 200, 200, 403, 403, 403), obj="contact"
+    ),
+    "hotline:contact-risk": Entry("POST", row(LOGIN, 422, 422, 403, 403, 403), obj="contact"),
+    "hotline:contact-safety-plan": Entry(
+        "POST", row(LOGIN, 200, 200, 403, 403, 403), obj="contact"
+    ),
+    "hotline:contact-follow-up-book": Entry(
+        "POST", row(LOGIN, 422, 422, 403, 403, 403), obj="contact"
+    ),
+    "hotline:contact-follow-up-declined": Entry(
+        "POST", row(LOGIN, 302, 302, 403, 403, 403), obj="contact"
+    ),
+    "hotline:contact-close": Entry("POST", row(LOGIN, 422, 422, 403, 403, 403), obj="contact"),
+    "hotline:contact-end-harassment": Entry(
+        "POST", row(LOGIN, 302, 302, 403, 403, 403), obj="contact"
+    ),
+    "hotline:alerts-panel": Entry("GET", row(LOGIN, 403, 200, 200, 403, 403)),
+    "hotline:alert-acknowledge": Entry("POST", row(LOGIN, 403, 302, 302, 403, 403), obj="alert"),
+    "hotline:duty-toggle": Entry("POST", row(LOGIN, 403, 302, 302, 403, 403)),
+    # Cases ---------------------------------------------------------------------------------
+    "cases:follow-up-list": Entry("GET", row(LOGIN, 200, 200, 200, 403, 403)),
+    "cases:follow-up-record": Entry("GET", row(LOGIN, 200, 200, 200, 403, 403), obj="follow_up"),
+    "cases:person-rule": Entry("POST", row(LOGIN, 302, 302, 302, 403, 403), obj="person"),
+    "cases:identity-reveal": Entry("POST", row(LOGIN, 200, 200, 200, 403, 403), obj="person"),
+    # API -----------------------------------------------------------------------------------
+    "api:openapi-json": Entry("GET", row(LOGIN, 200, 200, 200, 200, 200)),
+    "api:openapi-view": Entry("GET", row(LOGIN, 200, 200, 200, 200, 200)),
+    "POST /api/v1/risk/evaluate": Entry(
+        "POST", row(401, 200, 200, 200, 403, 403), data=RISK_INPUT, json=True
+    ),
+    "POST /api/v1/contacts": Entry(
+        "POST", row(401, 201, 201, 403, 403, 403), data={"channel": "phone"}, json=True
+    ),
+    "GET /api/v1/contacts": Entry("GET", row(401, 200, 200, 200, 403, 403)),
+    "GET /api/v1/contacts/{public_id}": Entry(
+        "GET", row(401, 200, 200, 200, 403, 403), obj="contact"
+    ),
+    "PATCH /api/v1/contacts/{public_id}": Entry(
+        "PATCH", row(401, 200, 200, 403, 403, 403), obj="contact", data={"version": 1}, json=True
+    ),
+}
+
+# Routes that exist only in some configurations (never in the test settings).
+CONDITIONAL = {"django.contrib.staticfiles.views.serve", "bench_floor"}
+
+
+def url_patterns(patterns=None, prefix: str = "", namespace: str = ""):
+    """(route, name, pattern) of every URL pattern, with namespaces joined."""
+    for pattern in patterns if patterns is not None else get_resolver().url_patterns:
+        if isinstance(pattern, URLResolver):
+            ns = pattern.namespace or ""
+            joined = f"{namespace}:{ns}" if namespace and ns else (ns or namespace)
+            yield from url_patterns(pattern.url_patterns, prefix + str(pattern.pattern), joined)
+        elif isinstance(pattern, URLPattern):
+            name = f"{namespace}:{pattern.name}" if namespace and pattern.name else pattern.name
+            yield prefix + str(pattern.pattern), name, pattern
+
+
+def api_operations():
+    """ "METHOD /api/v1/path" of every django-ninja operation."""
+    for prefix, router in api._routers:
+        for path, path_view in router.path_operations.items():
+            for operation in path_view.operations:
+                for method in operation.methods:
+                    full = "/api/v1" + (prefix.rstrip("/") + "/" + path.lstrip("/")).rstrip("/")
+                    yield f"{method} {full}"
+
+
+def route_keys() -> set[str]:
+    keys = set(api_operations())
+    for _route, name, pattern in url_patterns():
+        if (
+            name
+            and name.startswith("api:")
+            and name not in ("api:openapi-json", "api:openapi-view")
+        ):
+            continue  # API operations are listed by method above
+        keys.add(name or pattern.lookup_str)
+    return keys
+
+
+class AccessMatrixTests(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        p = cls.p = make_personas()
+        cls.own = {
+            Role.COUNSELLOR: p.counsellor,
+            Role.SUPERVISOR: p.supervisor,
+            Role.DIRECTOR: p.director,
+            Role.AUDITOR: p.auditor,
+            Role.ADMIN: p.admin,
+        }
+        cls.other = {
+            Role.COUNSELLOR: p.outsider,
+            Role.SUPERVISOR: p.outsider_supervisor,
+            Role.DIRECTOR: make_user("other_director", p.other_org, Role.DIRECTOR),
+            Role.AUDITOR: make_user("other_auditor", p.other_org, Role.AUDITOR),
+            Role.ADMIN: make_user("other_admin", p.other_org, Role.ADMIN),
+        }
+        contact = high_risk_contact(p.counsellor, caller_number="13800138000")
+        follow_up = case_actions.do_book_follow_up(
+            actor=p.counsellor, contact=contact, consent_given=True
+        )
+        _token, clear = account_actions.do_issue_api_token(
+            actor=p.admin, user=p.counsellor, name="switch"
+        )
+        cls.objects = {
+            "contact": contact.public_id,
+            "alert": RiskAlert.objects.get(contact=contact).public_id,
+            "follow_up": FollowUp.objects.get(pk=follow_up.pk).public_id,
+            "person": contact.person.public_id,
+            "token": _token.public_id,
+        }
+
+    def url_for(self, key: str, entry: Entry) -> str:
+        if key.startswith(("GET ", "POST ", "PATCH ", "PUT ", "DELETE ")):
+            path = key.split(" ", 1)[1]
+            return path.replace("{public_id}", str(self.objects.get(entry.obj or "", "")))
+        from django.urls import reverse
+
+        kwargs: dict[str, Any] = {}
+        if entry.obj:
+            kwargs["public_id"] = self.objects[entry.obj]
+        if key == "hotline:contact-stage-save":
+            kwargs["stage"] = 1
+        return reverse(key, kwargs=kwargs or None)
+
+    def answer(self, user, key: str, entry: Entry) -> int:
+        client = Client()
+        if user is not None:
+            client.force_login(user)
+        url = self.url_for(key, entry)
+        with transaction.atomic():
+            if entry.json:
+                response = client.generic(
+                    entry.method,
+                    url,
+                    data=__import__("json").dumps(entry.data),
+                    content_type="application/json",
+                )
+            elif entry.method == "GET":
+                response = client.get(url, entry.data)
+            else:
+                response = client.generic(
+                    entry.method,
+                    url,
+                    data=__import__("urllib.parse").parse.urlencode(entry.data),
+                    content_type="application/x-www-form-urlencoded",
+                )
+            transaction.set_rollback(True)
+        if response.status_code == 302 and response["Location"].startswith("/accounts/login/"):
+            return LOGIN
+        return response.status_code
+
+    def test_every_route_has_an_entry(self):
+        missing = sorted(route_keys() - set(MATRIX) - CONDITIONAL)
+        self.assertEqual(missing, [], "routes without an entry in the access matrix")
+        stale = sorted(set(MATRIX) - route_keys())
+        self.assertEqual(stale, [], "entries for routes that no longer exist")
+
+    def test_each_role_of_each_organisation_gets_the_expected_answer(self):
+        printing = os.environ.get("ACCESS_MATRIX_PRINT") == "1"
+        for key, entry in MATRIX.items():
+            for role in ROLES:
+                expected_own = entry.expect[role]
+                refused = expected_own in (LOGIN, 401, 403) or role == ANON
+                expected_other = expected_own if (refused or not entry.obj) else 404
+                pairs = [("own", self.own.get(role), expected_own)]
+                if role != ANON:
+                    pairs.append(("other", self.other[role], expected_other))
+                for org, user, expected in pairs:
+                    with self.subTest(route=key, role=str(role), organisation=org):
+                        got = self.answer(user, key, entry)
+                        if printing:
+                            print(f"{key:45} {role:12} {org:6} {got}")
+                        self.assertEqual(got, expected)
