@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "xinyuan.audit",
     "xinyuan.cases",
     "xinyuan.hotline",
+    "xinyuan.reports",
 ]
 
 MIDDLEWARE = [
@@ -219,3 +220,6 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
+
+# Emergency (break-glass) access to another centre's contact: read-only, for this long.
+BREAK_GLASS_MINUTES = int(os.environ.get("XINYUAN_BREAK_GLASS_MINUTES", "60"))

@@ -12,6 +12,7 @@ urlpatterns = [
     path("accounts/", include("xinyuan.accounts.urls")),
     path("cases/", include("xinyuan.cases.urls")),
     path("audit/", include("xinyuan.audit.urls")),
+    path("reports/", include("xinyuan.reports.urls")),
     path("", include("xinyuan.hotline.urls")),
 ]
 

@@ -7,10 +7,33 @@ from django.utils.translation import gettext_lazy as _
 from xinyuan.core.models import PublicModel
 
 
+class Region(PublicModel):
+    """An area under one health commission (卫健委): the scope of its officers' statistics."""
+
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    code = models.CharField(_("administrative division code"), max_length=12, blank=True)
+
+    class Meta:
+        verbose_name = _("region")
+        verbose_name_plural = _("regions")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Organisation(PublicModel):
     """A centre (热线/中心): every record belongs to exactly one."""
 
     name = models.CharField(_("name"), max_length=200, unique=True)
+    region = models.ForeignKey(
+        Region,
+        verbose_name=_("region"),
+        on_delete=models.PROTECT,
+        related_name="organisations",
+        null=True,
+        blank=True,
+    )
     hotline_name = models.CharField(
         _("hotline name used in the greeting"), max_length=200, blank=True
     )
@@ -35,6 +58,8 @@ class Role(models.TextChoices):
     DIRECTOR = "director", _("Director")
     AUDITOR = "auditor", _("Auditor")
     ADMIN = "admin", _("Administrator")
+    # A health-commission officer: aggregated statistics of the region's centres, never a record.
+    REGION_OFFICER = "region_officer", _("Health-commission officer")
 
 
 class User(AbstractUser):
@@ -44,6 +69,15 @@ class User(AbstractUser):
         verbose_name=_("organisation"),
         on_delete=models.PROTECT,
         related_name="users",
+        null=True,
+        blank=True,
+    )
+    # Only for health-commission officers, who belong to a region rather than a centre.
+    region = models.ForeignKey(
+        Region,
+        verbose_name=_("region"),
+        on_delete=models.PROTECT,
+        related_name="officers",
         null=True,
         blank=True,
     )

@@ -13,6 +13,8 @@ PERFORM_FOLLOW_UPS = "perform_follow_ups"
 SET_MANAGEMENT_RULE = "set_management_rule"
 MANAGE_TOKENS = "manage_tokens"
 VIEW_AUDIT = "view_audit"
+BREAK_GLASS = "break_glass"  # open another centre's contact of the region in an emergency
+VIEW_STATISTICS = "view_statistics"  # aggregated numbers only: the centre's, or the region's
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.COUNSELLOR: frozenset({HANDLE_CONTACTS, PERFORM_FOLLOW_UPS, SET_MANAGEMENT_RULE}),
@@ -24,6 +26,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             ACKNOWLEDGE_ALERTS,
             PERFORM_FOLLOW_UPS,
             SET_MANAGEMENT_RULE,
+            BREAK_GLASS,
         }
     ),
     Role.DIRECTOR: frozenset(
@@ -33,16 +36,21 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             ACKNOWLEDGE_ALERTS,
             SET_MANAGEMENT_RULE,
             VIEW_AUDIT,
+            VIEW_STATISTICS,
         }
     ),
     Role.AUDITOR: frozenset({VIEW_AUDIT}),
     Role.ADMIN: frozenset({MANAGE_TOKENS}),
+    Role.REGION_OFFICER: frozenset({VIEW_STATISTICS}),
 }
 
 
 def has_perm(user, permission: str) -> bool:
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return False
-    if user.organisation_id is None and user.role != Role.ADMIN:
+    if user.role == Role.REGION_OFFICER:
+        if user.region_id is None:
+            return False
+    elif user.organisation_id is None and user.role != Role.ADMIN:
         return False
     return permission in ROLE_PERMISSIONS.get(user.role, frozenset())

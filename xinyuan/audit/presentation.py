@@ -21,6 +21,11 @@ ACTION_LABELS = {
     "revoke": _("revoked"),
     "view": _("viewed"),
     "export": _("exported"),
+    "login": _("signed in"),
+    "login_failed": _("sign-in failed"),
+    "2fa_enrol": _("two-factor sign-in set up"),
+    "break_glass": _("emergency access opened"),
+    "review": _("reviewed"),
 }
 EMPTY = "∅"
 # Keys of audit changes that are not model fields.
@@ -33,6 +38,13 @@ EXTRA_LABELS = {
     "user": _("user"),
     "name": _("name"),
     "expires_at": _("expires at"),
+    "from_organisation": _("from centre"),
+    "review_note": _("review note"),
+    "stage": _("sign-in step"),
+    "failed_logins": _("failed attempts"),
+    "locked_until": _("locked until"),
+    "two_factor": _("two-factor"),
+    "step": _("step"),
     "due_at": _("due at"),
     "assigned_to": _("assigned to"),
     "level": _("risk level"),
@@ -107,4 +119,6 @@ def reason_for_auditor(event) -> str:
         return ""
     if event.action in CLINICAL_REASON_ACTIONS:
         return str(_("(reason given)"))
+    if event.action == "view" and event.reason == "break_glass":
+        return str(_("emergency access"))
     return event.reason

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from django.test import Client
 
-from xinyuan.accounts.models import Organisation, Role, User
+from xinyuan.accounts.models import Organisation, Region, Role, User
 from xinyuan.hotline.models import Seat
 
 PASSWORD = "correct-horse-battery-7"  # noqa: S105 - test personas only
@@ -25,6 +25,8 @@ class Personas:
     outsider: User  # a counsellor of the other organisation
     outsider_supervisor: User
     seat: Seat
+    region: Region
+    officer: User  # health-commission officer of the region of both organisations
 
 
 def make_user(username: str, org: Organisation | None, role: str, **extra) -> User:
@@ -35,8 +37,13 @@ def make_user(username: str, org: Organisation | None, role: str, **extra) -> Us
 
 
 def make_personas() -> Personas:
-    org = Organisation.objects.create(name="测试热线", hotline_name="测试心理援助热线")
-    other = Organisation.objects.create(name="其他热线", hotline_name="其他心理援助热线")
+    region = Region.objects.create(name="测试市卫生健康委员会")
+    org = Organisation.objects.create(
+        name="测试热线", hotline_name="测试心理援助热线", region=region
+    )
+    other = Organisation.objects.create(
+        name="其他热线", hotline_name="其他心理援助热线", region=region
+    )
     return Personas(
         org=org,
         other_org=other,
@@ -51,6 +58,8 @@ def make_personas() -> Personas:
             "outsider_supervisor", other, Role.SUPERVISOR, is_on_duty=True
         ),
         seat=Seat.objects.create(organisation=org, code="A01"),
+        region=region,
+        officer=make_user("officer", None, Role.REGION_OFFICER, region=region),
     )
 
 

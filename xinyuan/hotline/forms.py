@@ -183,3 +183,55 @@ class BookFollowUpForm(BootstrapMixin, forms.Form):
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
     )
+
+
+class BreakGlassForm(BootstrapMixin, forms.Form):
+    """Find a contact of another centre of the region in an emergency, with the reason."""
+
+    reference = forms.UUIDField(
+        label=_("record number"),
+        required=False,
+        help_text=_("The record number the other centre gave you."),
+    )
+    caller_number = forms.CharField(
+        label=_("or the caller's number"),
+        max_length=40,
+        required=False,
+        help_text=_("Matched by keyed hash; the number itself is not shown."),
+    )
+    reason = forms.CharField(
+        label=_("reason for the emergency access"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=1000,
+        help_text=_(
+            "Recorded in the audit trail and reviewed by the record's centre. "
+            "Example: caller at imminent risk says they called the other centre yesterday."
+        ),
+    )
+
+    def clean(self):
+        from xinyuan.cases import rules as case_rules
+        from xinyuan.hotline.actions.break_glass import MIN_REASON_LENGTH
+
+        data = super().clean()
+        number = (data.get("caller_number") or "").strip()
+        if number and not case_rules.is_valid_phone(case_rules.normalise_identity("phone", number)):
+            self.add_error("caller_number", _("Enter a phone number of digits only."))
+        if not data.get("reference") and not number and not self.has_error("reference"):
+            raise forms.ValidationError(_("Enter the record number or the caller's number."))
+        if len((data.get("reason") or "").strip()) < MIN_REASON_LENGTH:
+            self.add_error(
+                "reason",
+                _("Give the reason for the emergency access (at least %(n)s characters).")
+                % {"n": MIN_REASON_LENGTH},
+            )
+        return data
+
+
+class BreakGlassReviewForm(BootstrapMixin, forms.Form):
+    note = forms.CharField(
+        label=_("review note"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=1000,
+        required=False,
+    )

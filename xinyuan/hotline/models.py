@@ -406,3 +406,43 @@ class RiskAlert(PublicModel):
         verbose_name_plural = _("risk alerts")
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["organisation", "acknowledged_at"], name="alert_org_ack")]
+
+
+class BreakGlassAccess(PublicModel):
+    """Emergency access (break-glass) by a supervisor to a contact of another centre.
+
+    Read-only, for a limited time, with a mandatory reason; the record's own centre reviews it.
+    """
+
+    organisation = models.ForeignKey(
+        "accounts.Organisation",
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("The centre the record belongs to, which reviews the access."),
+    )
+    contact = models.ForeignKey(
+        Contact, on_delete=models.PROTECT, related_name="break_glass_accesses"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="break_glass_accesses"
+    )
+    reason = models.TextField(_("reason"))
+    expires_at = models.DateTimeField(_("expires at"))
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
+    review_note = models.TextField(_("review note"), blank=True)
+
+    class Meta:
+        verbose_name = _("emergency access")
+        verbose_name_plural = _("emergency accesses")
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["user", "contact", "expires_at"], name="breakglass_user_contact"),
+            models.Index(fields=["organisation", "reviewed_at"], name="breakglass_org_review"),
+        ]

@@ -173,3 +173,68 @@ def supervisors_on_duty(organisation_id) -> int:
         is_on_duty=True,
         is_active=True,
     ).count()
+
+
+# Emergency (break-glass) access --------------------------------------------------------------
+
+BREAK_GLASS_RESULTS = 20
+
+
+def break_glass_candidates(user, *, reference=None, caller_number: str = "") -> list[Contact]:
+    """Contacts of the *other* centres of the user's region matching a record reference or a
+    caller's number (by keyed hash). Nothing is granted here; opening them is an action."""
+    from xinyuan.cases import rules as case_rules
+    from xinyuan.core import crypto
+
+    own = getattr(user, "organisation", None)
+    if not permissions.has_perm(user, permissions.BREAK_GLASS) or own is None:
+        return []
+    if own.region_id is None:
+        return []
+    qs = (
+        Contact.objects.filter(organisation__region_id=own.region_id)
+        .exclude(organisation_id=own.pk)
+        .select_related("organisation", "counsellor")
+    )
+    if reference:
+        qs = qs.filter(public_id=reference)
+    elif caller_number:
+        normalised = case_rules.normalise_identity("phone", caller_number)
+        qs = qs.filter(
+            identity__kind="phone", identity__value_hash=crypto.keyed_hash("phone", normalised)
+        )
+    else:
+        return []
+    return list(qs.order_by("-started_at")[:BREAK_GLASS_RESULTS])
+
+
+def break_glass_contact(user, public_id) -> Contact | None:
+    """The contact, if the user holds an unexpired emergency access to it."""
+    from xinyuan.hotline.models import BreakGlassAccess
+
+    if not permissions.has_perm(user, permissions.BREAK_GLASS):
+        return None
+    grant = (
+        BreakGlassAccess.objects.filter(
+            user=user, contact__public_id=public_id, expires_at__gt=timezone.now()
+        )
+        .select_related("contact__counsellor", "contact__seat", "contact__person")
+        .order_by("-expires_at")
+        .first()
+    )
+    if grant is None:
+        return None
+    contact = grant.contact
+    contact.break_glass = grant  # type: ignore[attr-defined]
+    return contact
+
+
+def break_glass_accesses_for_review(user):
+    """Emergency accesses to the user's centre's records (auditors and directors review them)."""
+    from xinyuan.hotline.models import BreakGlassAccess
+
+    if not permissions.has_perm(user, permissions.VIEW_AUDIT) or user.organisation_id is None:
+        return BreakGlassAccess.objects.none()
+    return BreakGlassAccess.objects.filter(organisation_id=user.organisation_id).select_related(
+        "user__organisation", "reviewed_by", "contact"
+    )

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from xinyuan.hotline import views
+from xinyuan.hotline.views import break_glass
 
 app_name = "hotline"
 urlpatterns = [
@@ -8,6 +9,7 @@ urlpatterns = [
     path("workstation/", views.workstation, name="workstation"),
     path("contacts/", views.contact_list, name="contact-list"),
     path("contacts/start/", views.contact_start, name="contact-start"),
+    path("contacts/break-glass/", break_glass.break_glass, name="break-glass"),
     path("contacts/<uuid:public_id>/", views.contact_detail, name="contact-detail"),
     path(
         "contacts/<uuid:public_id>/stages/<int:stage>/",

@@ -22,16 +22,25 @@ from django.test import Client, TestCase
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from xinyuan.accounts import actions as account_actions
-from xinyuan.accounts.models import Role
+from xinyuan.accounts.models import Region, Role
 from xinyuan.cases import actions as case_actions
 from xinyuan.cases.models import FollowUp
 from xinyuan.core.api import api
 from xinyuan.core.testing import make_personas, make_user
+from xinyuan.hotline.actions.break_glass import do_open_break_glass
 from xinyuan.hotline.models import RiskAlert
 from xinyuan.hotline.tests.factories import high_risk_contact
 
 ANON = "anonymous"
-ROLES = [ANON, Role.COUNSELLOR, Role.SUPERVISOR, Role.DIRECTOR, Role.AUDITOR, Role.ADMIN]
+ROLES = [
+    ANON,
+    Role.COUNSELLOR,
+    Role.SUPERVISOR,
+    Role.DIRECTOR,
+    Role.AUDITOR,
+    Role.ADMIN,
+    Role.REGION_OFFICER,
+]
 LOGIN = 0  # a redirect to the sign-in page (a browser page sends an anonymous visitor there)
 
 
@@ -40,22 +49,16 @@ class Entry:
     method: str
     # role → status for a user of the record's own organisation (LOGIN: sent to sign in)
     expect: dict[str, int]
-    obj: str | None = None  # which record the URL names: contact, alert, follow_up, person, token
+    # which record the URL names: contact, alert, follow_up, person, token, break_glass
+    obj: str | None = None
     data: dict[str, Any] = field(default_factory=dict)
     json: bool = False
 
 
-def row(
-    anonymous: int,
-    counsellor: int,
-    supervisor: int,
-    director: int,
-    auditor: int,
-    admin: int,
-) -> dict[str, int]:
-    return dict(
-        zip(ROLES, (anonymous, counsellor, supervisor, director, auditor, admin), strict=True)
-    )
+def row(*answers: int) -> dict[str, int]:
+    """Answers in the order of ROLES: anonymous, counsellor, supervisor, director, auditor,
+    admin, health-commission officer."""
+    return dict(zip(ROLES, answers, strict=True))
 
 
 RISK_INPUT = {"ideation": False, "hopelessness": 2, "has_plan": False}
@@ -63,72 +66,87 @@ RISK_INPUT = {"ideation": False, "hopelessness": 2, "has_plan": False}
 # Keys: a URL name (namespace:name) for pages, "METHOD /api/v1/path" for API operations.
 MATRIX: dict[str, Entry] = {
     # Public --------------------------------------------------------------------------------
-    "healthz": Entry("GET", row(200, 200, 200, 200, 200, 200)),
-    "set_language": Entry("POST", row(302, 302, 302, 302, 302, 302), data={"language": "en"}),
-    "accounts:login": Entry("GET", row(200, 302, 302, 302, 302, 302)),
-    "accounts:login-2fa": Entry("GET", row(LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN)),
-    "accounts:logout": Entry("POST", row(LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN)),
+    "healthz": Entry("GET", row(200, 200, 200, 200, 200, 200, 200)),
+    "set_language": Entry("POST", row(302, 302, 302, 302, 302, 302, 302), data={"language": "en"}),
+    "accounts:login": Entry("GET", row(200, 302, 302, 302, 302, 302, 302)),
+    "accounts:login-2fa": Entry("GET", row(LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN)),
+    "accounts:logout": Entry("POST", row(LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN)),
     # Own account ---------------------------------------------------------------------------
-    "accounts:2fa-setup": Entry("GET", row(LOGIN, 200, 200, 200, 200, 200)),
+    "accounts:2fa-setup": Entry("GET", row(LOGIN, 200, 200, 200, 200, 200, 200)),
     # Administration ------------------------------------------------------------------------
-    "accounts:tokens": Entry("GET", row(LOGIN, 403, 403, 403, 403, 200)),
-    "accounts:token-revoke": Entry("POST", row(LOGIN, 403, 403, 403, 403, 302), obj="token"),
+    "accounts:tokens": Entry("GET", row(LOGIN, 403, 403, 403, 403, 200, 403)),
+    "accounts:token-revoke": Entry("POST", row(LOGIN, 403, 403, 403, 403, 302, 403), obj="token"),
     # Audit ---------------------------------------------------------------------------------
-    "audit:events": Entry("GET", row(LOGIN, 403, 403, 200, 200, 403)),
-    # Hotline -------------------------------------------------------------------------------
-    "hotline:home": Entry("GET", row(LOGIN, 302, 302, 302, 302, 302)),
-    "hotline:workstation": Entry("GET", row(LOGIN, 200, 200, 200, 403, 403)),
-    "hotline:contact-list": Entry("GET", row(LOGIN, 200, 200, 200, 403, 403)),
-    "hotline:contact-start": Entry(
-        "POST", row(LOGIN, 302, 302, 403, 403, 403), data={"channel": "phone"}
+    "audit:events": Entry("GET", row(LOGIN, 403, 403, 200, 200, 403, 403)),
+    "audit:break-glass": Entry("GET", row(LOGIN, 403, 403, 200, 200, 403, 403)),
+    "audit:break-glass-review": Entry(
+        "POST", row(LOGIN, 403, 403, 302, 302, 403, 403), obj="break_glass"
     ),
-    "hotline:contact-detail": Entry("GET", row(LOGIN, 200, 200, 200, 403, 403), obj="contact"),
+    # Statistics (aggregated) ---------------------------------------------------------------
+    "reports:statistics": Entry("GET", row(LOGIN, 403, 403, 200, 403, 403, 200)),
+    # Hotline -------------------------------------------------------------------------------
+    "hotline:home": Entry("GET", row(LOGIN, 302, 302, 302, 302, 302, 302)),
+    "hotline:workstation": Entry("GET", row(LOGIN, 200, 200, 200, 403, 403, 403)),
+    "hotline:contact-list": Entry("GET", row(LOGIN, 200, 200, 200, 403, 403, 403)),
+    "hotline:contact-start": Entry(
+        "POST", row(LOGIN, 302, 302, 403, 403, 403, 403), data={"channel": "phone"}
+    ),
+    "hotline:break-glass": Entry("GET", row(LOGIN, 403, 200, 403, 403, 403, 403)),
+    "hotline:contact-detail": Entry("GET", row(LOGIN, 200, 200, 200, 403, 403, 403), obj="contact"),
     "hotline:contact-stage-save": Entry(
-        "POST", row(LOGIN, 200, 200, 403, 403, 403), obj="contact", data={"version": "0"}
+        "POST", row(LOGIN, 200, 200, 403, 403, 403, 403), obj="contact", data={"version": "0"}
     ),
     "hotline:contact-step": Entry(
-        "POST", row(LOGIN, 200, 200, 403, 403, 403), obj="contact", data={"step": "x"}
+        "POST", row(LOGIN, 200, 200, 403, 403, 403, 403), obj="contact", data={"step": "x"}
     ),
     "hotline:contact-risk-preview": Entry(
-        "POST", row(LOGIN, 200, 200, 403, 403, 403), obj="contact"
+        "POST", row(LOGIN, 200, 200, 403, 403, 403, 403), obj="contact"
     ),
-    "hotline:contact-risk": Entry("POST", row(LOGIN, 422, 422, 403, 403, 403), obj="contact"),
+    "hotline:contact-risk": Entry("POST", row(LOGIN, 422, 422, 403, 403, 403, 403), obj="contact"),
     "hotline:contact-safety-plan": Entry(
-        "POST", row(LOGIN, 200, 200, 403, 403, 403), obj="contact"
+        "POST", row(LOGIN, 200, 200, 403, 403, 403, 403), obj="contact"
     ),
     "hotline:contact-follow-up-book": Entry(
-        "POST", row(LOGIN, 422, 422, 403, 403, 403), obj="contact"
+        "POST", row(LOGIN, 422, 422, 403, 403, 403, 403), obj="contact"
     ),
     "hotline:contact-follow-up-declined": Entry(
-        "POST", row(LOGIN, 302, 302, 403, 403, 403), obj="contact"
+        "POST", row(LOGIN, 302, 302, 403, 403, 403, 403), obj="contact"
     ),
-    "hotline:contact-close": Entry("POST", row(LOGIN, 422, 422, 403, 403, 403), obj="contact"),
+    "hotline:contact-close": Entry("POST", row(LOGIN, 422, 422, 403, 403, 403, 403), obj="contact"),
     "hotline:contact-end-harassment": Entry(
-        "POST", row(LOGIN, 302, 302, 403, 403, 403), obj="contact"
+        "POST", row(LOGIN, 302, 302, 403, 403, 403, 403), obj="contact"
     ),
-    "hotline:alerts-panel": Entry("GET", row(LOGIN, 403, 200, 200, 403, 403)),
-    "hotline:alert-acknowledge": Entry("POST", row(LOGIN, 403, 302, 302, 403, 403), obj="alert"),
-    "hotline:duty-toggle": Entry("POST", row(LOGIN, 403, 302, 302, 403, 403)),
+    "hotline:alerts-panel": Entry("GET", row(LOGIN, 403, 200, 200, 403, 403, 403)),
+    "hotline:alert-acknowledge": Entry(
+        "POST", row(LOGIN, 403, 302, 302, 403, 403, 403), obj="alert"
+    ),
+    "hotline:duty-toggle": Entry("POST", row(LOGIN, 403, 302, 302, 403, 403, 403)),
     # Cases ---------------------------------------------------------------------------------
-    "cases:follow-up-list": Entry("GET", row(LOGIN, 200, 200, 200, 403, 403)),
-    "cases:follow-up-record": Entry("GET", row(LOGIN, 200, 200, 200, 403, 403), obj="follow_up"),
-    "cases:person-rule": Entry("POST", row(LOGIN, 302, 302, 302, 403, 403), obj="person"),
-    "cases:identity-reveal": Entry("POST", row(LOGIN, 200, 200, 200, 403, 403), obj="person"),
+    "cases:follow-up-list": Entry("GET", row(LOGIN, 200, 200, 200, 403, 403, 403)),
+    "cases:follow-up-record": Entry(
+        "GET", row(LOGIN, 200, 200, 200, 403, 403, 403), obj="follow_up"
+    ),
+    "cases:person-rule": Entry("POST", row(LOGIN, 302, 302, 302, 403, 403, 403), obj="person"),
+    "cases:identity-reveal": Entry("POST", row(LOGIN, 200, 200, 200, 403, 403, 403), obj="person"),
     # API -----------------------------------------------------------------------------------
-    "api:openapi-json": Entry("GET", row(LOGIN, 200, 200, 200, 200, 200)),
-    "api:openapi-view": Entry("GET", row(LOGIN, 200, 200, 200, 200, 200)),
+    "api:openapi-json": Entry("GET", row(LOGIN, 200, 200, 200, 200, 200, 200)),
+    "api:openapi-view": Entry("GET", row(LOGIN, 200, 200, 200, 200, 200, 200)),
     "POST /api/v1/risk/evaluate": Entry(
-        "POST", row(401, 200, 200, 200, 403, 403), data=RISK_INPUT, json=True
+        "POST", row(401, 200, 200, 200, 403, 403, 403), data=RISK_INPUT, json=True
     ),
     "POST /api/v1/contacts": Entry(
-        "POST", row(401, 201, 201, 403, 403, 403), data={"channel": "phone"}, json=True
+        "POST", row(401, 201, 201, 403, 403, 403, 403), data={"channel": "phone"}, json=True
     ),
-    "GET /api/v1/contacts": Entry("GET", row(401, 200, 200, 200, 403, 403)),
+    "GET /api/v1/contacts": Entry("GET", row(401, 200, 200, 200, 403, 403, 403)),
     "GET /api/v1/contacts/{public_id}": Entry(
-        "GET", row(401, 200, 200, 200, 403, 403), obj="contact"
+        "GET", row(401, 200, 200, 200, 403, 403, 403), obj="contact"
     ),
     "PATCH /api/v1/contacts/{public_id}": Entry(
-        "PATCH", row(401, 200, 200, 403, 403, 403), obj="contact", data={"version": 1}, json=True
+        "PATCH",
+        row(401, 200, 200, 403, 403, 403, 403),
+        obj="contact",
+        data={"version": 1},
+        json=True,
     ),
 }
 
@@ -181,6 +199,7 @@ class AccessMatrixTests(TestCase):
             Role.DIRECTOR: p.director,
             Role.AUDITOR: p.auditor,
             Role.ADMIN: p.admin,
+            Role.REGION_OFFICER: p.officer,
         }
         cls.other = {
             Role.COUNSELLOR: p.outsider,
@@ -188,6 +207,12 @@ class AccessMatrixTests(TestCase):
             Role.DIRECTOR: make_user("other_director", p.other_org, Role.DIRECTOR),
             Role.AUDITOR: make_user("other_auditor", p.other_org, Role.AUDITOR),
             Role.ADMIN: make_user("other_admin", p.other_org, Role.ADMIN),
+            Role.REGION_OFFICER: make_user(
+                "other_officer",
+                None,
+                Role.REGION_OFFICER,
+                region=Region.objects.create(name="另一地区卫生健康委员会"),
+            ),
         }
         contact = high_risk_contact(p.counsellor, caller_number="13800138000")
         follow_up = case_actions.do_book_follow_up(
@@ -196,7 +221,13 @@ class AccessMatrixTests(TestCase):
         _token, clear = account_actions.do_issue_api_token(
             actor=p.admin, user=p.counsellor, name="switch"
         )
+        (grant,) = do_open_break_glass(
+            actor=make_user("grant_holder", p.other_org, Role.SUPERVISOR),
+            contacts=[contact],
+            reason="来电者有极高风险，需了解既往情况",
+        )
         cls.objects = {
+            "break_glass": grant.public_id,
             "contact": contact.public_id,
             "alert": RiskAlert.objects.get(contact=contact).public_id,
             "follow_up": FollowUp.objects.get(pk=follow_up.pk).public_id,

@@ -4,9 +4,10 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from xinyuan.accounts.models import Organisation, Role, User
+from xinyuan.accounts.models import Organisation, Region, Role, User
 from xinyuan.hotline.models import Seat
 
+DEMO_REGION = "示范市卫生健康委员会"
 DEMO_ORG = "示范心理援助热线"
 SECOND_ORG = "第二心理援助热线"
 DEMO_USERS = [
@@ -18,6 +19,8 @@ DEMO_USERS = [
     ("admin1", DEMO_ORG, Role.ADMIN, "管理员", False),
     ("counsellor2", SECOND_ORG, Role.COUNSELLOR, "12号", False),
     ("supervisor2", SECOND_ORG, Role.SUPERVISOR, "督导02", True),
+    # A health-commission officer of the region both centres belong to: statistics only.
+    ("officer1", None, Role.REGION_OFFICER, "卫健委", False),
 ]
 
 
@@ -28,6 +31,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         if settings.PRODUCTION:
             raise CommandError("Demo users are never created in production mode.")
+        region, _ = Region.objects.get_or_create(name=DEMO_REGION)
         orgs = {}
         for name, hotline, number in (
             (DEMO_ORG, "示范心理援助热线", "12356"),
@@ -36,13 +40,16 @@ class Command(BaseCommand):
             orgs[name], _ = Organisation.objects.get_or_create(
                 name=name, defaults={"hotline_name": hotline, "hotline_number": number}
             )
+            if orgs[name].region_id is None:
+                Organisation.objects.filter(pk=orgs[name].pk).update(region=region)
             for code in ("A01", "A02", "A03", "A04"):
                 Seat.objects.get_or_create(organisation=orgs[name], code=code)
         for username, org, role, alias, on_duty in DEMO_USERS:
             user, created = User.objects.get_or_create(
                 username=username,
                 defaults={
-                    "organisation": orgs[org],
+                    "organisation": orgs[org] if org else None,
+                    "region": region if role == Role.REGION_OFFICER else None,
                     "role": role,
                     "alias": alias,
                     "is_on_duty": on_duty,
@@ -53,5 +60,5 @@ class Command(BaseCommand):
                 user.save(update_fields=["password"])
         self.stdout.write(
             "Demo centre ready: log in as counsellor1, supervisor1, director1, auditor1, admin1 "
-            "(second centre: counsellor2, supervisor2)."
+            "(second centre: counsellor2, supervisor2; health commission: officer1)."
         )

@@ -7,7 +7,7 @@ import copy
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -45,6 +45,8 @@ def home(request):
         return redirect("audit:events")
     if user.role == Role.ADMIN:
         return redirect("accounts:tokens")
+    if user.role == Role.REGION_OFFICER:
+        return redirect("reports:statistics")
     return redirect("hotline:workstation")
 
 
@@ -189,6 +191,9 @@ def _detail_context(request, contact, stage: int, **extra):
     }
     context.update(_risk_context(contact))
     context.update(extra)
+    if context.get("break_glass"):
+        # Emergency access is for reading: no reveal of the number, no rule changes.
+        context.update(can_reveal=False, can_set_rule=False)
     if not context["can_edit"]:
         # Directors and colleagues reading the record see it, but cannot change it here.
         for name in ("frame_form", "stage_form", "safety_plan_form"):
@@ -200,14 +205,22 @@ def _detail_context(request, contact, stage: int, **extra):
 @require_GET
 @require_perm(*CONTACT_VIEWERS)
 def contact_detail(request, public_id):
-    contact = _contact_or_404(request, public_id)
+    contact = selectors.contacts_visible_to(request.user).filter(public_id=public_id).first()
+    grant = None
+    if contact is None:
+        # Another centre's contact, opened in an emergency (break-glass): read-only, audited.
+        contact = selectors.break_glass_contact(request.user, public_id)
+        if contact is None:
+            raise Http404
+        grant = contact.break_glass
     try:
         stage = int(request.GET.get("stage", contact.current_stage))
     except ValueError:
         stage = contact.current_stage
     stage = min(max(stage, 1), 5)
-    do_record_view(actor=request.user, target=contact)
-    return render(request, "hotline/contact_detail.html", _detail_context(request, contact, stage))
+    do_record_view(actor=request.user, target=contact, reason="break_glass" if grant else "")
+    context = _detail_context(request, contact, stage, break_glass=grant)
+    return render(request, "hotline/contact_detail.html", context)
 
 
 def _save_status(request, contact, *, errors=None, conflict=None, saved=False, status=200):
@@ -487,6 +500,7 @@ def contact_list(request):
             "page": page,
             "query": query.urlencode(),
             "show_counsellor_filter": permissions.has_perm(user, permissions.VIEW_ORG_CONTACTS),
+            "can_break_glass": permissions.has_perm(user, permissions.BREAK_GLASS),
         },
     )
 

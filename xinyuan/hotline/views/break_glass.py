@@ -1,0 +1,48 @@
+"""Emergency (break-glass) access to a contact of another centre of the region."""
+
+from django.core.exceptions import ValidationError
+from django.shortcuts import render
+from django.views.decorators.http import require_http_methods
+
+from xinyuan.accounts import permissions
+from xinyuan.core.views_helpers import require_perm
+from xinyuan.hotline import selectors
+from xinyuan.hotline.actions.break_glass import do_open_break_glass
+from xinyuan.hotline.forms import BreakGlassForm
+
+
+@require_http_methods(["GET", "POST"])
+@require_perm(permissions.BREAK_GLASS)
+def break_glass(request):
+    """Find the record with a reference or the caller's number, state why, and open it."""
+    form = BreakGlassForm(request.POST or None)
+    grants = []
+    if request.method == "POST" and form.is_valid():
+        found = selectors.break_glass_candidates(
+            request.user,
+            reference=form.cleaned_data.get("reference"),
+            caller_number=form.cleaned_data.get("caller_number", ""),
+        )
+        if not found:
+            form.add_error(None, _no_record_message())
+        else:
+            try:
+                grants = do_open_break_glass(
+                    actor=request.user, contacts=found, reason=form.cleaned_data["reason"]
+                )
+            except ValidationError as exc:
+                form.add_error("reason", exc.messages)
+    status = 422 if form.is_bound and form.errors else 200
+    region = getattr(request.user.organisation, "region", None)
+    return render(
+        request,
+        "hotline/break_glass.html",
+        {"form": form, "grants": grants, "region": region},
+        status=status,
+    )
+
+
+def _no_record_message() -> str:
+    from django.utils.translation import gettext as _
+
+    return _("No record of another centre of your region matches. Check the number you entered.")

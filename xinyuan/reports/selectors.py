@@ -1,0 +1,106 @@
+"""Aggregated statistics (reads only): counts per centre, never a person's record.
+
+A director sees their own centre; a health-commission officer every centre of their region.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from django.db.models import Count, F, Q, QuerySet
+from django.utils import timezone
+
+from xinyuan.accounts import permissions
+from xinyuan.accounts.models import Organisation, Role
+from xinyuan.cases.models import FollowUp, FollowUpStatus
+from xinyuan.hotline.models import Contact, ContactType, RiskLevel
+
+HIGH_LEVELS = (RiskLevel.HIGH, RiskLevel.IMMINENT)
+
+
+def organisations_for_statistics(user) -> QuerySet[Organisation]:
+    if not permissions.has_perm(user, permissions.VIEW_STATISTICS):
+        return Organisation.objects.none()
+    if user.role == Role.REGION_OFFICER:
+        return Organisation.objects.filter(region_id=user.region_id)
+    return Organisation.objects.filter(pk=user.organisation_id)
+
+
+@dataclass
+class CentreRow:
+    name: str
+    contacts: int = 0
+    by_type: dict[str, int] = field(default_factory=dict)
+    high_risk: int = 0
+    follow_ups_due: int = 0
+    follow_ups_on_time: int = 0
+    follow_ups_overdue: int = 0
+
+    @property
+    def on_time_percent(self) -> int | None:
+        if not self.follow_ups_due:
+            return None
+        return round(100 * self.follow_ups_on_time / self.follow_ups_due)
+
+
+def _start(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def centre_statistics(user, date_from: date, date_to: date) -> list[CentreRow]:
+    """One row per centre in the actor's scope, plus a total row when there are several.
+
+    Contacts count by start time within [date_from, date_to]; follow-ups by due time. A
+    follow-up is on time when done by its due time; overdue when still open past it.
+    """
+    orgs = list(organisations_for_statistics(user).order_by("name"))
+    start, end = _start(date_from), _start(date_to + timedelta(days=1))
+    rows = {org.pk: CentreRow(name=org.name) for org in orgs}
+    contacts = (
+        Contact.objects.filter(organisation__in=orgs, started_at__gte=start, started_at__lt=end)
+        .values("organisation_id", "contact_type")
+        .annotate(n=Count("id"), high=Count("id", filter=Q(risk_level__in=HIGH_LEVELS)))
+    )
+    for item in contacts:
+        row = rows[item["organisation_id"]]
+        row.contacts += item["n"]
+        row.high_risk += item["high"]
+        key = item["contact_type"] or ""
+        row.by_type[key] = row.by_type.get(key, 0) + item["n"]
+    now = timezone.now()
+    follow_ups = (
+        FollowUp.objects.filter(organisation__in=orgs, due_at__gte=start, due_at__lt=end)
+        .exclude(status=FollowUpStatus.CANCELLED)
+        .values("organisation_id")
+        .annotate(
+            due=Count("id"),
+            on_time=Count("id", filter=Q(done_at__isnull=False, done_at__lte=F("due_at"))),
+            overdue=Count("id", filter=Q(done_at__isnull=True, due_at__lt=now)),
+        )
+    )
+    for fu in follow_ups:
+        row = rows[fu["organisation_id"]]
+        row.follow_ups_due = fu["due"]
+        row.follow_ups_on_time = fu["on_time"]
+        row.follow_ups_overdue = fu["overdue"]
+    result = list(rows.values())
+    if len(result) > 1:
+        total = CentreRow(name="")
+        for row in result:
+            total.contacts += row.contacts
+            total.high_risk += row.high_risk
+            total.follow_ups_due += row.follow_ups_due
+            total.follow_ups_on_time += row.follow_ups_on_time
+            total.follow_ups_overdue += row.follow_ups_overdue
+            for key, n in row.by_type.items():
+                total.by_type[key] = total.by_type.get(key, 0) + n
+        result.append(total)
+    return result
+
+
+def type_columns() -> list[tuple[str, str]]:
+    """(code, label) of the contact types, and "" for contacts not yet given a type."""
+    from django.utils.translation import gettext as _
+
+    return [(value, str(label)) for value, label in ContactType.choices] + [("", _("No type yet"))]
