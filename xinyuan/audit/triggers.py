@@ -1,6 +1,8 @@
 """Database triggers that make audit events append-only.
 
-PostgreSQL: a trigger refuses UPDATE and DELETE for every role but a superuser who disables it.
+PostgreSQL: triggers refuse UPDATE, DELETE and TRUNCATE for every role; only the table's owner
+can disable them, so in production the app connects as a role that does not own the tables
+(docs/deployment.md gives the grants).
 SQLite: BEFORE UPDATE/DELETE triggers abort. Tests that flush the database between cases
 (browser tests) lift the triggers for the flush only (``lifted``).
 """
@@ -31,8 +33,13 @@ APPEND_ONLY_SQL = {
             "DROP TRIGGER IF EXISTS audit_event_append_only ON audit_auditevent;",
             "CREATE TRIGGER audit_event_append_only BEFORE UPDATE OR DELETE ON audit_auditevent "
             "FOR EACH ROW EXECUTE FUNCTION audit_event_append_only();",
+            # Row triggers do not fire on TRUNCATE: a statement trigger refuses it too.
+            "DROP TRIGGER IF EXISTS audit_event_no_truncate ON audit_auditevent;",
+            "CREATE TRIGGER audit_event_no_truncate BEFORE TRUNCATE ON audit_auditevent "
+            "FOR EACH STATEMENT EXECUTE FUNCTION audit_event_append_only();",
         ],
         "remove": [
+            "DROP TRIGGER IF EXISTS audit_event_no_truncate ON audit_auditevent;",
             "DROP TRIGGER IF EXISTS audit_event_append_only ON audit_auditevent;",
             "DROP FUNCTION IF EXISTS audit_event_append_only();",
         ],
