@@ -39,6 +39,8 @@ PORT = int(os.environ.get("PORT", "8000"))
 # encrypted copy. They live outside the database; in development they are derived from
 # SECRET_KEY so that `make run` needs no set-up.
 IDENTITY_HMAC_KEY = os.environ.get("XINYUAN_IDENTITY_HMAC_KEY", "")
+# Retired HMAC keys, kept only while `manage.py rotate_keys` re-hashes the identities.
+IDENTITY_HMAC_OLD_KEYS = env_list("XINYUAN_IDENTITY_HMAC_OLD_KEYS", "")
 FIELD_ENCRYPTION_KEYS = env_list("XINYUAN_FIELD_ENCRYPTION_KEYS", "")
 
 if PRODUCTION:

@@ -162,3 +162,17 @@ def do_verify_totp(*, user: User, code: str, confirm: bool = False) -> bool:
     locked.save(update_fields=fields)
     user.totp_last_step, user.totp_confirmed_at = locked.totp_last_step, locked.totp_confirmed_at
     return True
+
+
+def do_rotate_totp_keys() -> int:
+    """Re-encrypt every two-factor secret with the newest field key (``manage.py rotate_keys``)."""
+    from xinyuan.core import crypto
+
+    changed = 0
+    with transaction.atomic():
+        for user in User.objects.select_for_update().exclude(totp_secret_encrypted=""):
+            token = crypto.reencrypt(user.totp_secret_encrypted)
+            if token != user.totp_secret_encrypted:
+                User.objects.filter(pk=user.pk).update(totp_secret_encrypted=token)
+                changed += 1
+    return changed

@@ -75,7 +75,7 @@ def record(
         actor=actor if getattr(actor, "pk", None) else None,
         actor_role=getattr(actor, "role", "") or "",
         action=action,
-        target_type=target._meta.label_lower,
+        target_type=target._meta.label_lower if target is not None else "system",
         target_id=getattr(target, "public_id", None),
         changes_json=canonical_json(changes or {}),
         reason=reason,

@@ -32,10 +32,11 @@ def do_link_identity(*, actor, organisation, kind: str, value: str) -> CallerIde
         raise ValidationError({"caller": _("The caller's number or chat id is empty.")})
     if kind == "phone" and not rules.is_valid_phone(normalised):
         raise ValidationError({"caller_number": _("Enter a phone number of digits only.")})
-    value_hash = crypto.keyed_hash(kind, normalised)
+    hashes = crypto.keyed_hashes(kind, normalised)
+    value_hash = hashes[0]
     identity = (
         CallerIdentity.objects.select_related("person")
-        .filter(organisation=organisation, kind=kind, value_hash=value_hash)
+        .filter(organisation=organisation, kind=kind, value_hash__in=hashes)
         .first()
     )
     if identity is not None:
@@ -237,3 +238,41 @@ def do_record_follow_up(
             previous=follow_up,
         )
     return follow_up
+
+
+# Key rotation (run by ``manage.py rotate_keys``) ------------------------------------------------
+
+
+def do_rotate_identity_keys(*, batch_size: int = 500) -> dict[str, int]:
+    """Re-encrypt every identity with the newest field key and re-hash it with the current HMAC
+    key. Batches of short transactions: the app keeps running and callers stay recognised (old
+    ciphertexts still decrypt, old hashes still match while their keys are configured)."""
+    counts = {"identities": 0, "reencrypted": 0, "rehashed": 0}
+    last_pk = 0
+    while True:
+        with transaction.atomic():
+            batch = list(
+                CallerIdentity.objects.select_for_update()
+                .filter(pk__gt=last_pk)
+                .order_by("pk")[:batch_size]
+            )
+            if not batch:
+                break
+            for identity in batch:
+                clear = crypto.decrypt(identity.encrypted_value)
+                fields = []
+                token = crypto.reencrypt(identity.encrypted_value)
+                if token != identity.encrypted_value:
+                    identity.encrypted_value = token
+                    fields.append("encrypted_value")
+                    counts["reencrypted"] += 1
+                value_hash = crypto.keyed_hash(identity.kind, clear)
+                if value_hash != identity.value_hash:
+                    identity.value_hash = value_hash
+                    fields.append("value_hash")
+                    counts["rehashed"] += 1
+                if fields:
+                    identity.save(update_fields=fields)
+            counts["identities"] += len(batch)
+            last_pk = batch[-1].pk
+    return counts

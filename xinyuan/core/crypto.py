@@ -30,14 +30,31 @@ def _fernet(keys: tuple[str, ...]) -> MultiFernet:
     return MultiFernet([Fernet(key.encode()) for key in keys])
 
 
-def keyed_hash(kind: str, value: str) -> str:
-    key = _hmac_key(settings.IDENTITY_HMAC_KEY)
-    return hmac.new(key, f"{kind}:{value}".encode(), hashlib.sha256).hexdigest()
+def keyed_hash(kind: str, value: str, *, key: str | None = None) -> str:
+    secret = _hmac_key(settings.IDENTITY_HMAC_KEY if key is None else key)
+    return hmac.new(secret, f"{kind}:{value}".encode(), hashlib.sha256).hexdigest()
+
+
+def keyed_hashes(kind: str, value: str) -> list[str]:
+    """The hash under the current key, then under each retired key still being rotated out
+    (``XINYUAN_IDENTITY_HMAC_OLD_KEYS``): lookups match either until ``rotate_keys`` re-hashed."""
+    return [keyed_hash(kind, value)] + [
+        keyed_hash(kind, value, key=old) for old in settings.IDENTITY_HMAC_OLD_KEYS
+    ]
+
+
+def current_fernet() -> MultiFernet:
+    return _fernet(tuple(settings.FIELD_ENCRYPTION_KEYS))
 
 
 def encrypt(value: str) -> str:
-    return _fernet(tuple(settings.FIELD_ENCRYPTION_KEYS)).encrypt(value.encode()).decode()
+    return current_fernet().encrypt(value.encode()).decode()
 
 
 def decrypt(token: str) -> str:
-    return _fernet(tuple(settings.FIELD_ENCRYPTION_KEYS)).decrypt(token.encode()).decode()
+    return current_fernet().decrypt(token.encode()).decode()
+
+
+def reencrypt(token: str) -> str:
+    """The same clear value under the newest key (MultiFernet.rotate)."""
+    return current_fernet().rotate(token.encode()).decode()

@@ -201,7 +201,8 @@ def break_glass_candidates(user, *, reference=None, caller_number: str = "") -> 
     elif caller_number:
         normalised = case_rules.normalise_identity("phone", caller_number)
         qs = qs.filter(
-            identity__kind="phone", identity__value_hash=crypto.keyed_hash("phone", normalised)
+            identity__kind="phone",
+            identity__value_hash__in=crypto.keyed_hashes("phone", normalised),
         )
     else:
         return []

@@ -1,0 +1,37 @@
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from xinyuan.accounts.actions import do_rotate_totp_keys
+from xinyuan.audit.actions import record
+from xinyuan.cases.actions import do_rotate_identity_keys
+
+
+class Command(BaseCommand):
+    help = (
+        "Re-encrypt identifiers and two-factor secrets with the newest key of "
+        "XINYUAN_FIELD_ENCRYPTION_KEYS and re-hash caller identities with the current "
+        "XINYUAN_IDENTITY_HMAC_KEY. Runs while the app serves; see docs/security.md for the steps."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--batch-size", type=int, default=500)
+
+    def handle(self, *args, batch_size: int, **options):
+        from cryptography.fernet import InvalidToken
+
+        try:
+            counts = do_rotate_identity_keys(batch_size=batch_size)
+            counts["two_factor_secrets"] = do_rotate_totp_keys()
+        except InvalidToken as exc:
+            raise CommandError(
+                "A value could not be decrypted with any configured key: keep the old key in "
+                "XINYUAN_FIELD_ENCRYPTION_KEYS (after the new one) until rotation is done."
+            ) from exc
+        with transaction.atomic():
+            record(actor=None, action="rotate_keys", target=None, changes=counts)
+        self.stdout.write(
+            "Keys rotated: {identities} identities checked, {reencrypted} re-encrypted, "
+            "{rehashed} re-hashed; {two_factor_secrets} two-factor secrets re-encrypted.".format(
+                **counts
+            )
+        )
