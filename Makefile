@@ -32,7 +32,7 @@ demo: migrate
 run: demo
 	@echo ""
 	@echo "Xinyuan is starting on http://127.0.0.1:$(PORT)/"
-	@echo "  demo logins: counsellor1, supervisor1, director1, auditor1, admin1 (second centre: counsellor2, supervisor2; health commission: officer1)"
+	@echo "  demo logins: counsellor1, supervisor1, director1, auditor1, admin1 (second centre: counsellor2, supervisor2, director2; health commission: officer1)"
 	@echo "  password: $${XINYUAN_DEMO_PASSWORD:-xinyuan-demo-2026}"
 	@echo ""
 	$(VENV)/bin/gunicorn config.wsgi:application --bind 127.0.0.1:$(PORT) --workers 2 --threads 4 \

@@ -3,6 +3,7 @@ import time
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
+from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
@@ -65,5 +66,9 @@ class TwoFactorRequiredMiddleware:
             and not request.path.startswith(TWO_FACTOR_FREE_PATHS)
             and not request.path.startswith("/api/")
         ):
+            if request.headers.get("HX-Request"):
+                # A background request (the alerts poll) must not swap the set-up page into a
+                # part of the page, nor reload it while the user types the code: answer nothing.
+                return HttpResponse(status=204)
             return redirect("accounts:2fa-setup")
         return self.get_response(request)

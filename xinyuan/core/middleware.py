@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
+from django.http import HttpResponse
 
 # Paths that answer without a browser session: the API authenticates each request itself
 # (bearer token or session + CSRF), the health check is for load balancers, /bench/ exists only
@@ -23,7 +24,11 @@ class LoginRequiredMiddleware:
 
     def __call__(self, request):
         if not request.user.is_authenticated and not request.path.startswith(PUBLIC_PREFIXES):
-            return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
+            response = redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
+            if request.headers.get("HX-Request"):
+                # htmx would swap the sign-in page into a part of the page: navigate instead.
+                return HttpResponse(status=204, headers={"HX-Redirect": response["Location"]})
+            return response
         return self.get_response(request)
 
 

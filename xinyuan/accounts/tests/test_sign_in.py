@@ -62,6 +62,9 @@ class TwoFactorSignInTests(PersonaMixin, TestCase):
     def test_privileged_roles_must_enrol_before_anything_else(self):
         client = client_for(self.p.director)
         self.assertRedirects(client.get("/contacts/"), "/accounts/2fa/")
+        poll = client.get("/alerts/panel/", headers={"HX-Request": "true"})
+        self.assertEqual(poll.status_code, 204, "the alerts poll does not swap in the set-up page")
+        self.assertEqual(poll.content, b"")
         self.assertEqual(client_for(self.p.counsellor).get("/contacts/").status_code, 200)
         self.enrol(self.p.director)
         self.assertEqual(client.get("/contacts/").status_code, 200)

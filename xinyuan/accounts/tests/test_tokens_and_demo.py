@@ -77,6 +77,12 @@ class DemoTests(TestCase):
             User.objects.get(username="counsellor1").organisation,
         )
         self.assertTrue(self.client.login(username="supervisor1", password="xinyuan-demo-2026"))
+        officer = User.objects.get(username="officer1")
+        self.assertIsNone(officer.organisation, "a health-commission officer belongs to no centre")
+        self.assertEqual(
+            set(officer.region.organisations.values_list("name", flat=True)),
+            {"示范心理援助热线", "第二心理援助热线"},
+        )
 
 
 class LoginTests(PersonaMixin, TestCase):

@@ -30,6 +30,11 @@ class LoginRequiredTests(TestCase):
             self.assertIn("/accounts/login/", response["Location"])
         self.assertEqual(self.client.get("/healthz").json(), {"status": "ok", "database": "ok"})
 
+    def test_a_background_request_after_sign_out_navigates_to_sign_in(self):
+        response = self.client.get("/alerts/panel/", headers={"HX-Request": "true"})
+        self.assertEqual(response.status_code, 204, "nothing is swapped into the page")
+        self.assertTrue(response["HX-Redirect"].startswith("/accounts/login/"))
+
 
 class WorkstationTests(PersonaMixin, TestCase):
     def test_one_click_starts_a_contact_and_opens_it(self):

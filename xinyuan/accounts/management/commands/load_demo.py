@@ -19,6 +19,7 @@ DEMO_USERS = [
     ("admin1", DEMO_ORG, Role.ADMIN, "管理员", False),
     ("counsellor2", SECOND_ORG, Role.COUNSELLOR, "12号", False),
     ("supervisor2", SECOND_ORG, Role.SUPERVISOR, "督导02", True),
+    ("director2", SECOND_ORG, Role.DIRECTOR, "主任02", False),
     # A health-commission officer of the region both centres belong to: statistics only.
     ("officer1", None, Role.REGION_OFFICER, "卫健委", False),
 ]
@@ -60,5 +61,5 @@ class Command(BaseCommand):
                 user.save(update_fields=["password"])
         self.stdout.write(
             "Demo centre ready: log in as counsellor1, supervisor1, director1, auditor1, admin1 "
-            "(second centre: counsellor2, supervisor2; health commission: officer1)."
+            "(second centre: counsellor2, supervisor2, director2; health commission: officer1)."
         )
