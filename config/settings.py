@@ -225,3 +225,7 @@ LOGGING = {
 
 # Emergency (break-glass) access to another centre's contact: read-only, for this long.
 BREAK_GLASS_MINUTES = int(os.environ.get("XINYUAN_BREAK_GLASS_MINUTES", "60"))
+
+# HL-13: records are kept at least three years after the last activity, then anonymised by
+# `manage.py apply_retention` (daily). A centre may keep them longer, never shorter.
+RETENTION_YEARS = max(3, int(os.environ.get("XINYUAN_RETENTION_YEARS", "3")))

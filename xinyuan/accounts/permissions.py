@@ -14,6 +14,7 @@ SET_MANAGEMENT_RULE = "set_management_rule"
 MANAGE_TOKENS = "manage_tokens"
 VIEW_AUDIT = "view_audit"
 BREAK_GLASS = "break_glass"  # open another centre's contact of the region in an emergency
+SET_LEGAL_HOLD = "set_legal_hold"  # keep a record whole past its retention period
 VIEW_STATISTICS = "view_statistics"  # aggregated numbers only: the centre's, or the region's
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
@@ -37,6 +38,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             SET_MANAGEMENT_RULE,
             VIEW_AUDIT,
             VIEW_STATISTICS,
+            SET_LEGAL_HOLD,
         }
     ),
     Role.AUDITOR: frozenset({VIEW_AUDIT}),

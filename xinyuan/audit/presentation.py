@@ -26,6 +26,11 @@ ACTION_LABELS = {
     "2fa_enrol": _("two-factor sign-in set up"),
     "break_glass": _("emergency access opened"),
     "review": _("reviewed"),
+    "disclose": _("disclosed or reported"),
+    "rotate_keys": _("keys rotated"),
+    "retention": _("retention applied"),
+    "legal_hold": _("legal hold set"),
+    "legal_hold_lifted": _("legal hold lifted"),
 }
 EMPTY = "∅"
 # Keys of audit changes that are not model fields.
@@ -39,6 +44,8 @@ EXTRA_LABELS = {
     "name": _("name"),
     "expires_at": _("expires at"),
     "from_organisation": _("from centre"),
+    "kind": _("kind"),
+    "disclosed_to": _("disclosed to"),
     "review_note": _("review note"),
     "stage": _("sign-in step"),
     "failed_logins": _("failed attempts"),

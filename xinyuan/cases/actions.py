@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -24,32 +24,38 @@ def _person_label() -> str:
     return "C-" + secrets.token_hex(3).upper()
 
 
-@transaction.atomic
 def do_link_identity(*, actor, organisation, kind: str, value: str) -> CallerIdentity:
-    """Find the caller by keyed hash, or create the person and identity. Never stores clear text."""
+    """Find the caller by keyed hash, or create the person and identity. Never stores clear text.
+
+    The lookup of a known caller (the common path, HL-08) reads without opening a transaction
+    or savepoint of its own; only a new caller is written, atomically and audited.
+    """
     normalised = rules.normalise_identity(kind, value)
     if not normalised:
         raise ValidationError({"caller": _("The caller's number or chat id is empty.")})
     if kind == "phone" and not rules.is_valid_phone(normalised):
         raise ValidationError({"caller_number": _("Enter a phone number of digits only.")})
     hashes = crypto.keyed_hashes(kind, normalised)
-    value_hash = hashes[0]
-    identity = (
-        CallerIdentity.objects.select_related("person")
-        .filter(organisation=organisation, kind=kind, value_hash__in=hashes)
-        .first()
+    known = CallerIdentity.objects.select_related("person").filter(
+        organisation=organisation, kind=kind, value_hash__in=hashes
     )
+    identity = next(iter(known[:1]), None)
     if identity is not None:
         return identity
-    person = Person.objects.create(organisation=organisation, label=_person_label())
-    identity = CallerIdentity.objects.create(
-        organisation=organisation,
-        person=person,
-        kind=kind,
-        value_hash=value_hash,
-        encrypted_value=crypto.encrypt(normalised),
-    )
-    record(actor=actor, action="create", target=person, changes={"source": kind})
+    try:
+        with transaction.atomic():
+            person = Person.objects.create(organisation=organisation, label=_person_label())
+            identity = CallerIdentity.objects.create(
+                organisation=organisation,
+                person=person,
+                kind=kind,
+                value_hash=hashes[0],
+                encrypted_value=crypto.encrypt(normalised),
+            )
+            record(actor=actor, action="create", target=person, changes={"source": kind})
+    except IntegrityError:
+        # The same caller was linked at the same moment by another seat: use that one.
+        return known[:1].get()
     return identity
 
 

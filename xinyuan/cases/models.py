@@ -18,6 +18,8 @@ class Person(PublicModel):
     management_rule = models.TextField(_("management rule"), blank=True)
     contact_count = models.PositiveIntegerField(default=0)
     last_contact_at = models.DateTimeField(null=True, blank=True)
+    # HL-13 retention: anonymised once every record of the person is past the retention period.
+    anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("person")

@@ -38,3 +38,15 @@ def follow_up_deadline(booked_at: datetime, within_hours: int) -> datetime:
 
 def is_overdue(due_at: datetime, now: datetime) -> bool:
     return due_at < now
+
+
+def retention_cutoff(now: datetime, years: int) -> datetime:
+    """HL-13: activity before this moment is past the retention period of ``years`` years.
+
+    Calendar years, so 29 February falls back to 28 February; never less than three years.
+    """
+    years = max(years, 3)
+    try:
+        return now.replace(year=now.year - years)
+    except ValueError:  # 29 February in a year that has none
+        return now.replace(year=now.year - years, day=28)

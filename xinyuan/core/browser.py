@@ -129,6 +129,15 @@ class BrowserTestCase(StaticLiveServerTestCase):
         self.addCleanup(context.close)
         page = context.new_page()
         page.on("pageerror", lambda exc: self.page_errors.append(str(exc)))
+        # A script or style the Content-Security-Policy blocked is a defect too.
+        page.on(
+            "console",
+            lambda msg: (
+                self.page_errors.append(msg.text)
+                if msg.type == "error" and "Content Security Policy" in msg.text
+                else None
+            ),
+        )
         page.on(
             "response",
             lambda r: (

@@ -10,6 +10,7 @@ from xinyuan.hotline.models import (
     Contact,
     ContactStatus,
     ContactType,
+    DisclosureKind,
     LastAttempt,
     Lethality,
     Outcome,
@@ -234,4 +235,22 @@ class BreakGlassReviewForm(BootstrapMixin, forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         max_length=1000,
         required=False,
+    )
+
+
+class DisclosureForm(BootstrapMixin, forms.Form):
+    kind = forms.ChoiceField(label=_("kind"), choices=DisclosureKind.choices)
+    disclosed_to = forms.CharField(
+        label=_("disclosed to"),
+        max_length=200,
+        help_text=_("For example: police 110, the caller's family, the centre's head"),
+    )
+    disclosed_at = forms.DateTimeField(
+        label=_("disclosed at"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        help_text=_("Leave empty for now."),
+    )
+    reason = forms.CharField(
+        label=_("reason"), max_length=1000, widget=forms.Textarea(attrs={"rows": 2})
     )

@@ -181,6 +181,10 @@ class Contact(PublicModel):
         default=RecordingConsent.NOT_RECORDED,
     )
     recording_url = models.URLField(_("recording link"), max_length=500, blank=True)
+    # HL-13 retention: a legal hold keeps the record whole past its retention period.
+    legal_hold = models.BooleanField(_("legal hold"), default=False)
+    legal_hold_reason = models.CharField(_("reason for the legal hold"), max_length=300, blank=True)
+    anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True)
     is_flagged = models.BooleanField(_("flagged"), default=False)
     flag_reason = models.CharField(_("flag reason"), max_length=200, blank=True)
     # The level the counsellor judged last (final level of the latest assessment).
@@ -446,3 +450,37 @@ class BreakGlassAccess(PublicModel):
             models.Index(fields=["user", "contact", "expires_at"], name="breakglass_user_contact"),
             models.Index(fields=["organisation", "reviewed_at"], name="breakglass_org_review"),
         ]
+
+
+class DisclosureKind(models.TextChoices):
+    """Exceptions to confidentiality (HL-11) and public-safety escalation (HL-10)."""
+
+    DANGER_TO_SELF = "danger_to_self", _("Serious danger to the caller's own life")
+    DANGER_TO_OTHERS = "danger_to_others", _("Danger to others")
+    MINOR_ABUSE = "minor_abuse", _("A minor reports sexual abuse or maltreatment")
+    INFECTIOUS_DISEASE = "infectious_disease", _("Fatal infectious disease endangering others")
+    LEGAL_DUTY = "legal_duty", _("Required by law")
+    PUBLIC_SAFETY = "public_safety", _("Public safety: reported to the centre's head or police")
+    WITH_CONSENT = "with_consent", _("Shared with the caller's consent")
+
+
+class Disclosure(PublicModel):
+    """Information about a contact that left the centre (or went up to its head): to whom,
+    when, why, by whom. Recorded through the audit trail as well."""
+
+    organisation = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.PROTECT, related_name="+"
+    )
+    contact = models.ForeignKey(Contact, on_delete=models.PROTECT, related_name="disclosures")
+    kind = models.CharField(_("kind"), max_length=20, choices=DisclosureKind.choices)
+    disclosed_to = models.CharField(_("disclosed to"), max_length=200)
+    disclosed_at = models.DateTimeField(_("disclosed at"))
+    reason = models.TextField(_("reason"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("disclosure")
+        verbose_name_plural = _("disclosures")
+        ordering = ["disclosed_at"]

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from xinyuan.hotline import views
-from xinyuan.hotline.views import break_glass
+from xinyuan.hotline.views import break_glass, disclosures, legal_hold
 
 app_name = "hotline"
 urlpatterns = [
@@ -39,6 +39,16 @@ urlpatterns = [
         name="contact-follow-up-declined",
     ),
     path("contacts/<uuid:public_id>/close/", views.contact_close, name="contact-close"),
+    path(
+        "contacts/<uuid:public_id>/legal-hold/",
+        legal_hold.contact_legal_hold,
+        name="contact-legal-hold",
+    ),
+    path(
+        "contacts/<uuid:public_id>/disclosures/",
+        disclosures.contact_disclosure_add,
+        name="contact-disclosure-add",
+    ),
     path(
         "contacts/<uuid:public_id>/end-harassment/",
         views.contact_end_harassment,

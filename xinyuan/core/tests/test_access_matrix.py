@@ -113,6 +113,12 @@ MATRIX: dict[str, Entry] = {
         "POST", row(LOGIN, 302, 302, 403, 403, 403, 403), obj="contact"
     ),
     "hotline:contact-close": Entry("POST", row(LOGIN, 422, 422, 403, 403, 403, 403), obj="contact"),
+    "hotline:contact-disclosure-add": Entry(
+        "POST", row(LOGIN, 422, 422, 422, 403, 403, 403), obj="contact"
+    ),
+    "hotline:contact-legal-hold": Entry(
+        "POST", row(LOGIN, 403, 403, 302, 403, 403, 403), obj="contact"
+    ),
     "hotline:contact-end-harassment": Entry(
         "POST", row(LOGIN, 302, 302, 403, 403, 403, 403), obj="contact"
     ),

@@ -23,10 +23,12 @@ from xinyuan.cases.actions import do_book_follow_up
 from xinyuan.core.errors import ConflictError, PermissionDeniedError
 from xinyuan.core.views_helpers import error_messages, posted_version, require_perm, safe_next
 from xinyuan.hotline import actions, protocols, rules, selectors
+from xinyuan.hotline.actions.disclosures import may_record_disclosure
 from xinyuan.hotline.forms import (
     BookFollowUpForm,
     CloseContactForm,
     ContactFilterForm,
+    DisclosureForm,
     RiskAssessmentForm,
     SafetyPlanForm,
     StartContactForm,
@@ -184,6 +186,12 @@ def _detail_context(request, contact, stage: int, **extra):
         or hasattr(contact, "safety_plan")
         or contact.follow_ups.exists(),
         "close_problems": actions.high_risk_close_problems(contact),
+        "disclosures": list(contact.disclosures.select_related("recorded_by")),
+        "disclosure_form": DisclosureForm(),
+        "can_disclose": may_record_disclosure(user, contact),
+        "can_hold": permissions.has_perm(user, permissions.SET_LEGAL_HOLD)
+        and user.organisation_id == contact.organisation_id,
+        "retention_years": settings.RETENTION_YEARS,
         "change_history": [
             {"event": e, "action": action_label(e.action), "rows": change_rows(e)}
             for e in selectors.contact_history(contact)

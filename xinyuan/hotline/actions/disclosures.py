@@ -1,0 +1,69 @@
+"""Confidentiality exceptions and disclosures (HL-11), public-safety escalation (HL-10)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from xinyuan.accounts import permissions
+from xinyuan.audit.actions import record
+from xinyuan.core.errors import PermissionDeniedError
+from xinyuan.hotline.models import Contact, Disclosure, DisclosureKind
+
+
+def may_record_disclosure(actor, contact: Contact) -> bool:
+    """The contact's counsellor, or a supervisor/director of its centre."""
+    if actor.organisation_id != contact.organisation_id:
+        return False
+    if permissions.has_perm(actor, permissions.VIEW_ORG_CONTACTS):
+        return True
+    return contact.counsellor_id == actor.pk and permissions.has_perm(
+        actor, permissions.HANDLE_CONTACTS
+    )
+
+
+@transaction.atomic
+def do_record_disclosure(
+    *,
+    actor,
+    contact: Contact,
+    kind: str,
+    disclosed_to: str,
+    reason: str,
+    disclosed_at: datetime | None = None,
+) -> Disclosure:
+    if not may_record_disclosure(actor, contact):
+        raise PermissionDeniedError
+    errors = {}
+    if kind not in DisclosureKind.values:
+        errors["kind"] = _("Choose the kind of disclosure.")
+    if not (disclosed_to or "").strip():
+        errors["disclosed_to"] = _("Say to whom the information was given.")
+    if len((reason or "").strip()) < 5:
+        errors["reason"] = _("Give the reason (at least 5 characters).")
+    now = timezone.now()
+    if disclosed_at is not None and disclosed_at > now:
+        errors["disclosed_at"] = _("The time of the disclosure cannot be in the future.")
+    if errors:
+        raise ValidationError(errors)
+    disclosure = Disclosure.objects.create(
+        organisation_id=contact.organisation_id,
+        contact=contact,
+        kind=kind,
+        disclosed_to=disclosed_to.strip(),
+        disclosed_at=disclosed_at or now,
+        reason=reason.strip(),
+        recorded_by=actor,
+    )
+    record(
+        actor=actor,
+        action="disclose",
+        target=contact,
+        changes={"kind": kind, "disclosed_to": disclosure.disclosed_to},
+        reason=disclosure.reason,
+    )
+    return disclosure

@@ -1,0 +1,124 @@
+from datetime import UTC, datetime, timedelta
+from io import StringIO
+
+from django.core.exceptions import ValidationError
+from django.core.management import call_command
+from django.test import TestCase, override_settings
+from django.utils import timezone
+
+from xinyuan.audit.models import AuditEvent
+from xinyuan.cases.actions import do_book_follow_up
+from xinyuan.cases.models import CallerIdentity, FollowUp, Person
+from xinyuan.cases.rules import retention_cutoff
+from xinyuan.core.errors import PermissionDeniedError
+from xinyuan.core.testing import PersonaMixin, client_for
+from xinyuan.hotline import actions
+from xinyuan.hotline.actions.retention import apply_retention, do_set_legal_hold
+from xinyuan.hotline.models import Contact, RiskAssessment, SafetyPlan
+from xinyuan.hotline.tests.factories import high_risk_contact, start_contact
+
+
+class RetentionRuleTests(TestCase):
+    def test_the_cutoff_is_whole_calendar_years_and_never_under_three(self):
+        now = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
+        self.assertEqual(retention_cutoff(now, 3), datetime(2023, 11, 29, 12, 0, tzinfo=UTC))
+        self.assertEqual(retention_cutoff(now, 1), datetime(2023, 11, 29, 12, 0, tzinfo=UTC))
+        self.assertEqual(retention_cutoff(now, 5), datetime(2021, 11, 29, 12, 0, tzinfo=UTC))
+        leap = datetime(2028, 2, 29, tzinfo=UTC)
+        self.assertEqual(retention_cutoff(leap, 3), datetime(2025, 2, 28, tzinfo=UTC))
+
+
+class RetentionTests(PersonaMixin, TestCase):
+    """HL-13: kept at least three years after the last activity, then anonymised."""
+
+    def old_caller(self, number: str, years_ago: float = 4) -> Contact:
+        contact = high_risk_contact(self.p.counsellor, caller_number=number)
+        actions.do_update_contact(
+            actor=self.p.counsellor,
+            contact=contact,
+            version=contact.version,
+            changes={"problems": "与丈夫争吵后想死", "counsellor_notes": "住在某小区3栋"},
+        )
+        actions.do_save_safety_plan(
+            actor=self.p.counsellor, contact=contact, data={"people_to_call": "姐姐 13900000000"}
+        )
+        do_book_follow_up(actor=self.p.counsellor, contact=contact, consent_given=True)
+        then = timezone.now() - timedelta(days=365 * years_ago)
+        Contact.objects.filter(pk=contact.pk).update(started_at=then)
+        FollowUp.objects.filter(contact=contact).update(due_at=then + timedelta(hours=20))
+        Person.objects.filter(pk=contact.person_id).update(last_contact_at=then)
+        return Contact.objects.get(pk=contact.pk)
+
+    def test_an_expired_caller_is_anonymised_and_the_coded_data_kept(self):
+        old = self.old_caller("13800000001")
+        recent = self.old_caller("13800000002", years_ago=2)
+        report = apply_retention()
+        self.assertEqual((report.persons, report.contacts, report.identities), (1, 1, 1))
+        old.refresh_from_db()
+        self.assertEqual((old.problems, old.counsellor_notes, old.identity_id), ("", "", None))
+        self.assertIsNotNone(old.anonymised_at)
+        self.assertEqual(old.risk_level, "imminent", "coded data stays for statistics")
+        self.assertEqual(SafetyPlan.objects.get(contact=old).people_to_call, "")
+        self.assertEqual(RiskAssessment.objects.get(contact=old).plan_method, "")
+        self.assertFalse(CallerIdentity.objects.filter(person_id=old.person_id).exists())
+        recent.refresh_from_db()
+        self.assertEqual(recent.problems, "与丈夫争吵后想死", "two years old: kept whole")
+        event = AuditEvent.objects.get(action="retention")
+        self.assertIn('"persons":1', event.changes_json)
+        self.assertEqual(apply_retention().persons, 0, "a second run finds nothing more")
+
+    def test_a_recent_follow_up_keeps_the_caller(self):
+        old = self.old_caller("13800000003")
+        FollowUp.objects.filter(contact=old).update(due_at=timezone.now() - timedelta(days=30))
+        self.assertEqual(apply_retention().persons, 0)
+
+    def test_a_legal_hold_keeps_the_whole_person(self):
+        old = self.old_caller("13800000004")
+        do_set_legal_hold(
+            actor=self.p.director, contact=old, hold=True, reason="法院调取 (2026)1号"
+        )
+        report = apply_retention()
+        self.assertEqual((report.persons, report.held_persons), (0, 1))
+        old.refresh_from_db()
+        self.assertEqual(old.problems, "与丈夫争吵后想死")
+        do_set_legal_hold(actor=self.p.director, contact=old, hold=False)
+        self.assertEqual(apply_retention().persons, 1)
+
+    def test_a_lone_contact_follows_its_own_date(self):
+        lone = start_contact(self.p.counsellor)
+        Contact.objects.filter(pk=lone.pk).update(
+            purpose="匿名来电", started_at=timezone.now() - timedelta(days=365 * 4)
+        )
+        self.assertEqual(apply_retention().contacts, 1)
+        lone.refresh_from_db()
+        self.assertEqual(lone.purpose, "")
+
+    def test_a_dry_run_changes_nothing(self):
+        old = self.old_caller("13800000005")
+        out = StringIO()
+        call_command("apply_retention", "--dry-run", stdout=out)
+        self.assertIn("Would anonymise 1 persons", out.getvalue())
+        old.refresh_from_db()
+        self.assertEqual(old.problems, "与丈夫争吵后想死")
+        self.assertFalse(AuditEvent.objects.filter(action="retention").exists())
+
+    @override_settings(RETENTION_YEARS=5)
+    def test_a_centre_may_keep_records_longer(self):
+        self.old_caller("13800000006")
+        self.assertEqual(apply_retention().persons, 0)
+
+    def test_only_a_director_of_the_centre_sets_a_hold_with_a_reason(self):
+        contact = start_contact(self.p.counsellor)
+        with self.assertRaises(PermissionDeniedError):
+            do_set_legal_hold(
+                actor=self.p.supervisor, contact=contact, hold=True, reason="理由充分的"
+            )
+        with self.assertRaises(ValidationError):
+            do_set_legal_hold(actor=self.p.director, contact=contact, hold=True, reason="")
+        response = client_for(self.p.director).post(
+            f"/contacts/{contact.public_id}/legal-hold/", {"hold": "1", "reason": "纪检调查需要"}
+        )
+        self.assertRedirects(response, f"/contacts/{contact.public_id}/#retention")
+        page = client_for(self.p.director).get(f"/contacts/{contact.public_id}/")
+        self.assertContains(page, 'data-testid="legal-hold-badge"')
+        self.assertContains(page, "纪检调查需要")
