@@ -244,3 +244,10 @@ class LanguageTests(PersonaMixin, TestCase):
         response = self.client.get("/accounts/login/")
         self.assertContains(response, 'lang="en"')
         self.assertContains(response, "Log in")
+
+
+class ContactListPagingTests(PersonaMixin, TestCase):
+    def test_an_absurd_page_number_is_an_empty_page_not_an_error(self):
+        client = client_for(self.p.counsellor)
+        for page in ("9223372036854775807", "-5", "x"):
+            self.assertEqual(client.get("/contacts/", {"page": page}).status_code, 200, page)

@@ -37,6 +37,7 @@ from xinyuan.hotline.forms import (
 from xinyuan.hotline.models import ContactStatus, ContactType
 
 PAGE_SIZE = 50
+MAX_PAGE = 200_000  # 10 million rows deep; a larger page number would overflow OFFSET
 RISK_FACTOR_FIELDS = tuple(rules.RiskFactors.__dataclass_fields__)
 CONTACT_VIEWERS = (permissions.HANDLE_CONTACTS, permissions.VIEW_ORG_CONTACTS)
 
@@ -487,7 +488,7 @@ def contact_list(request):
     qs = selectors.filter_contacts(qs, filters)
     # No COUNT(*) over a large table: fetch one row more than a page to know if there is a next.
     try:
-        page_number = max(int(request.GET.get("page", "1")), 1)
+        page_number = min(max(int(request.GET.get("page", "1")), 1), MAX_PAGE)
     except ValueError:
         page_number = 1
     offset = (page_number - 1) * PAGE_SIZE
