@@ -11,6 +11,11 @@ from xinyuan.core.forms import BootstrapMixin
 class LoginForm(BootstrapMixin, AuthenticationForm):
     """Password sign-in with lockout after repeated failures (the message says until when)."""
 
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": _("Wrong user name or password (both are case-sensitive)."),
+    }
+
     def clean(self):
         username = self.cleaned_data.get("username")
         user = User.objects.filter(username=username).first() if username else None

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 ACTION_LABELS = {
@@ -32,7 +34,9 @@ ACTION_LABELS = {
     "legal_hold": _("legal hold set"),
     "legal_hold_lifted": _("legal hold lifted"),
 }
-EMPTY = "∅"
+EMPTY = _("(empty)")
+# Booleans whose plain yes/no would mislead (the identity key says a number was recorded).
+BOOLEAN_MEANING = {"identity": {True: _("recorded"), False: _("none")}}
 # Keys of audit changes that are not model fields.
 EXTRA_LABELS = {
     "previous_final": _("level judged earlier in this contact"),
@@ -77,16 +81,42 @@ def _field(model, name: str):
         return None
 
 
-def _display(field, value: Any) -> str:
+def _extra_choices(name: str) -> dict:
+    """Coded values of change keys that are not fields of the record's model."""
+    if name == "kind":
+        from xinyuan.hotline.models import DisclosureKind
+
+        return dict(DisclosureKind.choices)
+    return {}
+
+
+def _as_local_time(value: str) -> str | None:
+    """An ISO timestamp as stored in the trail, shown in local time; None if it is not one."""
+    if not (isinstance(value, str) and len(value) >= 19 and value[4] == "-" and value[10] in " T"):
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    if timezone.is_naive(moment):
+        return None
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
+
+
+def _display(field, value: Any, name: str = "") -> str:
     if value in (None, ""):
-        return EMPTY
+        return str(EMPTY)
     if field is not None and getattr(field, "choices", None):
         return str(dict(field.flatchoices).get(value, value))
+    if name in BOOLEAN_MEANING and isinstance(value, bool):
+        return str(BOOLEAN_MEANING[name][value])
     if isinstance(value, bool):
         return str(_("yes") if value else _("no"))
     if isinstance(value, list):
         return ", ".join(str(v) for v in value)
-    return str(value)
+    if choices := _extra_choices(name):
+        return str(choices.get(value, value))
+    return _as_local_time(value) or str(value)
 
 
 def change_rows(event) -> list[ChangeRow]:
@@ -100,14 +130,17 @@ def change_rows(event) -> list[ChangeRow]:
         if name in HIDDEN_KEYS:
             continue
         field = _field(model, name) if model is not None else None
-        if field is not None and hasattr(field, "verbose_name"):
+        if name in EXTRA_LABELS:
+            label = str(EXTRA_LABELS[name])
+        elif field is not None and hasattr(field, "verbose_name"):
             label = str(field.verbose_name)
         else:
-            label = str(EXTRA_LABELS.get(name, name.replace("_", " ")))
+            label = name.replace("_", " ")
         if isinstance(value, list) and len(value) == 2 and event.action == "update":
-            rows.append(ChangeRow(label, _display(field, value[0]), _display(field, value[1])))
+            old, new = _display(field, value[0], name), _display(field, value[1], name)
+            rows.append(ChangeRow(label, old, new))
         else:
-            rows.append(ChangeRow(label, None, _display(field, value)))
+            rows.append(ChangeRow(label, None, _display(field, value, name)))
     return rows
 
 
@@ -116,9 +149,10 @@ def field_labels(event) -> list[str]:
     return [row.label for row in change_rows(event)]
 
 
-# Actions whose reason is clinical text (a counsellor's override reason): the auditor, who sees
-# no clinical content, is told only that a reason was given.
-CLINICAL_REASON_ACTIONS = frozenset({"assess"})
+# Actions whose reason is clinical text (a counsellor's override reason, why a confidentiality
+# exception was made): the auditor, who sees no clinical content, is told only that a reason was
+# given (and, for a disclosure, its kind and recipient). Directors read the record itself.
+CLINICAL_REASON_ACTIONS = frozenset({"assess", "disclose"})
 
 
 def reason_for_auditor(event) -> str:
@@ -129,3 +163,19 @@ def reason_for_auditor(event) -> str:
     if event.action == "view" and event.reason == "break_glass":
         return str(_("emergency access"))
     return event.reason
+
+
+def role_label(role: str) -> str:
+    from xinyuan.accounts.models import Role
+
+    return str(dict(Role.choices).get(role, role)) if role else str(_("system"))
+
+
+def record_label(target_type: str) -> str:
+    """The kind of record in the user's words (来电记录), not the developer's (hotline.contact)."""
+    if target_type == "system":
+        return str(_("system"))
+    try:
+        return str(apps.get_model(target_type)._meta.verbose_name)
+    except (LookupError, ValueError):
+        return target_type

@@ -10,7 +10,13 @@ from django.views.decorators.http import require_GET, require_POST
 from xinyuan.accounts import permissions
 from xinyuan.audit.actions import do_record_export
 from xinyuan.audit.forms import AuditSearchForm
-from xinyuan.audit.presentation import action_label, field_labels, reason_for_auditor
+from xinyuan.audit.presentation import (
+    action_label,
+    field_labels,
+    reason_for_auditor,
+    record_label,
+    role_label,
+)
 from xinyuan.audit.selectors import search_events
 from xinyuan.core.exports import csv_bytes
 from xinyuan.core.views_helpers import require_perm
@@ -33,6 +39,8 @@ def event_list(request):
         {
             "event": e,
             "action": action_label(e.action),
+            "role": role_label(e.actor_role),
+            "record": record_label(e.target_type),
             "fields": field_labels(e),
             "reason": reason_for_auditor(e),
         }

@@ -100,6 +100,11 @@ class RiskAssessmentForm(BootstrapMixin, forms.ModelForm):
         self.fields["plan_timing"].choices = PlanTiming.choices
         self.fields["method_lethality"].choices = Lethality.choices
         self.fields["last_attempt"].choices = LastAttempt.choices
+        if not self.is_bound and (self.instance is None or self.instance._state.adding):
+            if not getattr(self.instance, "rule_version", ""):
+                # A first assessment: a question not yet asked is "unknown", never "never"
+                # (the rule counts an unknown past attempt; it must not be assumed away).
+                self.initial["last_attempt"] = LastAttempt.UNKNOWN
 
     def clean(self):
         data = super().clean()

@@ -230,6 +230,17 @@ def break_glass_contact(user, public_id) -> Contact | None:
     return contact
 
 
+def active_break_glass_for(user) -> list:
+    """The user's unexpired emergency accesses, newest first."""
+    from xinyuan.hotline.models import BreakGlassAccess
+
+    return list(
+        BreakGlassAccess.objects.filter(user=user, expires_at__gt=timezone.now())
+        .select_related("contact__organisation")
+        .order_by("-created_at")[:BREAK_GLASS_RESULTS]
+    )
+
+
 def break_glass_accesses_for_review(user):
     """Emergency accesses to the user's centre's records (auditors and directors review them)."""
     from xinyuan.hotline.models import BreakGlassAccess

@@ -37,8 +37,11 @@ class BreakGlassTests(PersonaMixin, TestCase):
     def test_a_foreign_record_is_hidden_until_opened_with_a_reason(self):
         client = client_for(self.p.supervisor)
         self.assertEqual(client.get(self.detail(self.foreign)).status_code, 404)
-        response = client.post(URL, {"caller_number": "139 0000 1111", "reason": REASON})
+        posted = client.post(URL, {"caller_number": "139 0000 1111", "reason": REASON})
+        self.assertRedirects(posted, URL)
+        response = client.get(URL)
         self.assertContains(response, "其他热线")
+        self.assertEqual(BreakGlassAccess.objects.count(), 1, "a reload opens nothing twice")
         self.assertNotContains(response, "远方热线", msg_prefix="never across regions")
         self.assertNotContains(response, "13900001111", msg_prefix="the number is not shown")
         page = client.get(self.detail(self.foreign))

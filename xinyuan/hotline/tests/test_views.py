@@ -251,3 +251,15 @@ class ContactListPagingTests(PersonaMixin, TestCase):
         client = client_for(self.p.counsellor)
         for page in ("9223372036854775807", "-5", "x"):
             self.assertEqual(client.get("/contacts/", {"page": page}).status_code, 200, page)
+
+
+class RiskFormDefaultsTests(PersonaMixin, TestCase):
+    def test_a_first_assessment_does_not_presume_no_past_attempt(self):
+        from xinyuan.hotline.forms import RiskAssessmentForm
+
+        self.assertEqual(RiskAssessmentForm().initial["last_attempt"], "unknown")
+        contact = start_contact(self.p.counsellor)
+        page = client_for(self.p.counsellor).get(f"/contacts/{contact.public_id}/").content.decode()
+        select = page.split('name="last_attempt"')[1].split("</select>")[0]
+        self.assertIn('<option value="unknown" selected>', select)
+        self.assertNotIn('<option value="never" selected>', select)

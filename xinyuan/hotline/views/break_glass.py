@@ -1,7 +1,9 @@
 """Emergency (break-glass) access to a contact of another centre of the region."""
 
+from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
 from xinyuan.accounts import permissions
@@ -16,7 +18,6 @@ from xinyuan.hotline.forms import BreakGlassForm
 def break_glass(request):
     """Find the record with a reference or the caller's number, state why, and open it."""
     form = BreakGlassForm(request.POST or None)
-    grants = []
     if request.method == "POST" and form.is_valid():
         found = selectors.break_glass_candidates(
             request.user,
@@ -32,12 +33,28 @@ def break_glass(request):
                 )
             except ValidationError as exc:
                 form.add_error("reason", exc.messages)
+            else:
+                # Post/redirect/get: a reload never opens the same records a second time.
+                messages.success(
+                    request,
+                    ngettext(
+                        "%(n)s record is open for you to read.",
+                        "%(n)s records are open for you to read.",
+                        len(grants),
+                    )
+                    % {"n": len(grants)},
+                )
+                return redirect("hotline:break-glass")
     status = 422 if form.is_bound and form.errors else 200
     region = getattr(request.user.organisation, "region", None)
     return render(
         request,
         "hotline/break_glass.html",
-        {"form": form, "grants": grants, "region": region},
+        {
+            "form": form,
+            "grants": selectors.active_break_glass_for(request.user),
+            "region": region,
+        },
         status=status,
     )
 

@@ -29,6 +29,10 @@ class StatisticsTests(PersonaMixin, TestCase):
     def today(self):
         return timezone.localdate()
 
+    def test_the_default_period_fills_the_date_boxes_in_iso_form(self):
+        page = client_for(self.p.officer).get(URL).content.decode()
+        self.assertIn(f'value="{self.today().isoformat()}"', page)
+
     def test_the_officer_sees_every_centre_of_the_region_and_a_total(self):
         rows = selectors.centre_statistics(self.p.officer, self.today(), self.today())
         self.assertEqual(
@@ -64,7 +68,7 @@ class StatisticsTests(PersonaMixin, TestCase):
             URL, {"date_from": "2026-05-02", "date_to": "2026-05-01"}
         )
         self.assertEqual(response.status_code, 422)
-        self.assertContains(response, "开始日期不能晚于结束日期", status_code=422)
+        self.assertContains(response, "起始日期不能晚于截止日期", status_code=422)
         self.assertContains(response, 'value="2026-05-02"', status_code=422)
 
     def test_the_officer_reaches_no_record_and_lands_on_statistics(self):
