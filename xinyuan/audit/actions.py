@@ -64,14 +64,17 @@ def record(
     """
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit.record must be called inside the action's transaction")
-    org = organisation if organisation is not None else getattr(target, "organisation", None)
+    # The id is enough: reading target.organisation would cost a query on every audited write.
+    org_id = (
+        organisation.pk if organisation is not None else getattr(target, "organisation_id", None)
+    )
     head, _created = AuditChainHead.objects.select_for_update().get_or_create(pk=1)
     event = AuditEvent(
         public_id=uuid.uuid4(),
         created_at=timezone.now(),
         sequence=head.last_sequence + 1,
         prev_hash=head.last_hash,
-        organisation=org,
+        organisation_id=org_id,
         actor=actor if getattr(actor, "pk", None) else None,
         actor_role=getattr(actor, "role", "") or "",
         action=action,

@@ -35,7 +35,9 @@ class DisclosureTests(PersonaMixin, TestCase):
         event = AuditEvent.objects.get(action="disclose")
         self.assertEqual(event.reason, "来电者称要伤害他人")
         audit_page = client_for(self.p.auditor).get("/audit/", {"action": "disclose"})
-        self.assertContains(audit_page, "披露或上报", msg_prefix="the auditor sees that it happened")
+        self.assertContains(
+            audit_page, "披露或上报", msg_prefix="the auditor sees that it happened"
+        )
         self.assertContains(audit_page, "告知/上报对象", msg_prefix="and the fields recorded")
         self.assertNotContains(audit_page, "来电者称要伤害他人", msg_prefix="but no clinical text")
 
