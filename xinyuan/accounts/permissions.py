@@ -15,6 +15,7 @@ MANAGE_TOKENS = "manage_tokens"
 VIEW_AUDIT = "view_audit"
 BREAK_GLASS = "break_glass"  # open another centre's contact of the region in an emergency
 SET_LEGAL_HOLD = "set_legal_hold"  # keep a record whole past its retention period
+HANDLE_DATA_REQUESTS = "handle_data_requests"  # PIPL: export a person's data, erase on request
 VIEW_STATISTICS = "view_statistics"  # aggregated numbers only: the centre's, or the region's
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
@@ -39,6 +40,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             VIEW_AUDIT,
             VIEW_STATISTICS,
             SET_LEGAL_HOLD,
+            HANDLE_DATA_REQUESTS,
         }
     ),
     Role.AUDITOR: frozenset({VIEW_AUDIT}),

@@ -33,6 +33,7 @@ ACTION_LABELS = {
     "retention": _("retention applied"),
     "legal_hold": _("legal hold set"),
     "legal_hold_lifted": _("legal hold lifted"),
+    "erase_on_request": _("erased on the person's request"),
 }
 EMPTY = _("(empty)")
 # Booleans whose plain yes/no would mislead (the identity key says a number was recorded).

@@ -250,3 +250,61 @@ def break_glass_accesses_for_review(user):
     return BreakGlassAccess.objects.filter(organisation_id=user.organisation_id).select_related(
         "user__organisation", "reviewed_by", "contact"
     )
+
+
+# A person's data (PIPL) ---------------------------------------------------------------------
+
+EXPORT_SKIP = {"id", "organisation", "identity", "person", "field_versions", "contact", "follow_up"}
+
+
+def _plain(obj) -> dict:
+    """The record's own fields as JSON-ready values; staff appear by their work name only."""
+    out = {}
+    for f in obj._meta.concrete_fields:
+        if f.name in EXPORT_SKIP:
+            continue
+        value = getattr(obj, f.name)
+        if f.is_relation:
+            value = getattr(value, "work_name", None) or (str(value) if value else None)
+        elif hasattr(value, "isoformat"):
+            value = value.isoformat()
+        elif not isinstance(value, bool | int | float | str | type(None)):
+            value = str(value)
+        out[f.name] = value
+    return out
+
+
+def person_data(user, person) -> dict:
+    """Everything held about one person, for their request under PIPL (the director's export)."""
+    from xinyuan.core import crypto
+
+    if not permissions.has_perm(user, permissions.HANDLE_DATA_REQUESTS):
+        return {}
+    if person.organisation_id != user.organisation_id:
+        return {}
+    contacts = (
+        Contact.objects.filter(person=person)
+        .select_related("counsellor", "seat")
+        .prefetch_related("assessments", "disclosures", "follow_ups__assessments")
+        .order_by("started_at")
+    )
+    data = {
+        "person": _plain(person),
+        "identities": [
+            {"kind": i.kind, "value": crypto.decrypt(i.encrypted_value)}
+            for i in person.identities.all()
+        ],
+        "contacts": [],
+    }
+    for contact in contacts:
+        item = _plain(contact)
+        item["risk_assessments"] = [_plain(a) for a in contact.assessments.all()]
+        plan = getattr(contact, "safety_plan", None)
+        item["safety_plan"] = _plain(plan) if plan else None
+        item["follow_ups"] = [
+            {**_plain(f), "risk_assessments": [_plain(a) for a in f.assessments.all()]}
+            for f in contact.follow_ups.all()
+        ]
+        item["disclosures"] = [_plain(d) for d in contact.disclosures.all()]
+        data["contacts"].append(item)
+    return data

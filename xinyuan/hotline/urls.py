@@ -1,7 +1,7 @@
 from django.urls import path
 
 from xinyuan.hotline import views
-from xinyuan.hotline.views import break_glass, disclosures, legal_hold
+from xinyuan.hotline.views import break_glass, data_rights, disclosures, legal_hold
 
 app_name = "hotline"
 urlpatterns = [
@@ -54,6 +54,8 @@ urlpatterns = [
         views.contact_end_harassment,
         name="contact-end-harassment",
     ),
+    path("persons/<uuid:public_id>/export/", data_rights.person_export, name="person-export"),
+    path("persons/<uuid:public_id>/erase/", data_rights.person_erase, name="person-erase"),
     path("alerts/panel/", views.alerts_panel, name="alerts-panel"),
     path("alerts/<uuid:public_id>/acknowledge/", views.alert_acknowledge, name="alert-acknowledge"),
     path("duty/", views.duty_toggle, name="duty-toggle"),

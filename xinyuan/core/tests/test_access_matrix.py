@@ -122,6 +122,8 @@ MATRIX: dict[str, Entry] = {
     "hotline:contact-end-harassment": Entry(
         "POST", row(LOGIN, 302, 302, 403, 403, 403, 403), obj="contact"
     ),
+    "hotline:person-export": Entry("POST", row(LOGIN, 403, 403, 302, 403, 403, 403), obj="person"),
+    "hotline:person-erase": Entry("POST", row(LOGIN, 403, 403, 302, 403, 403, 403), obj="person"),
     "hotline:alerts-panel": Entry("GET", row(LOGIN, 403, 200, 200, 403, 403, 403)),
     "hotline:alert-acknowledge": Entry(
         "POST", row(LOGIN, 403, 302, 302, 403, 403, 403), obj="alert"

@@ -115,6 +115,13 @@ def _anonymise_contacts(contact_ids: list[int], now) -> int:
     return len(contact_ids)
 
 
+def _anonymise_person(person: Person, contact_ids: list[int], now) -> None:
+    _anonymise_contacts(contact_ids, now)
+    FollowUp.objects.filter(person=person).update(notes="")
+    CallerIdentity.objects.filter(person=person).delete()
+    Person.objects.filter(pk=person.pk).update(management_rule="", anonymised_at=now)
+
+
 def apply_retention(*, now=None, dry_run: bool = False, batch_size: int = 200) -> RetentionReport:
     """Anonymise everything past the retention period (``manage.py apply_retention``).
 
@@ -134,10 +141,7 @@ def apply_retention(*, now=None, dry_run: bool = False, batch_size: int = 200) -
         if dry_run:
             continue
         with transaction.atomic():
-            _anonymise_contacts(contact_ids, now)
-            FollowUp.objects.filter(person=person).update(notes="")
-            CallerIdentity.objects.filter(person=person).delete()
-            Person.objects.filter(pk=person.pk).update(management_rule="", anonymised_at=now)
+            _anonymise_person(person, contact_ids, now)
     lone = Contact.objects.filter(
         person__isnull=True, anonymised_at__isnull=True, started_at__lt=cutoff
     )
@@ -177,3 +181,36 @@ def do_set_legal_hold(*, actor, contact: Contact, hold: bool, reason: str = "") 
         reason=reason,
     )
     return contact
+
+
+# A person's rights under PIPL: a copy of their data, and erasure on an approved request --------
+
+
+@transaction.atomic
+def do_anonymise_person_on_request(*, actor, person: Person, reference: str) -> int:
+    """A director approves a person's request for erasure: the same anonymisation as at the
+    end of the retention period, now. Refused while a legal hold is on any of their contacts."""
+    if not permissions.has_perm(actor, permissions.HANDLE_DATA_REQUESTS):
+        raise PermissionDeniedError
+    if actor.organisation_id != person.organisation_id:
+        raise PermissionDeniedError
+    reference = (reference or "").strip()
+    if len(reference) < 3:
+        raise ValidationError({"reference": _("Give the reference of the approved request.")})
+    if person.anonymised_at is not None:
+        raise ValidationError(_("This person's data is already anonymised."))
+    if Contact.objects.filter(person=person, legal_hold=True).exists():
+        raise ValidationError(
+            _("A contact of this person is under legal hold: lift the hold before erasure.")
+        )
+    contact_ids = list(Contact.objects.filter(person=person).values_list("pk", flat=True))
+    identities = CallerIdentity.objects.filter(person=person).count()
+    _anonymise_person(person, contact_ids, timezone.now())
+    record(
+        actor=actor,
+        action="erase_on_request",
+        target=person,
+        changes={"contacts": len(contact_ids), "identities": identities},
+        reason=reference,
+    )
+    return len(contact_ids)

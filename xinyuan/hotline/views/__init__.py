@@ -193,6 +193,8 @@ def _detail_context(request, contact, stage: int, **extra):
         "can_hold": permissions.has_perm(user, permissions.SET_LEGAL_HOLD)
         and user.organisation_id == contact.organisation_id,
         "retention_years": settings.RETENTION_YEARS,
+        "can_handle_data_requests": permissions.has_perm(user, permissions.HANDLE_DATA_REQUESTS)
+        and user.organisation_id == contact.organisation_id,
         "change_history": [
             {"event": e, "action": action_label(e.action), "rows": change_rows(e)}
             for e in selectors.contact_history(contact)

@@ -1,0 +1,77 @@
+import json
+
+from django.test import TestCase
+
+from xinyuan.audit.models import AuditEvent
+from xinyuan.cases.actions import do_book_follow_up
+from xinyuan.cases.models import CallerIdentity
+from xinyuan.core.testing import PersonaMixin, client_for
+from xinyuan.hotline import actions
+from xinyuan.hotline.actions.retention import do_set_legal_hold
+from xinyuan.hotline.tests.factories import high_risk_contact
+
+
+class PersonDataRightsTests(PersonaMixin, TestCase):
+    """PIPL: a person gets a copy of their data, and erasure on an approved request."""
+
+    def setUp(self):
+        self.contact = high_risk_contact(self.p.counsellor, caller_number="13800138000")
+        actions.do_update_contact(
+            actor=self.p.counsellor,
+            contact=self.contact,
+            version=self.contact.version,
+            changes={"problems": "失业后整夜失眠"},
+        )
+        do_book_follow_up(actor=self.p.counsellor, contact=self.contact, consent_given=True)
+        self.person = self.contact.person
+        self.base = f"/persons/{self.person.public_id}/"
+
+    def test_the_director_exports_everything_held_about_the_person(self):
+        response = client_for(self.p.director).post(
+            self.base + "export/", {"reference": "申请-2026-031"}
+        )
+        self.assertEqual(response["Content-Type"], "application/json; charset=utf-8")
+        self.assertIn("attachment;", response["Content-Disposition"])
+        data = json.loads(response.content)
+        self.assertEqual(data["identities"], [{"kind": "phone", "value": "13800138000"}])
+        (contact,) = data["contacts"]
+        self.assertEqual(contact["problems"], "失业后整夜失眠")
+        self.assertEqual(contact["counsellor"], "07号", "staff appear by work name only (HL-12)")
+        self.assertEqual(contact["risk_assessments"][0]["final_level"], "imminent")
+        self.assertEqual(len(contact["follow_ups"]), 1)
+        event = AuditEvent.objects.get(action="export")
+        self.assertIn("申请-2026-031", event.changes_json)
+
+    def test_an_export_needs_the_request_reference(self):
+        response = client_for(self.p.director).post(self.base + "export/", {"reference": ""})
+        self.assertEqual(response.status_code, 302)
+        self.assertFalse(AuditEvent.objects.filter(action="export").exists())
+
+    def test_erasure_on_an_approved_request(self):
+        client = client_for(self.p.director)
+        unconfirmed = client.post(self.base + "erase/", {"reference": "批准-7"})
+        self.assertEqual(unconfirmed.status_code, 302)
+        self.assertTrue(CallerIdentity.objects.filter(person=self.person).exists())
+        client.post(self.base + "erase/", {"reference": "批准-7", "confirm": "yes"})
+        self.contact.refresh_from_db()
+        self.assertEqual(self.contact.problems, "")
+        self.assertEqual(self.contact.risk_level, "imminent", "coded data stays")
+        self.assertFalse(CallerIdentity.objects.filter(person=self.person).exists())
+        self.assertEqual(AuditEvent.objects.get(action="erase_on_request").reason, "批准-7")
+
+    def test_a_legal_hold_blocks_erasure(self):
+        do_set_legal_hold(
+            actor=self.p.director, contact=self.contact, hold=True, reason="法院调取函 (2026)3号"
+        )
+        client_for(self.p.director).post(
+            self.base + "erase/", {"reference": "批准-8", "confirm": "yes"}
+        )
+        self.contact.refresh_from_db()
+        self.assertEqual(self.contact.problems, "失业后整夜失眠")
+
+    def test_only_the_director_of_the_centre(self):
+        for user in (self.p.counsellor, self.p.supervisor, self.p.auditor):
+            response = client_for(user).post(self.base + "export/", {"reference": "x-1"})
+            self.assertEqual(response.status_code, 403, user.username)
+        other_director = client_for(self.p.outsider_supervisor)
+        self.assertEqual(other_director.post(self.base + "export/").status_code, 403)
