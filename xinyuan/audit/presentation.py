@@ -34,6 +34,8 @@ ACTION_LABELS = {
     "legal_hold": _("legal hold set"),
     "legal_hold_lifted": _("legal hold lifted"),
     "erase_on_request": _("erased on the person's request"),
+    "consent": _("consent recorded"),
+    "consent_withdrawn": _("consent withdrawn"),
 }
 EMPTY = _("(empty)")
 # Booleans whose plain yes/no would mislead (the identity key says a number was recorded).
@@ -50,6 +52,11 @@ EXTRA_LABELS = {
     "expires_at": _("expires at"),
     "from_organisation": _("from centre"),
     "kind": _("kind"),
+    "consent_purpose": _("consent to"),
+    "agreed": _("agreed"),
+    "consent_method": _("how"),
+    "by_guardian": _("given by a guardian"),
+    "follow_ups_cancelled": _("follow-ups cancelled"),
     "disclosed_to": _("disclosed to"),
     "review_note": _("review note"),
     "stage": _("sign-in step"),
@@ -88,6 +95,14 @@ def _extra_choices(name: str) -> dict:
         from xinyuan.hotline.models import DisclosureKind
 
         return dict(DisclosureKind.choices)
+    if name == "consent_purpose":
+        from xinyuan.cases.models import ConsentPurpose
+
+        return dict(ConsentPurpose.choices)
+    if name == "consent_method":
+        from xinyuan.cases.models import ConsentMethod
+
+        return dict(ConsentMethod.choices)
     return {}
 
 

@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from xinyuan.cases.models import FollowUp, FollowUpStatus
+from xinyuan.cases.models import ConsentMethod, ConsentPurpose, FollowUp, FollowUpStatus
 from xinyuan.core.forms import BootstrapMixin
 
 
@@ -52,3 +52,17 @@ class ManagementRuleForm(BootstrapMixin, forms.Form):
 
 class RevealForm(BootstrapMixin, forms.Form):
     reason = forms.CharField(label=_("reason for revealing the number"), max_length=300)
+
+
+class ConsentForm(BootstrapMixin, forms.Form):
+    purpose = forms.ChoiceField(label=_("consent to"), choices=ConsentPurpose.choices)
+    agreed = forms.TypedChoiceField(
+        label=_("answer"),
+        choices=[("", "—"), ("1", _("agreed")), ("0", _("refused"))],
+        coerce=lambda v: v == "1",
+    )
+    method = forms.ChoiceField(label=_("how"), choices=ConsentMethod.choices)
+    by_guardian = forms.BooleanField(label=_("given by a parent or guardian"), required=False)
+    guardian_relation = forms.CharField(
+        label=_("guardian's relation"), max_length=40, required=False
+    )

@@ -128,3 +128,56 @@ class FollowUp(PublicModel):
         indexes = [
             models.Index(fields=["organisation", "status", "due_at"], name="followup_org_due"),
         ]
+
+
+class ConsentPurpose(models.TextChoices):
+    RECORDING = "recording", _("Recording of the call")
+    ASSESSMENT = "assessment", _("Psychological assessment")
+    FOLLOW_UP = "follow_up", _("Follow-up contact")
+    SHARING = "sharing", _("Sharing information with others")
+
+
+class ConsentMethod(models.TextChoices):
+    VERBAL = "verbal", _("Verbally, during the contact")
+    WRITTEN = "written", _("In writing")
+    ONLINE = "online", _("Online")
+
+
+class Consent(PublicModel):
+    """What a caller (or, for a minor under 14, their guardian) agreed to or refused, when and
+    how (PR-04, PIPL separate consent for sensitive information). A withdrawal is a date on the
+    same row, respected from that moment."""
+
+    organisation = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.PROTECT, related_name="+"
+    )
+    person = models.ForeignKey(
+        Person, on_delete=models.PROTECT, related_name="consents", null=True, blank=True
+    )
+    contact = models.ForeignKey(
+        "hotline.Contact", on_delete=models.PROTECT, related_name="consents"
+    )
+    purpose = models.CharField(_("purpose"), max_length=12, choices=ConsentPurpose.choices)
+    agreed = models.BooleanField(_("agreed"))
+    method = models.CharField(_("how"), max_length=8, choices=ConsentMethod.choices)
+    by_guardian = models.BooleanField(_("given by a guardian"), default=False)
+    guardian_relation = models.CharField(_("guardian's relation"), max_length=40, blank=True)
+    given_at = models.DateTimeField(_("given at"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    withdrawal_note = models.CharField(_("what the caller said"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("consent")
+        verbose_name_plural = _("consents")
+        ordering = ["given_at"]
+        indexes = [models.Index(fields=["person", "purpose"], name="consent_person_purpose")]
+
+    @property
+    def is_active(self) -> bool:
+        return self.agreed and self.withdrawn_at is None

@@ -1,6 +1,6 @@
 """Hotline API: risk evaluation and contacts (create, read, partial update, list)."""
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Literal
 from uuid import UUID
 
@@ -84,13 +84,20 @@ def _aware(value: datetime | None) -> datetime | None:
 
 
 class CleanText(Schema):
-    """Rejects NUL characters in any text (databases refuse them) with a 422 naming the field."""
+    """Rejects with a 422 naming the field what databases refuse: NUL characters in text, and
+    times outside 2000-2100 or with an offset beyond ±14 hours (found by fuzzing)."""
 
     @model_validator(mode="after")
     def no_nul(self):
         for name, value in self.__dict__.items():
             if isinstance(value, str) and "\x00" in value:
                 raise ValueError(f"{name}: NUL characters are not allowed")
+            if isinstance(value, datetime):
+                offset = value.utcoffset()
+                if offset is not None and abs(offset) > timedelta(hours=14):
+                    raise ValueError(f"{name}: the UTC offset must be within ±14 hours")
+                if not 2000 <= value.year <= 2100:
+                    raise ValueError(f"{name}: the time must lie between 2000 and 2100")
         return self
 
 

@@ -27,16 +27,24 @@ def contacts_visible_to(user) -> QuerySet[Contact]:
     return Contact.objects.none()
 
 
+# Dates outside these bounds cannot be turned into aware datetimes (found by fuzzing): a filter
+# beyond them is no filter at all, since no contact lies there.
+EARLIEST_DAY, LATEST_DAY = date(1900, 1, 1), date(9000, 1, 1)
+
+
 def _day_start(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
 def filter_contacts(qs: QuerySet[Contact], filters: dict[str, Any]) -> QuerySet[Contact]:
     """Apply the contact list's filters (all optional, already validated)."""
-    if filters.get("date_from"):
-        qs = qs.filter(started_at__gte=_day_start(filters["date_from"]))
-    if filters.get("date_to"):
-        qs = qs.filter(started_at__lt=_day_start(filters["date_to"] + timedelta(days=1)))
+    date_from, date_to = filters.get("date_from"), filters.get("date_to")
+    if date_from and date_from > LATEST_DAY or date_to and date_to < EARLIEST_DAY:
+        return qs.none()
+    if date_from and date_from > EARLIEST_DAY:
+        qs = qs.filter(started_at__gte=_day_start(date_from))
+    if date_to and date_to < LATEST_DAY:
+        qs = qs.filter(started_at__lt=_day_start(date_to + timedelta(days=1)))
     if filters.get("contact_type"):
         qs = qs.filter(contact_type=filters["contact_type"])
     if filters.get("risk_level"):
@@ -230,6 +238,20 @@ def break_glass_contact(user, public_id) -> Contact | None:
     return contact
 
 
+def consents_for(contact: Contact) -> list:
+    """The caller's consents: of this contact, and of the same person in earlier contacts."""
+    from django.db.models import Q
+
+    from xinyuan.cases.models import Consent
+
+    scope = Q(contact=contact)
+    if contact.person_id:
+        scope |= Q(person_id=contact.person_id)
+    return list(
+        Consent.objects.filter(scope).select_related("recorded_by").order_by("-given_at")[:50]
+    )
+
+
 def active_break_glass_for(user) -> list:
     """The user's unexpired emergency accesses, newest first."""
     from xinyuan.hotline.models import BreakGlassAccess
@@ -288,13 +310,15 @@ def person_data(user, person) -> dict:
         .prefetch_related("assessments", "disclosures", "follow_ups__assessments")
         .order_by("started_at")
     )
+    items: list[dict] = []
     data = {
         "person": _plain(person),
         "identities": [
             {"kind": i.kind, "value": crypto.decrypt(i.encrypted_value)}
             for i in person.identities.all()
         ],
-        "contacts": [],
+        "consents": [_plain(c) for c in person.consents.all()],
+        "contacts": items,
     }
     for contact in contacts:
         item = _plain(contact)
@@ -306,5 +330,5 @@ def person_data(user, person) -> dict:
             for f in contact.follow_ups.all()
         ]
         item["disclosures"] = [_plain(d) for d in contact.disclosures.all()]
-        data["contacts"].append(item)
+        items.append(item)
     return data

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from xinyuan.hotline import views
-from xinyuan.hotline.views import break_glass, data_rights, disclosures, legal_hold
+from xinyuan.hotline.views import break_glass, consents, data_rights, disclosures, legal_hold
 
 app_name = "hotline"
 urlpatterns = [
@@ -39,6 +39,16 @@ urlpatterns = [
         name="contact-follow-up-declined",
     ),
     path("contacts/<uuid:public_id>/close/", views.contact_close, name="contact-close"),
+    path(
+        "contacts/<uuid:public_id>/consents/",
+        consents.contact_consent_add,
+        name="contact-consent-add",
+    ),
+    path(
+        "contacts/<uuid:public_id>/consents/<uuid:consent_id>/withdraw/",
+        consents.contact_consent_withdraw,
+        name="contact-consent-withdraw",
+    ),
     path(
         "contacts/<uuid:public_id>/legal-hold/",
         legal_hold.contact_legal_hold,

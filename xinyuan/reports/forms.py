@@ -26,6 +26,10 @@ class PeriodForm(BootstrapMixin, forms.Form):
     def clean(self):
         data = super().clean()
         start, end = data.get("date_from"), data.get("date_to")
+        for name in ("date_from", "date_to"):
+            day = data.get(name)
+            if day and not 2000 <= day.year <= 2100:
+                self.add_error(name, _("Choose a date between 2000 and 2100."))
         if start and end:
             if start > end:
                 raise forms.ValidationError(_("The start date must not be after the end date."))

@@ -24,7 +24,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from xinyuan.accounts import actions as account_actions
 from xinyuan.accounts.models import Region, Role
 from xinyuan.cases import actions as case_actions
-from xinyuan.cases.models import FollowUp
+from xinyuan.cases.models import Consent, FollowUp
 from xinyuan.core.api import api
 from xinyuan.core.testing import make_personas, make_user
 from xinyuan.hotline.actions.break_glass import do_open_break_glass
@@ -118,6 +118,12 @@ MATRIX: dict[str, Entry] = {
     ),
     "hotline:contact-legal-hold": Entry(
         "POST", row(LOGIN, 403, 403, 302, 403, 403, 403), obj="contact"
+    ),
+    "hotline:contact-consent-add": Entry(
+        "POST", row(LOGIN, 422, 422, 403, 403, 403, 403), obj="contact"
+    ),
+    "hotline:contact-consent-withdraw": Entry(
+        "POST", row(LOGIN, 302, 302, 403, 403, 403, 403), obj="contact"
     ),
     "hotline:contact-end-harassment": Entry(
         "POST", row(LOGIN, 302, 302, 403, 403, 403, 403), obj="contact"
@@ -235,6 +241,7 @@ class AccessMatrixTests(TestCase):
             reason="来电者有极高风险，需了解既往情况",
         )
         cls.objects = {
+            "consent": Consent.objects.get(contact=contact).public_id,
             "break_glass": grant.public_id,
             "contact": contact.public_id,
             "alert": RiskAlert.objects.get(contact=contact).public_id,
@@ -254,6 +261,8 @@ class AccessMatrixTests(TestCase):
             kwargs["public_id"] = self.objects[entry.obj]
         if key == "hotline:contact-stage-save":
             kwargs["stage"] = 1
+        if key == "hotline:contact-consent-withdraw":
+            kwargs["consent_id"] = self.objects["consent"]
         return reverse(key, kwargs=kwargs or None)
 
     def answer(self, user, key: str, entry: Entry) -> int:

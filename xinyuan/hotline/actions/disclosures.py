@@ -45,6 +45,14 @@ def do_record_disclosure(
         errors["disclosed_to"] = _("Say to whom the information was given.")
     if len((reason or "").strip()) < 5:
         errors["reason"] = _("Give the reason (at least 5 characters).")
+    if kind == DisclosureKind.WITH_CONSENT:
+        from xinyuan.cases.actions.consent import has_sharing_consent
+
+        if not has_sharing_consent(contact):
+            errors["kind"] = _(
+                "There is no consent to share in force: record the caller's consent first, "
+                "or choose the confidentiality exception that applies."
+            )
     now = timezone.now()
     if disclosed_at is not None and disclosed_at > now:
         errors["disclosed_at"] = _("The time of the disclosure cannot be in the future.")

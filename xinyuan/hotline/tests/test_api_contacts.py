@@ -140,6 +140,13 @@ class ContactApiTests(PersonaMixin, TestCase):
         huge = self.call("get", "/api/v1/contacts?limit=100000000")
         self.assertEqual(huge.status_code, 422)
         # Found by fuzzing: an offset near 2**63 overflowed SQLite's OFFSET (a 500).
+        for started in ("0714-01-07T00:22:53+23:38", "2026-01-07T00:22:53+15:00"):
+            odd = self.call("post", "/api/v1/contacts", {"channel": "phone", "started_at": started})
+            self.assertEqual(odd.status_code, 422, started)
+            self.assertIn("started_at", odd.content.decode())
+        # Found by fuzzing: dates at the ends of the calendar overflowed (a 500).
+        for query in ("date_to=9999-12-31", "date_from=0001-01-01", "date_from=9999-12-31"):
+            self.assertEqual(self.call("get", f"/api/v1/contacts?{query}").status_code, 200)
         far = self.call("get", "/api/v1/contacts?offset=9223372036854775807")
         self.assertEqual(far.status_code, 422)
         self.assertIn("offset", far.content.decode())

@@ -20,6 +20,7 @@ from xinyuan.audit.actions import do_record_view
 from xinyuan.audit.presentation import action_label, change_rows
 from xinyuan.cases import selectors as case_selectors
 from xinyuan.cases.actions import do_book_follow_up
+from xinyuan.cases.forms import ConsentForm
 from xinyuan.core.errors import ConflictError, PermissionDeniedError
 from xinyuan.core.views_helpers import error_messages, posted_version, require_perm, safe_next
 from xinyuan.hotline import actions, protocols, rules, selectors
@@ -188,6 +189,8 @@ def _detail_context(request, contact, stage: int, **extra):
         or contact.follow_ups.exists(),
         "close_problems": actions.high_risk_close_problems(contact),
         "disclosures": list(contact.disclosures.select_related("recorded_by")),
+        "consents": selectors.consents_for(contact),
+        "consent_form": ConsentForm(),
         "disclosure_form": DisclosureForm(),
         "can_disclose": may_record_disclosure(user, contact),
         "can_hold": permissions.has_perm(user, permissions.SET_LEGAL_HOLD)

@@ -71,6 +71,12 @@ class StatisticsTests(PersonaMixin, TestCase):
         self.assertContains(response, "起始日期不能晚于截止日期", status_code=422)
         self.assertContains(response, 'value="2026-05-02"', status_code=422)
 
+    def test_dates_at_the_end_of_the_calendar_are_refused_not_a_crash(self):
+        response = client_for(self.p.officer).get(
+            URL, {"date_from": "9999-12-01", "date_to": "9999-12-31"}
+        )
+        self.assertEqual(response.status_code, 422)
+
     def test_the_officer_reaches_no_record_and_lands_on_statistics(self):
         client = client_for(self.p.officer)
         self.assertRedirects(client.get("/"), URL)

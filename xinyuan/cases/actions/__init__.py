@@ -165,6 +165,20 @@ def do_book_follow_up(
         consent_given=True,
         due_at=due_at,
     )
+    if previous is None:
+        # The box ticked at booking is the caller's consent: kept as a consent record too.
+        from xinyuan.cases.models import Consent, ConsentMethod, ConsentPurpose
+
+        Consent.objects.create(
+            organisation_id=contact.organisation_id,
+            person_id=contact.person_id,
+            contact=contact,
+            purpose=ConsentPurpose.FOLLOW_UP,
+            agreed=True,
+            method=ConsentMethod.VERBAL,
+            given_at=now,
+            recorded_by=actor,
+        )
     record(
         actor=actor,
         action="create",
