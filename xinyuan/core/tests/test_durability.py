@@ -1,0 +1,213 @@
+"""Durability: the server is killed with SIGKILL in the middle of a burst of contact saves.
+
+Every save that was acknowledged (HTTP 200) must be there after a restart, exactly once (one
+version step and one audit event per committed save), and nothing may be half-written (the
+audit chain verifies, each contact's field versions agree with its version). Runs a real
+gunicorn on the suite's kind of database: a fresh SQLite file, or a fresh PostgreSQL database on
+the suite's server.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from pathlib import Path
+
+import dj_database_url
+import psycopg
+from django.conf import settings
+from django.db import connection
+from django.test import SimpleTestCase
+
+ROOT = Path(settings.BASE_DIR)
+BIN = Path(sys.executable).parent
+HOST = "127.0.0.1"
+CLIENTS = 6
+CONTACTS_PER_CLIENT = 1
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        return s.getsockname()[1]
+
+
+class KillDuringSavesTests(SimpleTestCase):
+    databases = "__all__"
+
+    def setUp(self):
+        self.tmp = Path(tempfile.mkdtemp(prefix="xinyuan-durability-"))
+        self.env = {**os.environ, "XINYUAN_DATA_DIR": str(self.tmp), "PYTHONUNBUFFERED": "1"}
+        self.env.pop("DJANGO_SETTINGS_MODULE", None)
+        if connection.vendor == "postgresql":
+            url = os.environ["DATABASE_URL"]
+            name = f"xinyuan_durability_{uuid.uuid4().hex[:8]}"
+            admin = dj_database_url.parse(url)
+            conninfo = (
+                f"host={admin['HOST']} port={admin['PORT'] or 5432} "
+                f"user={admin['USER']} dbname=postgres"
+            )
+            if admin.get("PASSWORD"):
+                conninfo += f" password={admin['PASSWORD']}"
+            with psycopg.connect(conninfo, autocommit=True) as conn:
+                conn.execute(f'CREATE DATABASE "{name}"')
+
+            def drop():
+                with psycopg.connect(conninfo, autocommit=True) as conn:
+                    conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+            self.addCleanup(drop)
+            self.env["DATABASE_URL"] = url.rsplit("/", 1)[0] + "/" + name
+        else:
+            self.env.pop("DATABASE_URL", None)  # the embedded default: a SQLite file
+        self.manage("migrate", "--noinput")
+        self.manage("load_demo")
+        self.token = self.manage("create_api_token", "counsellor1").strip().splitlines()[-1]
+        self.port = free_port()
+
+    def manage(self, *args: str) -> str:
+        result = subprocess.run(  # noqa: S603 - fixed command
+            [sys.executable, "manage.py", *args],
+            cwd=ROOT,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+        self.assertEqual(result.returncode, 0, f"{args}: {result.stderr[-2000:]}")
+        return result.stdout
+
+    def start_server(self) -> subprocess.Popen:
+        server = subprocess.Popen(  # noqa: S603 - fixed command
+            [
+                str(BIN / "gunicorn"),
+                "config.wsgi:application",
+                "--bind",
+                f"{HOST}:{self.port}",
+                "--workers",
+                "2",
+                "--threads",
+                "4",
+            ],  # fmt: skip
+            cwd=ROOT,
+            env=self.env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,  # its own process group: SIGKILL reaches the workers too
+        )
+        self.addCleanup(self.kill, server)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if self.request("GET", "/healthz")[0] == 200:
+                    return server
+            except OSError:
+                time.sleep(0.2)
+        self.fail("gunicorn did not start")
+
+    @staticmethod
+    def kill(server: subprocess.Popen) -> None:
+        try:
+            os.killpg(server.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            return
+        server.wait(timeout=30)
+
+    def request(self, method: str, path: str, body: dict | None = None, conn=None):
+        own = conn is None
+        conn = conn or http.client.HTTPConnection(HOST, self.port, timeout=10)
+        headers = {"Authorization": f"Bearer {self.token}", "Content-Type": "application/json"}
+        try:
+            conn.request(method, path, json.dumps(body) if body else None, headers)
+            response = conn.getresponse()
+            return response.status, json.loads(response.read() or b"null")
+        finally:
+            if own:
+                conn.close()
+
+    def test_every_acknowledged_save_survives_a_kill_exactly_once(self):
+        server = self.start_server()
+        contacts = []
+        for _ in range(CLIENTS * CONTACTS_PER_CLIENT):
+            status, body = self.request("POST", "/api/v1/contacts", {"channel": "phone"})
+            self.assertEqual(status, 201)
+            contacts.append(body["public_id"])
+        acked: dict[str, tuple[int, str]] = {}
+        stop = threading.Event()
+
+        def burst(public_id: str) -> None:
+            conn = http.client.HTTPConnection(HOST, self.port, timeout=10)
+            version, n = 1, 0
+            while not stop.is_set():
+                n += 1
+                text = f"{public_id[:8]} save {n}"
+                try:
+                    status, body = self.request(
+                        "PATCH",
+                        f"/api/v1/contacts/{public_id}",
+                        {"version": version, "problems": text},
+                        conn,
+                    )
+                except (OSError, http.client.HTTPException, ValueError):
+                    return  # the server died under us: this save was never acknowledged
+                if status == 200:
+                    version = body["version"]
+                    acked[public_id] = (version, text)
+
+        threads = [threading.Thread(target=burst, args=(c,)) for c in contacts]
+        for t in threads:
+            t.start()
+        time.sleep(2.0)
+        self.kill(server)  # SIGKILL, mid-burst
+        stop.set()
+        for t in threads:
+            t.join(timeout=30)
+        self.assertEqual(len(acked), len(contacts), "every client had saves acknowledged")
+        self.assertGreater(sum(v for v, _text in acked.values()), 5 * len(contacts))
+
+        self.start_server()
+        for public_id, (acked_version, acked_text) in acked.items():
+            status, body = self.request("GET", f"/api/v1/contacts/{public_id}")
+            self.assertEqual(status, 200)
+            # At most one save can have committed after its acknowledgement was lost.
+            self.assertIn(body["version"], (acked_version, acked_version + 1), public_id)
+            if body["version"] == acked_version:
+                self.assertEqual(body["problems"], acked_text, "the acknowledged save is there")
+        out = self.manage("shell", "-c", CHECK_SCRIPT)
+        report = json.loads(out.strip().splitlines()[-1])
+        self.assertTrue(report["chain_ok"], report)
+        for public_id in contacts:
+            row = report["contacts"][public_id]
+            self.assertEqual(
+                row["updates"], row["version"] - 1, f"one audit event per committed save: {row}"
+            )
+            self.assertEqual(row["max_field_version"], row["version"], row)
+
+
+CHECK_SCRIPT = """
+import json
+from xinyuan.audit.models import AuditEvent
+from xinyuan.audit.verify import verify_chain
+from xinyuan.hotline.models import Contact
+contacts = {}
+for c in Contact.objects.all():
+    updates = AuditEvent.objects.filter(
+        target_type="hotline.contact", target_id=c.public_id, action="update"
+    ).count()
+    contacts[str(c.public_id)] = {
+        "version": c.version,
+        "updates": updates,
+        "max_field_version": max((c.field_versions or {}).values(), default=1),
+    }
+print(json.dumps({"chain_ok": verify_chain().ok, "contacts": contacts}))
+"""
