@@ -6,11 +6,11 @@ from datetime import datetime
 GENESIS = "0" * 64
 
 
-def event_hash(
+def event_hash(  # created_at: a datetime, or its isoformat() text already (verification)
     *,
     sequence: int,
     prev_hash: str,
-    created_at: datetime,
+    created_at: datetime | str,
     public_id,
     organisation_id,
     actor_id,
@@ -26,7 +26,7 @@ def event_hash(
     parts = (
         str(sequence),
         prev_hash,
-        created_at.isoformat(),
+        created_at if isinstance(created_at, str) else created_at.isoformat(),
         str(public_id),
         "" if organisation_id is None else str(organisation_id),
         "" if actor_id is None else str(actor_id),
