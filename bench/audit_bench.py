@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """verify_audit over a long chain (issue 3: 10,000,000 events in ≤ 60 s). Run by hand.
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/xinyuan_bench .venv/bin/python bench/audit_bench.py --events 10000000
-    XINYUAN_DATA_DIR=/tmp/xinyuan-bench-sqlite .venv/bin/python bench/audit_bench.py --events 10000000
+    export DATABASE_URL=postgres://postgres@127.0.0.1:5432/xinyuan_bench   # or, for SQLite:
+    export XINYUAN_DATA_DIR=/tmp/xinyuan-bench-sqlite
+    .venv/bin/python bench/audit_bench.py --events 10000000
 
 1. Tops the chain up to --events synthetic events (valid links and hashes, typical sizes: a
    contact update with two changed fields), written in bulk (COPY on PostgreSQL).
