@@ -124,17 +124,33 @@ def do_record_login(*, user: User, two_factor: bool) -> User:
 
 
 @transaction.atomic
-def do_start_totp_enrolment(*, actor: User) -> str:
-    """A new secret, stored encrypted and unconfirmed until a first code proves the app has it."""
+def do_confirm_totp_enrolment(*, actor: User, secret: str, code: str) -> bool:
+    """Store a new authenticator secret once a first code proves the app has it.
+
+    Until then the secret lives only in the user's session, so an enrolled user keeps their
+    current device until the new one is confirmed (nobody can strip two-factor sign-in by
+    sending them to the set-up page)."""
     from xinyuan.accounts import totp
     from xinyuan.core import crypto
 
-    secret = totp.new_secret()
-    actor.totp_secret_encrypted = crypto.encrypt(secret)
-    actor.totp_confirmed_at = None
-    actor.save(update_fields=["totp_secret_encrypted", "totp_confirmed_at"])
-    record(actor=actor, action="2fa_enrol", target=actor, changes={"step": "started"})
-    return secret
+    step = totp.matching_step(secret, code)
+    if step is None:
+        return False
+    locked = User.objects.select_for_update().get(pk=actor.pk)
+    replaced = locked.has_two_factor
+    locked.totp_secret_encrypted = crypto.encrypt(secret)
+    locked.totp_confirmed_at = timezone.now()
+    locked.totp_last_step = step
+    locked.save(update_fields=["totp_secret_encrypted", "totp_confirmed_at", "totp_last_step"])
+    record(
+        actor=locked,
+        action="2fa_enrol",
+        target=locked,
+        changes={"step": "new device" if replaced else "confirmed"},
+    )
+    actor.totp_secret_encrypted = locked.totp_secret_encrypted
+    actor.totp_confirmed_at, actor.totp_last_step = locked.totp_confirmed_at, step
+    return True
 
 
 def totp_secret(user: User) -> str:

@@ -3,7 +3,7 @@ import time
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
-from django.http import HttpResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
@@ -64,8 +64,12 @@ class TwoFactorRequiredMiddleware:
             and user.role in settings.TWO_FACTOR_REQUIRED_ROLES
             and not user.has_two_factor
             and not request.path.startswith(TWO_FACTOR_FREE_PATHS)
-            and not request.path.startswith("/api/")
         ):
+            if request.path.startswith("/api/"):
+                # The API also accepts the browser session: the same rule holds there.
+                return JsonResponse(
+                    {"detail": _("Set up two-factor sign-in before using the API.")}, status=403
+                )
             if request.headers.get("HX-Request"):
                 # A background request (the alerts poll) must not swap the set-up page into a
                 # part of the page, nor reload it while the user types the code: answer nothing.

@@ -66,22 +66,51 @@ def login_two_factor(request):
     )
 
 
+PENDING_SECRET = "two_factor_pending_secret"  # noqa: S105 - a session key, not a secret
+
+
 @require_http_methods(["GET", "POST"])
 def two_factor_setup(request):
-    """Enrol an authenticator app: scan the QR code (made locally), confirm with a code."""
+    """Enrol an authenticator app: scan the QR code (made locally), confirm with a code.
+
+    An enrolled user who sets up a new device first proves the current one (POST, CSRF); the
+    new secret waits, encrypted, in the session until its first code confirms it."""
     import segno
 
     from xinyuan.accounts import totp
+    from xinyuan.core import crypto
 
     user = request.user
-    if request.method == "GET" and (not user.totp_secret_encrypted or request.GET.get("new")):
-        if user.has_two_factor and not request.GET.get("new"):
-            return render(request, "accounts/two_factor_setup.html", {"enrolled": True})
-        actions.do_start_totp_enrolment(actor=user)
-    secret = actions.totp_secret(user)
-    form = TwoFactorForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        if actions.do_verify_totp(user=user, code=form.cleaned_data["code"], confirm=True):
+    required = settings.REQUIRE_2FA and user.role in settings.TWO_FACTOR_REQUIRED_ROLES
+    step = request.POST.get("step", "")
+    proven = step == "confirm" and PENDING_SECRET in request.session
+    if user.has_two_factor and not proven:
+        # Already enrolled: a new device only after the current code.
+        form = TwoFactorForm(request.POST or None)
+        if step == "new" and form.is_valid():
+            if actions.do_verify_totp(user=user, code=form.cleaned_data["code"]):
+                request.session[PENDING_SECRET] = crypto.encrypt(totp.new_secret())
+                step = "confirm-new"
+            else:
+                form.add_error("code", _("That code is not valid. Enter the current code."))
+        if step != "confirm-new":
+            status = 422 if request.method == "POST" else 200
+            return render(
+                request,
+                "accounts/two_factor_setup.html",
+                {"enrolled": True, "current_form": form},
+                status=status,
+            )
+    pending = request.session.get(PENDING_SECRET)
+    if not pending:
+        pending = request.session[PENDING_SECRET] = crypto.encrypt(totp.new_secret())
+    secret = crypto.decrypt(pending)
+    form = TwoFactorForm(request.POST if step == "confirm" else None)
+    if step == "confirm" and form.is_valid():
+        if actions.do_confirm_totp_enrolment(
+            actor=user, secret=secret, code=form.cleaned_data["code"]
+        ):
+            request.session.pop(PENDING_SECRET, None)
             messages.success(request, _("Two-factor sign-in is set up."))
             return redirect("hotline:home")
         form.add_error("code", _("That code is not valid. Enter the current code from your app."))
@@ -94,9 +123,9 @@ def two_factor_setup(request):
             "secret": secret,
             "qr_svg": segno.make(uri, error="m").svg_inline(scale=4),
             "enrolled": user.has_two_factor,
-            "required": settings.REQUIRE_2FA and user.role in settings.TWO_FACTOR_REQUIRED_ROLES,
+            "required": required,
         },
-        status=422 if request.method == "POST" else 200,
+        status=422 if step == "confirm" else 200,
     )
 
 

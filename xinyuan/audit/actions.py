@@ -18,11 +18,17 @@ _request_context = threading.local()
 
 
 def _valid_ip(ip: str | None) -> str | None:
-    """The address as the database stores it (IPv6 compressed), or None if it is not one."""
+    """The address exactly as the database stores and returns it, or None if it is not one.
+
+    IPv6 goes through Django's own cleaning (so an IPv4-mapped address is '::ffff:10.0.0.5' in
+    the hash as in the column, and the chain verifies)."""
+    from django.utils.ipv6 import clean_ipv6_address
+
     try:
-        return ipaddress.ip_address((ip or "").strip()).compressed
+        address = ipaddress.ip_address((ip or "").strip())
     except ValueError:
         return None
+    return clean_ipv6_address(str(address)) if address.version == 6 else str(address)
 
 
 def set_request_context(ip: str | None, user_agent: str) -> None:

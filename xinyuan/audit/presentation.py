@@ -168,7 +168,7 @@ def field_labels(event) -> list[str]:
 # Actions whose reason is clinical text (a counsellor's override reason, why a confidentiality
 # exception was made): the auditor, who sees no clinical content, is told only that a reason was
 # given (and, for a disclosure, its kind and recipient). Directors read the record itself.
-CLINICAL_REASON_ACTIONS = frozenset({"assess", "disclose"})
+CLINICAL_REASON_ACTIONS = frozenset({"assess", "disclose", "consent_withdrawn"})
 
 
 def reason_for_auditor(event) -> str:

@@ -46,12 +46,20 @@ def _tool(name: str) -> str:
     return path
 
 
+def _private(path: Path) -> None:
+    """Backups hold clinical text: readable by the owner only."""
+    path.touch(mode=0o600, exist_ok=True)
+    os.chmod(path, 0o600)
+
+
 def backup(path: Path) -> None:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     if connection.vendor == "sqlite":
         connection.ensure_connection()
         tmp = path.with_name(path.name + ".partial")
+        tmp.unlink(missing_ok=True)
+        _private(tmp)
         target = sqlite3.connect(tmp)
         try:
             connection.connection.backup(target)
@@ -61,6 +69,8 @@ def backup(path: Path) -> None:
     elif connection.vendor == "postgresql":
         args, env = _pg_env()
         tmp = path.with_name(path.name + ".partial")
+        tmp.unlink(missing_ok=True)
+        _private(tmp)
         result = subprocess.run(  # noqa: S603 - fixed tool, arguments from settings
             [_tool("pg_dump"), "--format=custom", "--no-owner", "--file", str(tmp), *args],
             env=env,

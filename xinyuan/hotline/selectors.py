@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from xinyuan.accounts import permissions
 from xinyuan.accounts.models import Role, User
-from xinyuan.hotline.models import Contact, RiskAlert, RiskAssessment, Seat
+from xinyuan.hotline.models import Contact, DisclosureKind, RiskAlert, RiskAssessment, Seat
 
 
 def contacts_visible_to(user) -> QuerySet[Contact]:
@@ -276,7 +276,22 @@ def break_glass_accesses_for_review(user):
 
 # A person's data (PIPL) ---------------------------------------------------------------------
 
-EXPORT_SKIP = {"id", "organisation", "identity", "person", "field_versions", "contact", "follow_up"}
+# Not for the person's copy: internal references, and what would tip off an investigation or
+# expose who reported them (legal hold, flags); disclosures are exported only when the person
+# consented to them (the others are legal exceptions the director reviews case by case).
+EXPORT_SKIP = {
+    "id",
+    "organisation",
+    "identity",
+    "person",
+    "field_versions",
+    "contact",
+    "follow_up",
+    "legal_hold",
+    "legal_hold_reason",
+    "is_flagged",
+    "flag_reason",
+}
 
 
 def _plain(obj) -> dict:
@@ -329,6 +344,8 @@ def person_data(user, person) -> dict:
             {**_plain(f), "risk_assessments": [_plain(a) for a in f.assessments.all()]}
             for f in contact.follow_ups.all()
         ]
-        item["disclosures"] = [_plain(d) for d in contact.disclosures.all()]
+        item["disclosures"] = [
+            _plain(d) for d in contact.disclosures.all() if d.kind == DisclosureKind.WITH_CONSENT
+        ]
         items.append(item)
     return data

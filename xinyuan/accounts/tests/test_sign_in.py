@@ -12,6 +12,13 @@ def current_code(user: User) -> str:
     return totp.code_at(actions.totp_secret(user), totp.current_step())
 
 
+def pending_secret(client) -> str:
+    from xinyuan.accounts.views import PENDING_SECRET
+    from xinyuan.core import crypto
+
+    return crypto.decrypt(client.session[PENDING_SECRET])
+
+
 class TotpTests(TestCase):
     def test_rfc_6238_vectors(self):
         import base64
@@ -32,15 +39,43 @@ class TotpTests(TestCase):
 
 
 class TwoFactorSignInTests(PersonaMixin, TestCase):
-    def enrol(self, user):
-        client = client_for(user)
+    def enrol(self, user, client=None):
+        client = client or client_for(user)
         client.get("/accounts/2fa/")
-        user.refresh_from_db()
-        response = client.post("/accounts/2fa/", {"code": current_code(user)})
+        secret = pending_secret(client)
+        response = client.post(
+            "/accounts/2fa/", {"step": "confirm", "code": totp.code_at(secret, totp.current_step())}
+        )
         self.assertEqual(response.status_code, 302)
         user.refresh_from_db()
         self.assertTrue(user.has_two_factor)
         return user
+
+    def test_the_set_up_page_cannot_strip_an_enrolled_users_second_factor(self):
+        user = self.enrol(self.p.supervisor)
+        before = user.totp_secret_encrypted
+        client = client_for(user)
+        self.assertEqual(client.get("/accounts/2fa/?new=1").status_code, 200)
+        wrong = client.post("/accounts/2fa/", {"step": "new", "code": "000000"})
+        self.assertEqual(wrong.status_code, 422)
+        confirm_without_proof = client.post("/accounts/2fa/", {"step": "confirm", "code": "1"})
+        self.assertEqual(confirm_without_proof.status_code, 422)
+        user.refresh_from_db()
+        self.assertEqual(user.totp_secret_encrypted, before)
+        self.assertTrue(user.has_two_factor, "still enrolled with the old device")
+        # With the current code, a new device is set up and only then replaces the old one.
+        User.objects.filter(pk=user.pk).update(totp_last_step=-1)
+        user.refresh_from_db()
+        client.post("/accounts/2fa/", {"step": "new", "code": current_code(user)})
+        new_secret = pending_secret(client)
+        user.refresh_from_db()
+        self.assertEqual(user.totp_secret_encrypted, before, "not replaced before confirmation")
+        client.post(
+            "/accounts/2fa/",
+            {"step": "confirm", "code": totp.code_at(new_secret, totp.current_step())},
+        )
+        user.refresh_from_db()
+        self.assertEqual(actions.totp_secret(user), new_secret)
 
     def test_an_enrolled_user_needs_the_code_after_the_password(self):
         user = self.enrol(self.p.supervisor)
@@ -62,6 +97,10 @@ class TwoFactorSignInTests(PersonaMixin, TestCase):
     def test_privileged_roles_must_enrol_before_anything_else(self):
         client = client_for(self.p.director)
         self.assertRedirects(client.get("/contacts/"), "/accounts/2fa/")
+        api = client.get("/api/v1/contacts")
+        self.assertEqual(
+            api.status_code, 403, "the session reaches no API without the second factor"
+        )
         poll = client.get("/alerts/panel/", headers={"HX-Request": "true"})
         self.assertEqual(poll.status_code, 204, "the alerts poll does not swap in the set-up page")
         self.assertEqual(poll.content, b"")

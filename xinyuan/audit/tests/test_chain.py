@@ -104,3 +104,45 @@ class AuditChainTests(PersonaMixin, TestCase):
         result = verify_chain()
         self.assertFalse(result.ok)
         self.assertEqual(result.sequence, target.sequence + 1)
+
+
+class AuditChainEdgeTests(PersonaMixin, TestCase):
+    def test_ipv4_mapped_addresses_and_whole_seconds_verify(self):
+        from datetime import UTC, datetime
+
+        from django.db import transaction
+
+        from xinyuan.audit.actions import clear_request_context, record, set_request_context
+
+        for ip in ("::ffff:10.0.0.5", "2001:db8::1", "10.0.0.5"):
+            set_request_context(ip, "test-agent")
+            with transaction.atomic():
+                event = record(actor=self.p.counsellor, action="view", target=self.p.counsellor)
+        clear_request_context()
+        self.assertEqual(AuditEvent.objects.get(pk=event.pk).ip, "10.0.0.5")
+        self.assertEqual(
+            AuditEvent.objects.filter(ip="::ffff:10.0.0.5").count(), 1, "stored as Django cleans it"
+        )
+        whole = datetime(2026, 1, 1, 8, 0, 0, tzinfo=UTC)
+        with transaction.atomic():
+            event = record(actor=self.p.counsellor, action="view", target=self.p.counsellor)
+        self.assertTrue(verify_chain().ok)
+        # A whole-second time (no microseconds) must verify too: rewrite one and re-hash it.
+        from xinyuan.audit.chain import event_hash
+        from xinyuan.audit.models import AuditChainHead
+
+        with lifted(), connection.cursor() as cursor:
+            e = AuditEvent.objects.get(pk=event.pk)
+            e.created_at = whole
+            digest = event_hash(
+                sequence=e.sequence, prev_hash=e.prev_hash, created_at=whole,
+                public_id=e.public_id, organisation_id=e.organisation_id, actor_id=e.actor_id,
+                actor_role=e.actor_role, action=e.action, target_type=e.target_type,
+                target_id=e.target_id, changes_json=e.changes_json, reason=e.reason, ip=e.ip,
+                user_agent=e.user_agent,
+            )  # fmt: skip
+            AuditEvent.objects.filter(pk=e.pk).update(created_at=whole, hash=digest)
+            AuditChainHead.objects.filter(pk=1).update(last_hash=digest)
+        del cursor
+        result = verify_chain()
+        self.assertTrue(result.ok, result.problem)

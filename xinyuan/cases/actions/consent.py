@@ -42,9 +42,10 @@ def do_record_consent(
     relation = (guardian_relation or "").strip()
     if by_guardian and not relation:
         errors["guardian_relation"] = _("Say who the guardian is (e.g. mother).")
-    if agreed and contact.caller_age_group == UNDER_14 and not by_guardian:
+    if contact.caller_age_group == UNDER_14 and not by_guardian:
         errors["by_guardian"] = _(
-            "A child under 14 cannot consent alone: record the consent of a parent or guardian."
+            "A child under 14 cannot consent or refuse alone: record the answer of a parent or "
+            "guardian."
         )
     if errors:
         raise ValidationError(errors)
@@ -72,22 +73,46 @@ def do_record_consent(
         },
     )
     if not agreed and purpose == ConsentPurpose.FOLLOW_UP:
-        _cancel_scheduled_follow_ups(consent)
+        _cancel_scheduled_follow_ups(consent, actor)
     return consent
 
 
-def _cancel_scheduled_follow_ups(consent: Consent) -> int:
-    """No call-back after the caller said no: scheduled follow-ups are cancelled."""
+def _cancel_scheduled_follow_ups(consent: Consent, actor) -> int:
+    """No call-back after the caller said no: scheduled follow-ups are cancelled, each audited.
+
+    The counsellor is told how many (and the view says so); a high-risk caller's supervisor
+    sees the cancellation in the contact's history."""
     scope = {"person_id": consent.person_id} if consent.person_id else {"contact": consent.contact}
-    return FollowUp.objects.filter(status=FollowUpStatus.SCHEDULED, **scope).update(
-        status=FollowUpStatus.CANCELLED
+    cancelled = list(
+        FollowUp.objects.select_for_update().filter(status=FollowUpStatus.SCHEDULED, **scope)
     )
+    for follow_up in cancelled:
+        follow_up.status = FollowUpStatus.CANCELLED
+        follow_up.save(update_fields=["status", "updated_at"])
+        record(
+            actor=actor,
+            action="update",
+            target=follow_up,
+            changes={"status": [FollowUpStatus.SCHEDULED, FollowUpStatus.CANCELLED]},
+            reason="consent_withdrawn",
+        )
+    return len(cancelled)
 
 
 @transaction.atomic
-def do_withdraw_consent(*, actor, consent: Consent, note: str = "") -> Consent:
-    """The caller withdraws: respected from this moment (follow-ups are cancelled)."""
-    if not _may_record(actor, consent.contact) or actor.organisation_id != consent.organisation_id:
+def do_withdraw_consent(
+    *, actor, consent: Consent, note: str = "", current_contact=None
+) -> Consent:
+    """The caller withdraws, possibly in a later contact (``current_contact``): respected from
+    this moment (follow-ups are cancelled)."""
+    if actor.organisation_id != consent.organisation_id or not (
+        _may_record(actor, current_contact or consent.contact)
+    ):
+        raise PermissionDeniedError
+    if current_contact is not None and not (
+        consent.contact_id == current_contact.pk
+        or (consent.person_id and consent.person_id == current_contact.person_id)
+    ):
         raise PermissionDeniedError
     if consent.withdrawn_at is not None or not consent.agreed:
         raise ValidationError(_("There is no consent in force to withdraw."))
@@ -97,7 +122,7 @@ def do_withdraw_consent(*, actor, consent: Consent, note: str = "") -> Consent:
     consent.save(update_fields=["withdrawn_at", "withdrawn_by", "withdrawal_note", "updated_at"])
     cancelled = 0
     if consent.purpose == ConsentPurpose.FOLLOW_UP:
-        cancelled = _cancel_scheduled_follow_ups(consent)
+        cancelled = _cancel_scheduled_follow_ups(consent, actor)
     record(
         actor=actor,
         action="consent_withdrawn",
@@ -109,10 +134,9 @@ def do_withdraw_consent(*, actor, consent: Consent, note: str = "") -> Consent:
 
 
 def has_sharing_consent(contact) -> bool:
-    """An agreed, not withdrawn consent to share, of this contact or its person."""
-    qs = Consent.objects.filter(
-        purpose=ConsentPurpose.SHARING, agreed=True, withdrawn_at__isnull=True
-    )
-    if contact.person_id:
-        return qs.filter(person_id=contact.person_id).exists()
-    return qs.filter(contact=contact).exists()
+    """The caller's latest answer about sharing is yes and was not withdrawn (a later refusal
+    overrides an earlier agreement)."""
+    qs = Consent.objects.filter(purpose=ConsentPurpose.SHARING)
+    qs = qs.filter(person_id=contact.person_id) if contact.person_id else qs.filter(contact=contact)
+    latest = qs.order_by("-given_at", "-pk").first()
+    return latest is not None and latest.is_active

@@ -92,3 +92,35 @@ class ConsentTests(PersonaMixin, TestCase):
         for user in (self.p.counsellor_b, self.p.director, self.p.outsider):
             with self.assertRaises(PermissionDeniedError):
                 do_record_consent(actor=user, contact=self.contact, purpose="sharing", agreed=True)
+
+
+class ConsentAcrossContactsTests(PersonaMixin, TestCase):
+    def setUp(self):
+        self.first = start_contact(self.p.counsellor, caller_number="13800138000")
+        self.later = start_contact(self.p.counsellor, caller_number="13800138000")
+        self.assertEqual(self.first.person_id, self.later.person_id)
+
+    def test_a_later_refusal_overrides_an_earlier_agreement(self):
+        from xinyuan.cases.actions.consent import has_sharing_consent
+
+        do_record_consent(
+            actor=self.p.counsellor, contact=self.first, purpose="sharing", agreed=True
+        )
+        self.assertTrue(has_sharing_consent(self.later))
+        do_record_consent(
+            actor=self.p.counsellor, contact=self.later, purpose="sharing", agreed=False
+        )
+        self.assertFalse(has_sharing_consent(self.first))
+
+    def test_a_consent_given_earlier_is_withdrawn_in_a_later_contact(self):
+        consent = do_record_consent(
+            actor=self.p.counsellor, contact=self.first, purpose="sharing", agreed=True
+        )
+        url = f"/contacts/{self.later.public_id}/consents/{consent.public_id}/withdraw/"
+        response = client_for(self.p.counsellor).post(url, {"note": "不想再分享"})
+        self.assertRedirects(response, f"/contacts/{self.later.public_id}/#consents")
+        consent.refresh_from_db()
+        self.assertIsNotNone(consent.withdrawn_at)
+        other = start_contact(self.p.counsellor, caller_number="13900000000")
+        with self.assertRaises(PermissionDeniedError):
+            do_withdraw_consent(actor=self.p.counsellor, consent=consent, current_contact=other)

@@ -5,6 +5,7 @@ from django.core.management import CommandError, call_command
 from django.test import TestCase, override_settings
 
 from xinyuan.accounts import actions as account_actions
+from xinyuan.accounts import totp
 from xinyuan.audit.models import AuditEvent
 from xinyuan.cases.actions import do_link_identity, do_reveal_identity
 from xinyuan.cases.models import CallerIdentity
@@ -26,7 +27,12 @@ class KeyRotationTests(PersonaMixin, TestCase):
     def test_rotation_re_encrypts_and_re_hashes_without_losing_a_caller(self):
         with override_settings(FIELD_ENCRYPTION_KEYS=[OLD_KEY], IDENTITY_HMAC_KEY=OLD_HMAC):
             person = self.link().person
-            account_actions.do_start_totp_enrolment(actor=self.p.supervisor)
+            secret = totp.new_secret()
+            account_actions.do_confirm_totp_enrolment(
+                actor=self.p.supervisor,
+                secret=secret,
+                code=totp.code_at(secret, totp.current_step()),
+            )
             before = CallerIdentity.objects.get()
 
         # Step 1: the new keys go first, the old ones stay configured; the app restarts.

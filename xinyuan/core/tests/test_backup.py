@@ -36,6 +36,7 @@ class BackupRestoreTests(TransactionTestCase):
         call_command("backup", str(self.path), stdout=out)
         self.assertIn("audit chain intact", out.getvalue())
         self.assertTrue(self.path.is_file())
+        self.assertEqual(self.path.stat().st_mode & 0o777, 0o600, "readable by the owner only")
         self.assertFalse(self.path.with_name(self.path.name + ".partial").exists())
 
         later = start_contact(self.p.counsellor)  # written after the backup: lost by a restore

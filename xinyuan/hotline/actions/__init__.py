@@ -258,6 +258,7 @@ def high_risk_close_problems(contact: Contact) -> list[str]:
     return problems
 
 
+@transaction.atomic
 def do_close_contact(
     *, actor, contact: Contact, version: int, outcome: str = "", ended_at: datetime | None = None
 ) -> Contact:

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from xinyuan.accounts import permissions
 from xinyuan.audit.actions import record
-from xinyuan.cases.models import CallerIdentity, FollowUp, Person
+from xinyuan.cases.models import CallerIdentity, FollowUp, FollowUpStatus, Person
 from xinyuan.cases.rules import retention_cutoff
 from xinyuan.core.errors import PermissionDeniedError
 from xinyuan.hotline.models import Contact, Disclosure, RiskAssessment, SafetyPlan
@@ -98,20 +98,33 @@ def _expired_persons(cutoff):
 
 
 def _anonymise_contacts(contact_ids: list[int], now) -> int:
+    from xinyuan.cases.models import Consent
+    from xinyuan.hotline.models import BreakGlassAccess
+
     Contact.objects.filter(pk__in=contact_ids).update(
-        **dict.fromkeys(CONTACT_TEXT_FIELDS, ""), identity=None, anonymised_at=now
+        **dict.fromkeys(CONTACT_TEXT_FIELDS, ""),
+        identity=None,
+        anonymised_at=now,
+        legal_hold_reason="",
     )
     Contact.objects.filter(pk__in=contact_ids).exclude(follow_up_declined="").update(
         follow_up_declined=ANONYMISED
     )
-    RiskAssessment.objects.filter(contact_id__in=contact_ids).update(
-        **dict.fromkeys(ASSESSMENT_TEXT_FIELDS, "")
-    )
+    # Assessments of the contacts and of their follow-ups (those have no contact of their own).
+    RiskAssessment.objects.filter(
+        Q(contact_id__in=contact_ids) | Q(follow_up__contact_id__in=contact_ids)
+    ).update(**dict.fromkeys(ASSESSMENT_TEXT_FIELDS, ""))
     SafetyPlan.objects.filter(contact_id__in=contact_ids).update(
         **dict.fromkeys(SAFETY_PLAN_TEXT_FIELDS, "")
     )
     FollowUp.objects.filter(contact_id__in=contact_ids).update(notes="")
-    Disclosure.objects.filter(contact_id__in=contact_ids).update(reason=ANONYMISED)
+    Disclosure.objects.filter(contact_id__in=contact_ids).update(
+        reason=ANONYMISED, disclosed_to=ANONYMISED
+    )
+    Consent.objects.filter(contact_id__in=contact_ids).update(
+        withdrawal_note="", guardian_relation=""
+    )
+    BreakGlassAccess.objects.filter(contact_id__in=contact_ids).update(reason=ANONYMISED)
     return len(contact_ids)
 
 
@@ -133,25 +146,60 @@ def apply_retention(*, now=None, dry_run: bool = False, batch_size: int = 200) -
     report = RetentionReport(cutoff=cutoff, dry_run=dry_run)
     candidates = _expired_persons(cutoff)
     report.held_persons = candidates.filter(held=True).count()
-    for person in candidates.filter(held=False).iterator(chunk_size=batch_size):
-        report.persons += 1
-        contact_ids = list(person.contacts.values_list("pk", flat=True))
-        report.contacts += len(contact_ids)
-        report.identities += person.identities.count()
+    person_ids = list(candidates.filter(held=False).values_list("pk", flat=True))
+    for person_id in person_ids:
         if dry_run:
+            counted = Person.objects.get(pk=person_id)
+            report.persons += 1
+            report.contacts += counted.contacts.count()
+            report.identities += counted.identities.count()
             continue
         with transaction.atomic():
+            # Decided again under a lock: a hold set or a contact made since the list was read
+            # keeps the person whole.
+            locked = Person.objects.select_for_update().filter(pk=person_id).first()
+            still = _expired_persons(cutoff).filter(pk=person_id, held=False).exists()
+            if locked is None or not still:
+                continue
+            person = locked
+            contact_ids = list(
+                Contact.objects.select_for_update()
+                .filter(person=person)
+                .values_list("pk", flat=True)
+            )
+            identities = person.identities.count()
             _anonymise_person(person, contact_ids, now)
+            record(
+                actor=None,
+                action="retention",
+                target=person,
+                changes={"contacts": len(contact_ids), "identities": identities, "cutoff": cutoff},
+            )
+        report.persons += 1
+        report.contacts += len(contact_ids)
+        report.identities += identities
     lone = Contact.objects.filter(
         person__isnull=True, anonymised_at__isnull=True, started_at__lt=cutoff
     )
     report.held_contacts = lone.filter(legal_hold=True).count()
     lone_ids = list(lone.filter(legal_hold=False).values_list("pk", flat=True))
-    report.contacts += len(lone_ids)
+    for start in range(0, len(lone_ids), batch_size):
+        batch = lone_ids[start : start + batch_size]
+        if dry_run:
+            report.contacts += len(batch)
+            continue
+        with transaction.atomic():
+            # Re-checked under the lock: a hold set meanwhile keeps the contact whole.
+            ids = list(
+                lone.select_for_update()
+                .filter(pk__in=batch, legal_hold=False)
+                .values_list("pk", flat=True)
+            )
+            _anonymise_contacts(ids, now)
+            for contact in Contact.objects.filter(pk__in=ids).only("public_id", "organisation_id"):
+                record(actor=None, action="retention", target=contact, changes={"cutoff": cutoff})
+        report.contacts += len(ids)
     if not dry_run:
-        for start in range(0, len(lone_ids), batch_size):
-            with transaction.atomic():
-                _anonymise_contacts(lone_ids[start : start + batch_size], now)
         with transaction.atomic():
             record(actor=None, action="retention", target=None, changes=report.as_dict())
     return report
@@ -202,6 +250,12 @@ def do_anonymise_person_on_request(*, actor, person: Person, reference: str) -> 
     if Contact.objects.filter(person=person, legal_hold=True).exists():
         raise ValidationError(
             _("A contact of this person is under legal hold: lift the hold before erasure.")
+        )
+    if Contact.objects.filter(person=person, status="open").exists():
+        raise ValidationError(_("A contact of this person is still open: close it first."))
+    if FollowUp.objects.filter(person=person, status=FollowUpStatus.SCHEDULED).exists():
+        raise ValidationError(
+            _("A follow-up of this person is still scheduled: record or cancel it first.")
         )
     contact_ids = list(Contact.objects.filter(person=person).values_list("pk", flat=True))
     identities = CallerIdentity.objects.filter(person=person).count()

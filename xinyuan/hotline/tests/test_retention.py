@@ -60,11 +60,17 @@ class RetentionTests(PersonaMixin, TestCase):
         self.assertEqual(old.risk_level, "imminent", "coded data stays for statistics")
         self.assertEqual(SafetyPlan.objects.get(contact=old).people_to_call, "")
         self.assertEqual(RiskAssessment.objects.get(contact=old).plan_method, "")
+        self.assertFalse(
+            RiskAssessment.objects.filter(follow_up__contact=old).exclude(plan_method="").exists(),
+            "follow-up assessments are anonymised too",
+        )
         self.assertFalse(CallerIdentity.objects.filter(person_id=old.person_id).exists())
         recent.refresh_from_db()
         self.assertEqual(recent.problems, "与丈夫争吵后想死", "two years old: kept whole")
-        event = AuditEvent.objects.get(action="retention")
-        self.assertIn('"persons":1', event.changes_json)
+        summary = AuditEvent.objects.get(action="retention", target_type="system")
+        self.assertIn('"persons":1', summary.changes_json)
+        per_person = AuditEvent.objects.get(action="retention", target_type="cases.person")
+        self.assertEqual(per_person.organisation_id, self.p.org.pk, "the centre's auditor sees it")
         self.assertEqual(apply_retention().persons, 0, "a second run finds nothing more")
 
     def test_a_recent_follow_up_keeps_the_caller(self):

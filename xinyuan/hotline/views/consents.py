@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -42,9 +43,18 @@ def contact_consent_add(request, public_id):
 @require_perm(permissions.HANDLE_CONTACTS)
 def contact_consent_withdraw(request, public_id, consent_id):
     contact = get_object_or_404(selectors.contacts_visible_to(request.user), public_id=public_id)
-    consent = get_object_or_404(contact.consents.all(), public_id=consent_id)
+    # The caller's consents from earlier contacts can be withdrawn in this one.
+    consents = {c.public_id: c for c in selectors.consents_for(contact)}
+    consent = consents.get(consent_id)
+    if consent is None:
+        raise Http404
     try:
-        do_withdraw_consent(actor=request.user, consent=consent, note=request.POST.get("note", ""))
+        do_withdraw_consent(
+            actor=request.user,
+            consent=consent,
+            note=request.POST.get("note", ""),
+            current_contact=contact,
+        )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
