@@ -132,13 +132,14 @@ def plain_read() -> tuple[int, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=10_000_000)
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     args = parser.parse_args()
     begin = time.perf_counter()
     added = top_up(args.events)
     fill_seconds = time.perf_counter() - begin
     n_floor, floor_seconds = plain_read()
     begin = time.perf_counter()
-    result = verify_chain()
+    result = verify_chain(workers=args.workers)
     verify_seconds = time.perf_counter() - begin
     out = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -148,6 +149,7 @@ def main() -> None:
         "problem": result.problem,
         "added": added,
         "fill_seconds": round(fill_seconds, 1),
+        "workers": args.workers,
         "verify_seconds": round(verify_seconds, 1),
         "events_per_second": round(result.checked / verify_seconds) if verify_seconds else None,
         "floor_read_seconds": round(floor_seconds, 1),

@@ -2,7 +2,7 @@ import io
 
 from django.core.management import call_command
 from django.db import DatabaseError, connection, transaction
-from django.test import TestCase
+from django.test import TestCase, TransactionTestCase
 
 from xinyuan.audit.models import AuditEvent
 from xinyuan.audit.triggers import lifted
@@ -146,3 +146,47 @@ class AuditChainEdgeTests(PersonaMixin, TestCase):
         del cursor
         result = verify_chain()
         self.assertTrue(result.ok, result.problem)
+
+
+class ParallelVerificationTests(TransactionTestCase):
+    """Stretches verified in separate processes must find exactly what one walk finds (on
+    PostgreSQL the processes really run; an in-memory SQLite database verifies in one)."""
+
+    def _fixture_teardown(self):
+        with lifted():
+            super()._fixture_teardown()
+
+    def setUp(self):
+        from unittest import mock
+
+        from xinyuan.core.testing import make_personas
+
+        patcher = mock.patch("xinyuan.audit.verify.PARALLEL_FROM", 10)
+        patcher.start()
+        self.addCleanup(patcher.stop)
+        p = make_personas()
+        for _ in range(8):
+            start_contact(p.counsellor)
+        self.events = list(AuditEvent.objects.order_by("sequence"))
+        self.assertGreaterEqual(len(self.events), 8)
+
+    def test_an_intact_chain_verifies_in_stretches(self):
+        result = verify_chain(workers=3)
+        self.assertTrue(result.ok, result.problem)
+        self.assertEqual(result.checked, len(self.events))
+
+    def test_a_change_in_a_later_stretch_is_named(self):
+        target = self.events[-3]
+        with lifted(), connection.cursor() as cursor:
+            cursor.execute("UPDATE audit_auditevent SET reason = 'x' WHERE id = %s", [target.pk])
+        result = verify_chain(workers=3)
+        self.assertFalse(result.ok)
+        self.assertEqual((result.sequence, result.problem), (target.sequence, "content changed"))
+
+    def test_a_removed_event_at_any_place_is_named(self):
+        target = self.events[len(self.events) // 3]
+        with lifted(), connection.cursor() as cursor:
+            cursor.execute("DELETE FROM audit_auditevent WHERE id = %s", [target.pk])
+        result = verify_chain(workers=3)
+        self.assertFalse(result.ok)
+        self.assertEqual(result.sequence, target.sequence)
