@@ -17,9 +17,15 @@ BREAK_GLASS = "break_glass"  # open another centre's contact of the region in an
 SET_LEGAL_HOLD = "set_legal_hold"  # keep a record whole past its retention period
 HANDLE_DATA_REQUESTS = "handle_data_requests"  # PIPL: export a person's data, erase on request
 VIEW_STATISTICS = "view_statistics"  # aggregated numbers only: the centre's, or the region's
+# Free-text clinical notes (what the caller said, the counsellor's notes, the safety plan): read
+# by those who work with the caller; a director reads them only after stating why (audited).
+READ_CLINICAL_NOTES = "read_clinical_notes"
+REVEAL_CLINICAL_NOTES = "reveal_clinical_notes"
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
-    Role.COUNSELLOR: frozenset({HANDLE_CONTACTS, PERFORM_FOLLOW_UPS, SET_MANAGEMENT_RULE}),
+    Role.COUNSELLOR: frozenset(
+        {HANDLE_CONTACTS, PERFORM_FOLLOW_UPS, SET_MANAGEMENT_RULE, READ_CLINICAL_NOTES}
+    ),
     Role.SUPERVISOR: frozenset(
         {
             HANDLE_CONTACTS,
@@ -29,6 +35,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             PERFORM_FOLLOW_UPS,
             SET_MANAGEMENT_RULE,
             BREAK_GLASS,
+            READ_CLINICAL_NOTES,
         }
     ),
     Role.DIRECTOR: frozenset(
@@ -41,6 +48,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             VIEW_STATISTICS,
             SET_LEGAL_HOLD,
             HANDLE_DATA_REQUESTS,
+            REVEAL_CLINICAL_NOTES,
         }
     ),
     Role.AUDITOR: frozenset({VIEW_AUDIT}),

@@ -20,6 +20,7 @@ ACTION_LABELS = {
     "alert": _("alert raised"),
     "acknowledge": _("alert acknowledged"),
     "reveal": _("number revealed"),
+    "reveal_notes": _("clinical notes read"),
     "revoke": _("revoked"),
     "view": _("viewed"),
     "export": _("exported"),
@@ -38,6 +39,7 @@ ACTION_LABELS = {
     "consent_withdrawn": _("consent withdrawn"),
 }
 EMPTY = _("(empty)")
+HIDDEN_VALUE = _("(hidden)")
 # Booleans whose plain yes/no would mislead (the identity key says a number was recorded).
 BOOLEAN_MEANING = {"identity": {True: _("recorded"), False: _("none")}}
 # Keys of audit changes that are not model fields.
@@ -135,8 +137,11 @@ def _display(field, value: Any, name: str = "") -> str:
     return _as_local_time(value) or str(value)
 
 
-def change_rows(event) -> list[ChangeRow]:
-    """One row per changed field: translated label, old and new value for display."""
+def change_rows(event, *, hidden: frozenset[str] = frozenset()) -> list[ChangeRow]:
+    """One row per changed field: translated label, old and new value for display.
+
+    The values of ``hidden`` fields (clinical notes the reader may not see) are replaced by a
+    placeholder; the row stays, so the reader still sees that the field changed."""
     try:
         model = apps.get_model(event.target_type)
     except (LookupError, ValueError):
@@ -152,7 +157,11 @@ def change_rows(event) -> list[ChangeRow]:
             label = str(field.verbose_name)
         else:
             label = name.replace("_", " ")
-        if isinstance(value, list) and len(value) == 2 and event.action == "update":
+        if name in hidden:
+            placeholder = str(HIDDEN_VALUE)
+            is_pair = isinstance(value, list) and len(value) == 2 and event.action == "update"
+            rows.append(ChangeRow(label, placeholder if is_pair else None, placeholder))
+        elif isinstance(value, list) and len(value) == 2 and event.action == "update":
             old, new = _display(field, value[0], name), _display(field, value[1], name)
             rows.append(ChangeRow(label, old, new))
         else:

@@ -16,6 +16,7 @@ from xinyuan.cases.models import FollowUpStatus
 from xinyuan.core.errors import PermissionDeniedError
 from xinyuan.core.views_helpers import require_perm, safe_next
 from xinyuan.hotline import rules
+from xinyuan.hotline.clinical_text import notes_access
 from xinyuan.hotline.forms import RiskAssessmentForm
 from xinyuan.hotline.models import RiskAssessment
 from xinyuan.hotline.selectors import contacts_visible_to
@@ -118,6 +119,7 @@ def follow_up_record(request, public_id):
             "can_reveal": follow_up.person is not None
             and actions.may_reveal(request.user, follow_up.person),
             "safety_plan": getattr(follow_up.contact, "safety_plan", None),
+            "notes": notes_access(request, follow_up.contact),
             "can_open_contact": contacts_visible_to(request.user)
             .filter(pk=follow_up.contact_id)
             .exists(),

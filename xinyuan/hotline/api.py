@@ -8,12 +8,13 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from ninja import Field, FilterSchema, Query, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
-from pydantic import StrictBool, model_validator
+from pydantic import StrictBool, ValidationInfo, model_validator
 
 from xinyuan.accounts import permissions
 from xinyuan.audit.actions import do_record_view
 from xinyuan.core.errors import PermissionDeniedError
 from xinyuan.hotline import actions, rules, selectors
+from xinyuan.hotline.clinical_text import hidden_fields
 from xinyuan.hotline.models import (
     Channel,
     ContactStatus,
@@ -156,6 +157,9 @@ class ContactPatch(CleanText):
 
 
 class ContactOut(Schema):
+    """A contact. Free-text clinical notes are null, with ``notes_hidden`` true, for a reader
+    whose role does not read them (a director reads them only in the page, after stating why)."""
+
     public_id: UUID
     version: int
     channel: str
@@ -182,24 +186,37 @@ class ContactOut(Schema):
     caller_work_status: str
     caller_marital_status: str
     caller_prior_treatment: str
-    purpose: str
-    emotional_state: str
-    voice_cues: str
+    purpose: str | None
+    emotional_state: str | None
+    voice_cues: str | None
     strong_negative_emotion: bool
-    problems: str
-    goal: str
-    motivation: str
-    past_coping: str
-    resources: str
-    obstacles: str
-    smart_goal: str
-    options: str
-    interventions: str
-    actions_decided: str
-    caller_feedback: str
+    problems: str | None
+    goal: str | None
+    motivation: str | None
+    past_coping: str | None
+    resources: str | None
+    obstacles: str | None
+    smart_goal: str | None
+    options: str | None
+    interventions: str | None
+    actions_decided: str | None
+    caller_feedback: str | None
     goal_attainment: int | None
     outcome: str
-    counsellor_notes: str
+    counsellor_notes: str | None
+
+    notes_hidden: bool = False
+
+    @model_validator(mode="after")
+    def _hide_notes(self, info: ValidationInfo):
+        request = (info.context or {}).get("request")
+        if request is not None and not permissions.has_perm(
+            request.user, permissions.READ_CLINICAL_NOTES
+        ):
+            for name in hidden_fields("hotline.contact") & type(self).model_fields.keys():
+                setattr(self, name, None)
+            self.notes_hidden = True
+        return self
 
     @staticmethod
     def resolve_seat(obj):
@@ -275,7 +292,9 @@ class BoundedPagination(LimitOffsetPagination):
 def list_contacts(request, filters: Query[ContactFilters]):
     _require(request, *CONTACT_VIEWERS)
     return selectors.filter_contacts(
-        selectors.contacts_visible_to(request.user), filters.dict(exclude_none=True)
+        selectors.contacts_visible_to(request.user),
+        filters.dict(exclude_none=True),
+        search_notes=permissions.has_perm(request.user, permissions.READ_CLINICAL_NOTES),
     )
 
 

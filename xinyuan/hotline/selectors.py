@@ -36,8 +36,13 @@ def _day_start(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
-def filter_contacts(qs: QuerySet[Contact], filters: dict[str, Any]) -> QuerySet[Contact]:
-    """Apply the contact list's filters (all optional, already validated)."""
+def filter_contacts(
+    qs: QuerySet[Contact], filters: dict[str, Any], *, search_notes: bool = True
+) -> QuerySet[Contact]:
+    """Apply the contact list's filters (all optional, already validated).
+
+    ``search_notes`` False (a reader whose role does not read clinical notes): the search looks
+    at the person's label and the switch's call id only, so a match cannot reveal the words."""
     date_from, date_to = filters.get("date_from"), filters.get("date_to")
     if date_from and date_from > LATEST_DAY or date_to and date_to < EARLIEST_DAY:
         return qs.none()
@@ -59,14 +64,14 @@ def filter_contacts(qs: QuerySet[Contact], filters: dict[str, Any]) -> QuerySet[
         qs = qs.filter(is_flagged=True)
     query = (filters.get("q") or "").strip()
     if query:
-        text = (
-            Q(purpose__icontains=query)
-            | Q(problems__icontains=query)
-            | Q(goal__icontains=query)
-            | Q(counsellor_notes__icontains=query)
-            | Q(person__label__iexact=query)
-            | Q(external_call_id=query)
-        )
+        text = Q(person__label__iexact=query) | Q(external_call_id=query)
+        if search_notes:
+            text |= (
+                Q(purpose__icontains=query)
+                | Q(problems__icontains=query)
+                | Q(goal__icontains=query)
+                | Q(counsellor_notes__icontains=query)
+            )
         qs = qs.filter(text)
     return qs.order_by("-started_at", "-id")
 

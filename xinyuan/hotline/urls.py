@@ -1,7 +1,14 @@
 from django.urls import path
 
 from xinyuan.hotline import views
-from xinyuan.hotline.views import break_glass, consents, data_rights, disclosures, legal_hold
+from xinyuan.hotline.views import (
+    break_glass,
+    consents,
+    data_rights,
+    disclosures,
+    legal_hold,
+    notes,
+)
 
 app_name = "hotline"
 urlpatterns = [
@@ -53,6 +60,11 @@ urlpatterns = [
         "contacts/<uuid:public_id>/legal-hold/",
         legal_hold.contact_legal_hold,
         name="contact-legal-hold",
+    ),
+    path(
+        "contacts/<uuid:public_id>/notes/reveal/",
+        notes.contact_notes_reveal,
+        name="contact-notes-reveal",
     ),
     path(
         "contacts/<uuid:public_id>/disclosures/",

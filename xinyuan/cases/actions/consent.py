@@ -74,6 +74,83 @@ def do_record_consent(
     )
     if not agreed and purpose == ConsentPurpose.FOLLOW_UP:
         _cancel_scheduled_follow_ups(consent, actor)
+    if purpose == ConsentPurpose.RECORDING:
+        set_contact_recording(actor=actor, contact=contact, agreed=agreed)
+    return consent
+
+
+# The contact's own recording field says what the switch and the counsellor go by; a consent
+# record says when, how and by whom. Each change of one is written to the other, in the same
+# transaction, so they never disagree.
+RECORDING_AGREED, RECORDING_DECLINED = "notice_given", "declined"
+
+
+def set_contact_recording(*, actor, contact, agreed: bool) -> None:
+    """A recording consent (or its withdrawal) sets the contact's recording field, audited."""
+    from xinyuan.hotline.models import Contact
+
+    value = RECORDING_AGREED if agreed else RECORDING_DECLINED
+    locked = Contact.objects.select_for_update().get(pk=contact.pk)
+    if locked.recording_consent == value:
+        return
+    old = locked.recording_consent
+    locked.version += 1
+    locked.recording_consent = value
+    locked.field_versions["recording_consent"] = locked.version
+    locked.save(update_fields=["recording_consent", "field_versions", "version", "updated_at"])
+    record(
+        actor=actor,
+        action="update",
+        target=locked,
+        changes={"recording_consent": [old, value]},
+        reason="consent",
+    )
+    contact.recording_consent, contact.version = value, locked.version
+
+
+def record_recording_answer(*, actor, contact, value: str) -> Consent | None:
+    """The counsellor (or the switch) set the contact's recording field: the answer becomes a
+    consent record too, unless the latest one for this contact already says the same."""
+    if value not in (RECORDING_AGREED, RECORDING_DECLINED):
+        return None
+    agreed = value == RECORDING_AGREED
+    if agreed and contact.caller_age_group == UNDER_14:
+        raise ValidationError(
+            {
+                "recording_consent": _(
+                    "A child under 14 cannot agree alone: record the guardian's answer under "
+                    "Informed consent."
+                )
+            }
+        )
+    latest = (
+        Consent.objects.filter(contact=contact, purpose=ConsentPurpose.RECORDING)
+        .order_by("-given_at", "-pk")
+        .first()
+    )
+    if latest is not None and latest.is_active == agreed:
+        return None
+    consent = Consent.objects.create(
+        organisation_id=contact.organisation_id,
+        person_id=contact.person_id,
+        contact=contact,
+        purpose=ConsentPurpose.RECORDING,
+        agreed=agreed,
+        method=ConsentMethod.VERBAL,
+        given_at=timezone.now(),
+        recorded_by=actor,
+    )
+    record(
+        actor=actor,
+        action="consent",
+        target=contact,
+        changes={
+            "consent_purpose": ConsentPurpose.RECORDING,
+            "agreed": agreed,
+            "consent_method": ConsentMethod.VERBAL,
+            "by_guardian": False,
+        },
+    )
     return consent
 
 
@@ -123,6 +200,10 @@ def do_withdraw_consent(
     cancelled = 0
     if consent.purpose == ConsentPurpose.FOLLOW_UP:
         cancelled = _cancel_scheduled_follow_ups(consent, actor)
+    if consent.purpose == ConsentPurpose.RECORDING:
+        # Respected from this moment: this contact and the one it is withdrawn in.
+        for contact in {consent.contact, current_contact or consent.contact}:
+            set_contact_recording(actor=actor, contact=contact, agreed=False)
     record(
         actor=actor,
         action="consent_withdrawn",

@@ -124,3 +124,75 @@ class ConsentAcrossContactsTests(PersonaMixin, TestCase):
         other = start_contact(self.p.counsellor, caller_number="13900000000")
         with self.assertRaises(PermissionDeniedError):
             do_withdraw_consent(actor=self.p.counsellor, consent=consent, current_contact=other)
+
+
+class RecordingConsentLinkTests(PersonaMixin, TestCase):
+    """The contact's recording field and the recording consent records never disagree."""
+
+    def setUp(self):
+        self.contact = start_contact(self.p.counsellor)
+
+    def set_field(self, value):
+        self.contact = actions.do_update_contact(
+            actor=self.p.counsellor,
+            contact=self.contact,
+            version=self.contact.version,
+            changes={"recording_consent": value},
+        )
+
+    def recording_consents(self):
+        return list(
+            Consent.objects.filter(contact=self.contact, purpose="recording")
+            .order_by("given_at", "pk")
+            .values_list("agreed", "withdrawn_at")
+        )
+
+    def test_setting_the_field_records_the_answer_once(self):
+        self.set_field("notice_given")
+        self.assertEqual(self.recording_consents(), [(True, None)])
+        self.set_field("not_recorded")
+        self.set_field("notice_given")
+        self.assertEqual(len(self.recording_consents()), 1, "the same answer is not repeated")
+        self.set_field("declined")
+        self.assertEqual([a for a, _w in self.recording_consents()], [True, False])
+
+    def test_a_consent_on_the_card_sets_the_field(self):
+        do_record_consent(
+            actor=self.p.counsellor, contact=self.contact, purpose="recording", agreed=True
+        )
+        self.contact.refresh_from_db()
+        self.assertEqual(self.contact.recording_consent, "notice_given")
+        self.assertEqual(len(self.recording_consents()), 1, "no second record from the field")
+        event = AuditEvent.objects.filter(action="update", reason="consent").get()
+        self.assertEqual(event.changes["recording_consent"], ["not_recorded", "notice_given"])
+
+    def test_a_withdrawal_stops_recording_from_that_moment(self):
+        self.contact = start_contact(self.p.counsellor, caller_number="13900139000")
+        consent = do_record_consent(
+            actor=self.p.counsellor, contact=self.contact, purpose="recording", agreed=True
+        )
+        later = start_contact(
+            self.p.counsellor, caller_number="13900139000", recording_consent="notice_given"
+        )
+        do_withdraw_consent(
+            actor=self.p.counsellor, consent=consent, note="不想被录音", current_contact=later
+        )
+        self.contact.refresh_from_db()
+        later.refresh_from_db()
+        self.assertEqual(self.contact.recording_consent, "declined")
+        self.assertEqual(later.recording_consent, "declined")
+
+    def test_a_child_under_14_cannot_agree_to_recording_alone(self):
+        self.contact = actions.do_update_contact(
+            actor=self.p.counsellor,
+            contact=self.contact,
+            version=self.contact.version,
+            changes={"caller_age_group": "under_14"},
+        )
+        with self.assertRaises(ValidationError) as raised:
+            self.set_field("notice_given")
+        self.assertIn("recording_consent", raised.exception.message_dict)
+        self.contact.refresh_from_db()
+        self.assertEqual(self.contact.recording_consent, "not_recorded", "nothing half-written")
+        self.set_field("declined")
+        self.assertEqual(self.recording_consents(), [(False, None)])

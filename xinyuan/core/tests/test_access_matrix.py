@@ -119,6 +119,9 @@ MATRIX: dict[str, Entry] = {
     "hotline:contact-legal-hold": Entry(
         "POST", row(LOGIN, 403, 403, 302, 403, 403, 403), obj="contact"
     ),
+    "hotline:contact-notes-reveal": Entry(
+        "POST", row(LOGIN, 403, 403, 302, 403, 403, 403), obj="contact"
+    ),
     "hotline:contact-consent-add": Entry(
         "POST", row(LOGIN, 422, 422, 403, 403, 403, 403), obj="contact"
     ),

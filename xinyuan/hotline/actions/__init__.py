@@ -18,6 +18,7 @@ from xinyuan.accounts import permissions
 from xinyuan.accounts.models import Role
 from xinyuan.audit.actions import record
 from xinyuan.cases import actions as case_actions
+from xinyuan.cases.actions.consent import record_recording_answer
 from xinyuan.core.errors import ConflictError, PermissionDeniedError
 from xinyuan.hotline import rules
 from xinyuan.hotline.models import (
@@ -155,6 +156,7 @@ def do_start_contact(
             "identity": identity is not None,
         },
     )
+    record_recording_answer(actor=actor, contact=contact, value=contact.recording_consent)
     return contact
 
 
@@ -242,6 +244,8 @@ def do_update_contact(*, actor, contact: Contact, version: int, changes: dict[st
         target=locked,
         changes={name: [_audit_value(old), _audit_value(new)] for name, (old, new) in diff.items()},
     )
+    if "recording_consent" in diff:
+        record_recording_answer(actor=actor, contact=locked, value=locked.recording_consent)
     return locked
 
 

@@ -23,37 +23,14 @@ from xinyuan.audit.actions import record
 from xinyuan.cases.models import CallerIdentity, FollowUp, FollowUpStatus, Person
 from xinyuan.cases.rules import retention_cutoff
 from xinyuan.core.errors import PermissionDeniedError
+from xinyuan.hotline.clinical_text import (
+    ASSESSMENT_TEXT_FIELDS,
+    CONTACT_TEXT_FIELDS,
+    FOLLOW_UP_TEXT_FIELDS,
+    SAFETY_PLAN_TEXT_FIELDS,
+)
 from xinyuan.hotline.models import Contact, Disclosure, RiskAssessment, SafetyPlan
 
-CONTACT_TEXT_FIELDS = (
-    "purpose",
-    "emotional_state",
-    "voice_cues",
-    "problems",
-    "goal",
-    "motivation",
-    "past_coping",
-    "resources",
-    "obstacles",
-    "smart_goal",
-    "options",
-    "interventions",
-    "actions_decided",
-    "caller_feedback",
-    "counsellor_notes",
-    "external_call_id",
-    "recording_url",
-    "flag_reason",
-)
-ASSESSMENT_TEXT_FIELDS = ("plan_method", "means_detail", "override_reason")
-SAFETY_PLAN_TEXT_FIELDS = (
-    "warning_signs",
-    "coping_steps",
-    "people_to_call",
-    "medical_institutions",
-    "referral_advice",
-    "handover_note",
-)
 ANONYMISED = "—"  # keeps "the caller declined" while the words are gone
 
 
@@ -117,7 +94,9 @@ def _anonymise_contacts(contact_ids: list[int], now) -> int:
     SafetyPlan.objects.filter(contact_id__in=contact_ids).update(
         **dict.fromkeys(SAFETY_PLAN_TEXT_FIELDS, "")
     )
-    FollowUp.objects.filter(contact_id__in=contact_ids).update(notes="")
+    FollowUp.objects.filter(contact_id__in=contact_ids).update(
+        **dict.fromkeys(FOLLOW_UP_TEXT_FIELDS, "")
+    )
     Disclosure.objects.filter(contact_id__in=contact_ids).update(
         reason=ANONYMISED, disclosed_to=ANONYMISED
     )

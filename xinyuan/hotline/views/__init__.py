@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 from xinyuan.accounts import permissions
 from xinyuan.accounts.models import Role
 from xinyuan.audit.actions import do_record_view
-from xinyuan.audit.presentation import action_label, change_rows
+from xinyuan.audit.presentation import CLINICAL_REASON_ACTIONS, action_label, change_rows
 from xinyuan.cases import selectors as case_selectors
 from xinyuan.cases.actions import do_book_follow_up
 from xinyuan.cases.forms import ConsentForm
@@ -25,6 +25,7 @@ from xinyuan.core.errors import ConflictError, PermissionDeniedError
 from xinyuan.core.views_helpers import error_messages, posted_version, require_perm, safe_next
 from xinyuan.hotline import actions, protocols, rules, selectors
 from xinyuan.hotline.actions.disclosures import may_record_disclosure
+from xinyuan.hotline.clinical_text import hidden_fields, mask_form, notes_access
 from xinyuan.hotline.forms import (
     BookFollowUpForm,
     CloseContactForm,
@@ -205,6 +206,10 @@ def _detail_context(request, contact, stage: int, **extra):
     }
     context.update(_risk_context(contact))
     context.update(extra)
+    notes = notes_access(request, contact, break_glass=bool(context.get("break_glass")))
+    context["notes"] = notes
+    if not notes.readable:
+        _hide_notes(context)
     if context.get("break_glass"):
         # Emergency access is for reading: no reveal of the number, no rule changes.
         context.update(can_reveal=False, can_set_rule=False)
@@ -214,6 +219,24 @@ def _detail_context(request, contact, stage: int, **extra):
             for field in context[name].fields.values():
                 field.disabled = True
     return context
+
+
+def _hide_notes(context) -> None:
+    """Field-level hiding: the coded record stays; what the caller said and the counsellor's
+    notes are blanked, in the forms, the assessments and the change history."""
+    mask_form(context["frame_form"], "hotline.contact")
+    mask_form(context["stage_form"], "hotline.contact")
+    mask_form(context["safety_plan_form"], "hotline.safetyplan")
+    mask_form(context["risk_form"], "hotline.riskassessment")
+    context["change_history"] = [
+        {
+            "event": e,
+            "action": action_label(e.action),
+            "rows": change_rows(e, hidden=hidden_fields(e.target_type)),
+            "reason_hidden": e.action in CLINICAL_REASON_ACTIONS,
+        }
+        for e in (h["event"] for h in context["change_history"])
+    ]
 
 
 @require_GET
@@ -490,7 +513,11 @@ def contact_list(request):
     form = ContactFilterForm(request.GET or None, counsellors=counsellors)
     qs = selectors.contacts_visible_to(user)
     filters = form.cleaned_data if form.is_bound and form.is_valid() else {}
-    qs = selectors.filter_contacts(qs, filters)
+    qs = selectors.filter_contacts(
+        qs,
+        filters,
+        search_notes=permissions.has_perm(request.user, permissions.READ_CLINICAL_NOTES),
+    )
     # No COUNT(*) over a large table: fetch one row more than a page to know if there is a next.
     try:
         page_number = min(max(int(request.GET.get("page", "1")), 1), MAX_PAGE)
