@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from xinyuan.audit.chain import event_hash
 from xinyuan.audit.models import AuditChainHead, AuditEvent
+from xinyuan.audit.shred import seal
 
 _request_context = threading.local()
 
@@ -75,6 +76,10 @@ def record(
         organisation.pk if organisation is not None else getattr(target, "organisation_id", None)
     )
     head, _created = AuditChainHead.objects.select_for_update().get_or_create(pk=1)
+    target_type = target._meta.label_lower if target is not None else "system"
+    changes, reason = seal(
+        target=target, target_type=target_type, action=action, changes=changes or {}, reason=reason
+    )
     event = AuditEvent(
         public_id=uuid.uuid4(),
         created_at=timezone.now(),
@@ -84,7 +89,7 @@ def record(
         actor=actor if getattr(actor, "pk", None) else None,
         actor_role=getattr(actor, "role", "") or "",
         action=action,
-        target_type=target._meta.label_lower if target is not None else "system",
+        target_type=target_type,
         target_id=getattr(target, "public_id", None),
         changes_json=canonical_json(changes or {}),
         reason=reason,

@@ -45,8 +45,24 @@ class AuditEvent(PublicModel):
         ]
 
     @property
-    def changes(self) -> dict:
+    def raw_changes(self) -> dict:
+        """As stored: clinical values sealed (``audit.shred``)."""
         return json.loads(self.changes_json or "{}")
+
+    def opened_changes(self, ring=None) -> dict:
+        from xinyuan.audit.shred import open_changes
+
+        return open_changes(self.raw_changes, ring)
+
+    @property
+    def changes(self) -> dict:
+        """Sealed clinical values decrypted, or "(erased)" once their key was shredded."""
+        return self.opened_changes()
+
+    def opened_reason(self, ring=None) -> str:
+        from xinyuan.audit.shred import open_reason
+
+        return open_reason(self.reason, self.raw_changes, ring)
 
 
 class AuditChainHead(models.Model):
@@ -57,3 +73,23 @@ class AuditChainHead(models.Model):
 
     def __str__(self) -> str:
         return f"audit chain head #{self.last_sequence}"
+
+
+class SubjectKey(models.Model):
+    """The key that seals one contact's clinical words in the audit trail (crypto-shredding).
+
+    Wrapped with the field-encryption key; deleted by retention and by an approved erasure,
+    after which those words in the trail cannot be read (the chain still verifies)."""
+
+    subject_type = models.CharField(max_length=20)
+    subject_pk = models.BigIntegerField()
+    wrapped_key = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["subject_type", "subject_pk"], name="subject_key_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"key of {self.subject_type} {self.subject_pk}"

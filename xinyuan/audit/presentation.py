@@ -11,6 +11,8 @@ from django.core.exceptions import FieldDoesNotExist
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from xinyuan.audit import shred
+
 ACTION_LABELS = {
     "create": _("created"),
     "update": _("changed"),
@@ -69,8 +71,12 @@ EXTRA_LABELS = {
     "due_at": _("due at"),
     "assigned_to": _("assigned to"),
     "level": _("risk level"),
+    "audit_keys_destroyed": _("audit-trail keys destroyed"),
+    "contacts": _("contacts"),
+    "identities": _("identities"),
+    "cutoff": _("cut-off date"),
 }
-HIDDEN_KEYS = {"contact"}  # internal references, shown elsewhere on the page
+HIDDEN_KEYS = {"contact", shred.SUBJECT_KEY}  # internal references, shown elsewhere on the page
 
 
 @dataclass
@@ -137,7 +143,9 @@ def _display(field, value: Any, name: str = "") -> str:
     return _as_local_time(value) or str(value)
 
 
-def change_rows(event, *, hidden: frozenset[str] = frozenset()) -> list[ChangeRow]:
+def change_rows(
+    event, *, hidden: frozenset[str] = frozenset(), ring: shred.KeyRing | None = None
+) -> list[ChangeRow]:
     """One row per changed field: translated label, old and new value for display.
 
     The values of ``hidden`` fields (clinical notes the reader may not see) are replaced by a
@@ -147,7 +155,7 @@ def change_rows(event, *, hidden: frozenset[str] = frozenset()) -> list[ChangeRo
     except (LookupError, ValueError):
         model = None
     rows = []
-    for name, value in (event.changes or {}).items():
+    for name, value in event.opened_changes(ring).items():
         if name in HIDDEN_KEYS:
             continue
         field = _field(model, name) if model is not None else None
@@ -177,7 +185,7 @@ def field_labels(event) -> list[str]:
 # Actions whose reason is clinical text (a counsellor's override reason, why a confidentiality
 # exception was made): the auditor, who sees no clinical content, is told only that a reason was
 # given (and, for a disclosure, its kind and recipient). Directors read the record itself.
-CLINICAL_REASON_ACTIONS = frozenset({"assess", "disclose", "consent_withdrawn"})
+CLINICAL_REASON_ACTIONS = shred.CLINICAL_REASON_ACTIONS
 
 
 def reason_for_auditor(event) -> str:

@@ -32,7 +32,7 @@ class ConsentTests(PersonaMixin, TestCase):
             "nothing is left on the due list",
         )
         event = AuditEvent.objects.get(action="consent_withdrawn")
-        self.assertEqual(event.reason, "不要再打给我")
+        self.assertEqual(event.opened_reason(), "不要再打给我")
         with self.assertRaises(ValidationError):
             do_withdraw_consent(actor=self.p.counsellor, consent=consent)
 

@@ -11,6 +11,8 @@ from xinyuan.cases.actions import do_link_identity, do_reveal_identity
 from xinyuan.cases.models import CallerIdentity
 from xinyuan.core import crypto
 from xinyuan.core.testing import PersonaMixin
+from xinyuan.hotline import actions
+from xinyuan.hotline.tests.factories import start_contact
 
 OLD_KEY, NEW_KEY = Fernet.generate_key().decode(), Fernet.generate_key().decode()
 OLD_HMAC, NEW_HMAC = "old-hmac-key-0123456789abcdef0123", "new-hmac-key-0123456789abcdef0123"
@@ -34,6 +36,13 @@ class KeyRotationTests(PersonaMixin, TestCase):
                 code=totp.code_at(secret, totp.current_step()),
             )
             before = CallerIdentity.objects.get()
+            contact = start_contact(self.p.counsellor)
+            actions.do_update_contact(
+                actor=self.p.counsellor,
+                contact=contact,
+                version=contact.version,
+                changes={"counsellor_notes": "封存的话"},
+            )
 
         # Step 1: the new keys go first, the old ones stay configured; the app restarts.
         with override_settings(
@@ -45,7 +54,9 @@ class KeyRotationTests(PersonaMixin, TestCase):
             out = StringIO()
             call_command("rotate_keys", stdout=out)
             self.assertIn("1 identities checked, 1 re-encrypted, 1 re-hashed", out.getvalue())
-            self.assertIn("1 two-factor secrets re-encrypted", out.getvalue())
+            self.assertIn(
+                "1 two-factor secrets and 1 audit-trail keys re-encrypted", out.getvalue()
+            )
             self.assertTrue(AuditEvent.objects.filter(action="rotate_keys").exists())
 
         # Step 2: the old keys are removed; everything still decrypts and matches.
@@ -58,6 +69,10 @@ class KeyRotationTests(PersonaMixin, TestCase):
             self.assertEqual(revealed, "13800138000")
             self.p.supervisor.refresh_from_db()
             self.assertEqual(len(account_actions.totp_secret(self.p.supervisor)), 32)
+            notes = AuditEvent.objects.get(action="update", target_id=contact.public_id)
+            self.assertEqual(
+                notes.changes["counsellor_notes"], ["", "封存的话"], "the trail's key re-wrapped"
+            )
             self.assertEqual(crypto.keyed_hash("phone", "13800138000"), after.value_hash)
 
     def test_removing_the_old_key_too_early_is_refused_with_the_reason(self):

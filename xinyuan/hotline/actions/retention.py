@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from xinyuan.accounts import permissions
 from xinyuan.audit.actions import record
+from xinyuan.audit.shred import shred
 from xinyuan.cases.models import CallerIdentity, FollowUp, FollowUpStatus, Person
 from xinyuan.cases.rules import retention_cutoff
 from xinyuan.core.errors import PermissionDeniedError
@@ -104,14 +105,17 @@ def _anonymise_contacts(contact_ids: list[int], now) -> int:
         withdrawal_note="", guardian_relation=""
     )
     BreakGlassAccess.objects.filter(contact_id__in=contact_ids).update(reason=ANONYMISED)
-    return len(contact_ids)
+    # The same words in the audit trail's old → new values: their keys are destroyed.
+    return shred(contact_ids)
 
 
-def _anonymise_person(person: Person, contact_ids: list[int], now) -> None:
-    _anonymise_contacts(contact_ids, now)
+def _anonymise_person(person: Person, contact_ids: list[int], now) -> int:
+    """Returns how many audit-trail keys were destroyed."""
+    keys = _anonymise_contacts(contact_ids, now)
     FollowUp.objects.filter(person=person).update(notes="")
     CallerIdentity.objects.filter(person=person).delete()
     Person.objects.filter(pk=person.pk).update(management_rule="", anonymised_at=now)
+    return keys
 
 
 def apply_retention(*, now=None, dry_run: bool = False, batch_size: int = 200) -> RetentionReport:
@@ -147,12 +151,17 @@ def apply_retention(*, now=None, dry_run: bool = False, batch_size: int = 200) -
                 .values_list("pk", flat=True)
             )
             identities = person.identities.count()
-            _anonymise_person(person, contact_ids, now)
+            keys = _anonymise_person(person, contact_ids, now)
             record(
                 actor=None,
                 action="retention",
                 target=person,
-                changes={"contacts": len(contact_ids), "identities": identities, "cutoff": cutoff},
+                changes={
+                    "contacts": len(contact_ids),
+                    "identities": identities,
+                    "audit_keys_destroyed": keys,
+                    "cutoff": cutoff,
+                },
             )
         report.persons += 1
         report.contacts += len(contact_ids)
@@ -238,12 +247,16 @@ def do_anonymise_person_on_request(*, actor, person: Person, reference: str) -> 
         )
     contact_ids = list(Contact.objects.filter(person=person).values_list("pk", flat=True))
     identities = CallerIdentity.objects.filter(person=person).count()
-    _anonymise_person(person, contact_ids, timezone.now())
+    keys = _anonymise_person(person, contact_ids, timezone.now())
     record(
         actor=actor,
         action="erase_on_request",
         target=person,
-        changes={"contacts": len(contact_ids), "identities": identities},
+        changes={
+            "contacts": len(contact_ids),
+            "identities": identities,
+            "audit_keys_destroyed": keys,
+        },
         reason=reference,
     )
     return len(contact_ids)

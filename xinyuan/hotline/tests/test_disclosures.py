@@ -33,7 +33,7 @@ class DisclosureTests(PersonaMixin, TestCase):
         self.assertContains(page, "110指挥中心")
         self.assertContains(page, "来电者称要伤害他人")
         event = AuditEvent.objects.get(action="disclose")
-        self.assertEqual(event.reason, "来电者称要伤害他人")
+        self.assertEqual(event.opened_reason(), "来电者称要伤害他人")
         audit_page = client_for(self.p.auditor).get("/audit/", {"action": "disclose"})
         self.assertContains(
             audit_page, "披露或上报", msg_prefix="the auditor sees that it happened"

@@ -18,6 +18,7 @@ from xinyuan.accounts import permissions
 from xinyuan.accounts.models import Role
 from xinyuan.audit.actions import do_record_view
 from xinyuan.audit.presentation import CLINICAL_REASON_ACTIONS, action_label, change_rows
+from xinyuan.audit.shred import KeyRing
 from xinyuan.cases import selectors as case_selectors
 from xinyuan.cases.actions import do_book_follow_up
 from xinyuan.cases.forms import ConsentForm
@@ -199,10 +200,7 @@ def _detail_context(request, contact, stage: int, **extra):
         "retention_years": settings.RETENTION_YEARS,
         "can_handle_data_requests": permissions.has_perm(user, permissions.HANDLE_DATA_REQUESTS)
         and user.organisation_id == contact.organisation_id,
-        "change_history": [
-            {"event": e, "action": action_label(e.action), "rows": change_rows(e)}
-            for e in selectors.contact_history(contact)
-        ],
+        "change_history": _change_history(contact),
     }
     context.update(_risk_context(contact))
     context.update(extra)
@@ -221,6 +219,25 @@ def _detail_context(request, contact, stage: int, **extra):
     return context
 
 
+def _change_history(contact, *, hide_notes: bool = False) -> list[dict]:
+    """The contact's audit events as rows; clinical words unsealed with one lookup per key."""
+    ring = KeyRing()
+    rows = []
+    for e in selectors.contact_history(contact):
+        hidden = hidden_fields(e.target_type) if hide_notes else frozenset()
+        reason_hidden = hide_notes and e.action in CLINICAL_REASON_ACTIONS
+        rows.append(
+            {
+                "event": e,
+                "action": action_label(e.action),
+                "rows": change_rows(e, hidden=hidden, ring=ring),
+                "reason": "" if reason_hidden or not e.reason else e.opened_reason(ring),
+                "reason_hidden": reason_hidden and bool(e.reason),
+            }
+        )
+    return rows
+
+
 def _hide_notes(context) -> None:
     """Field-level hiding: the coded record stays; what the caller said and the counsellor's
     notes are blanked, in the forms, the assessments and the change history."""
@@ -228,15 +245,7 @@ def _hide_notes(context) -> None:
     mask_form(context["stage_form"], "hotline.contact")
     mask_form(context["safety_plan_form"], "hotline.safetyplan")
     mask_form(context["risk_form"], "hotline.riskassessment")
-    context["change_history"] = [
-        {
-            "event": e,
-            "action": action_label(e.action),
-            "rows": change_rows(e, hidden=hidden_fields(e.target_type)),
-            "reason_hidden": e.action in CLINICAL_REASON_ACTIONS,
-        }
-        for e in (h["event"] for h in context["change_history"])
-    ]
+    context["change_history"] = _change_history(context["contact"], hide_notes=True)
 
 
 @require_GET

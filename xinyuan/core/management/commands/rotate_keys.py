@@ -3,12 +3,13 @@ from django.db import transaction
 
 from xinyuan.accounts.actions import do_rotate_totp_keys
 from xinyuan.audit.actions import record
+from xinyuan.audit.shred import rewrap_all
 from xinyuan.cases.actions import do_rotate_identity_keys
 
 
 class Command(BaseCommand):
     help = (
-        "Re-encrypt identifiers and two-factor secrets with the newest key of "
+        "Re-encrypt identifiers, two-factor secrets and audit-trail keys with the newest key of "
         "XINYUAN_FIELD_ENCRYPTION_KEYS and re-hash caller identities with the current "
         "XINYUAN_IDENTITY_HMAC_KEY. Runs while the app serves; see docs/security.md for the steps."
     )
@@ -22,6 +23,7 @@ class Command(BaseCommand):
         try:
             counts = do_rotate_identity_keys(batch_size=batch_size)
             counts["two_factor_secrets"] = do_rotate_totp_keys()
+            counts["audit_keys"] = rewrap_all(batch_size=batch_size)
         except InvalidToken as exc:
             raise CommandError(
                 "A value could not be decrypted with any configured key: keep the old key in "
@@ -31,7 +33,6 @@ class Command(BaseCommand):
             record(actor=None, action="rotate_keys", target=None, changes=counts)
         self.stdout.write(
             "Keys rotated: {identities} identities checked, {reencrypted} re-encrypted, "
-            "{rehashed} re-hashed; {two_factor_secrets} two-factor secrets re-encrypted.".format(
-                **counts
-            )
+            "{rehashed} re-hashed; {two_factor_secrets} two-factor secrets and {audit_keys} "
+            "audit-trail keys re-encrypted.".format(**counts)
         )

@@ -1,0 +1,192 @@
+"""Crypto-shredding of clinical words in the audit trail (HL-13 retention, PIPL erasure).
+
+The trail is append-only and hash-chained, yet it keeps the old → new values of changed fields.
+So the clinical free text in an event (the fields ``NOTE_FIELDS`` names, and the reason of
+actions whose reason is clinical) is stored encrypted under a key of its own record: one key
+per contact (its assessments, safety plan, follow-ups and disclosures share it). Retention and
+an approved erasure delete the key; the ciphertext stays, so the chain still verifies, but the
+words can never be read again. Keys are wrapped with the field-encryption key (outside the
+database) and re-wrapped by ``rotate_keys``.
+
+Stored form: a shredded field's value is ``{"$enc": token}``; the event's changes carry
+``"$subject": "contact:<pk>"``; an encrypted reason is ``"enc:v1:" + token``.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from cryptography.fernet import Fernet, InvalidToken
+from django.utils.translation import gettext_lazy as _
+
+from xinyuan.core import crypto
+
+SUBJECT_KEY = "$subject"
+ENC_KEY = "$enc"
+REASON_PREFIX = "enc:v1:"
+SHREDDED = _("(erased)")
+
+# Actions whose reason is what a counsellor wrote about the caller.
+CLINICAL_REASON_ACTIONS = frozenset({"assess", "disclose", "consent_withdrawn"})
+
+
+def subject_of(target) -> str | None:
+    """The record whose key encrypts the target's clinical words: its contact."""
+    label = target._meta.label_lower if target is not None else ""
+    if label == "hotline.contact":
+        return f"contact:{target.pk}"
+    contact_id = getattr(target, "contact_id", None)
+    if contact_id is None and getattr(target, "follow_up_id", None):
+        contact_id = target.follow_up.contact_id
+    return f"contact:{contact_id}" if contact_id else None
+
+
+def _note_fields(target_type: str) -> tuple[str, ...]:
+    from xinyuan.hotline.clinical_text import NOTE_FIELDS
+
+    return NOTE_FIELDS.get(target_type, ())
+
+
+def needs_sealing(target_type: str, action: str, changes: dict[str, Any], reason: str) -> bool:
+    fields = _note_fields(target_type)
+    return any(name in changes for name in fields) or bool(
+        reason and action in CLINICAL_REASON_ACTIONS
+    )
+
+
+def _new_key_for(subject: str) -> Fernet:
+    from xinyuan.audit.models import SubjectKey
+
+    kind, _sep, pk = subject.partition(":")
+    row = SubjectKey.objects.filter(subject_type=kind, subject_pk=int(pk)).first()
+    if row is None:
+        raw = Fernet.generate_key().decode()
+        row = SubjectKey.objects.create(
+            subject_type=kind, subject_pk=int(pk), wrapped_key=crypto.encrypt(raw)
+        )
+    return Fernet(crypto.decrypt(row.wrapped_key).encode())
+
+
+def seal(
+    *, target, target_type: str, action: str, changes: dict[str, Any], reason: str
+) -> tuple[dict[str, Any], str]:
+    """Encrypt the clinical values and reason under the subject's key (created on first use).
+
+    Called by ``audit.actions.record`` while it holds the chain lock, so two writers never
+    create the same subject's key twice."""
+    if not needs_sealing(target_type, action, changes, reason):
+        return changes, reason
+    subject = subject_of(target)
+    if subject is None:
+        return changes, reason
+    key = _new_key_for(subject)
+    sealed = dict(changes)
+    for name in _note_fields(target_type):
+        if name in sealed:
+            value = sealed[name]
+            # An update's [old, new] pair keeps its shape, so an erased pair still reads as one.
+            sealed[name] = (
+                [_seal_value(key, v) for v in value]
+                if isinstance(value, list)
+                else _seal_value(key, value)
+            )
+    sealed[SUBJECT_KEY] = subject
+    if reason and action in CLINICAL_REASON_ACTIONS:
+        reason = REASON_PREFIX + key.encrypt(reason.encode()).decode()
+    return sealed, reason
+
+
+def _seal_value(key: Fernet, value: Any) -> dict[str, str]:
+    plain = json.dumps(value, ensure_ascii=False, default=str)
+    return {ENC_KEY: key.encrypt(plain.encode()).decode()}
+
+
+def _is_sealed(value: Any) -> bool:
+    return isinstance(value, dict) and set(value) == {ENC_KEY}
+
+
+class KeyRing:
+    """Unwrapped subject keys, looked up once per ring (make one per page or report)."""
+
+    def __init__(self) -> None:
+        self._keys: dict[str, Fernet | None] = {}
+
+    def get(self, subject: str) -> Fernet | None:
+        if subject not in self._keys:
+            from xinyuan.audit.models import SubjectKey
+
+            kind, _sep, pk = subject.partition(":")
+            row = SubjectKey.objects.filter(subject_type=kind, subject_pk=int(pk)).first()
+            self._keys[subject] = (
+                Fernet(crypto.decrypt(row.wrapped_key).encode()) if row is not None else None
+            )
+        return self._keys[subject]
+
+
+def open_changes(changes: dict[str, Any], ring: KeyRing | None = None) -> dict[str, Any]:
+    """The changes with sealed values decrypted, or SHREDDED where the key is gone."""
+    subject = changes.get(SUBJECT_KEY)
+    if not subject:
+        return changes
+    key = (ring or KeyRing()).get(subject)
+    opened = {}
+    for name, value in changes.items():
+        if name == SUBJECT_KEY:
+            continue
+        if _is_sealed(value):
+            value = _open(key, value[ENC_KEY])
+        elif isinstance(value, list) and any(_is_sealed(v) for v in value):
+            value = [_open(key, v[ENC_KEY]) if _is_sealed(v) else v for v in value]
+        opened[name] = value
+    return opened
+
+
+def _open(key: Fernet | None, token: str) -> Any:
+    if key is None:
+        return str(SHREDDED)
+    try:
+        return json.loads(key.decrypt(token.encode()))
+    except (InvalidToken, ValueError):
+        return str(SHREDDED)
+
+
+def open_reason(reason: str, changes: dict[str, Any], ring: KeyRing | None = None) -> str:
+    if not reason.startswith(REASON_PREFIX):
+        return reason
+    subject = changes.get(SUBJECT_KEY)
+    key = (ring or KeyRing()).get(subject) if subject else None
+    if key is None:
+        return str(SHREDDED)
+    try:
+        return key.decrypt(reason[len(REASON_PREFIX) :].encode()).decode()
+    except InvalidToken:
+        return str(SHREDDED)
+
+
+def shred(contact_ids) -> int:
+    """Destroy the keys of these contacts: their words in the trail become unreadable."""
+    from xinyuan.audit.models import SubjectKey
+
+    deleted, _per_model = SubjectKey.objects.filter(
+        subject_type="contact", subject_pk__in=list(contact_ids)
+    ).delete()
+    return deleted
+
+
+def rewrap_all(batch_size: int = 500) -> int:
+    """Re-wrap every subject key under the newest field-encryption key (``rotate_keys``)."""
+    from xinyuan.audit.models import SubjectKey
+
+    count = 0
+    last = 0
+    while True:
+        rows = list(SubjectKey.objects.filter(pk__gt=last).order_by("pk")[:batch_size])
+        if not rows:
+            return count
+        for row in rows:
+            rewrapped = crypto.reencrypt(row.wrapped_key)
+            if rewrapped != row.wrapped_key:
+                SubjectKey.objects.filter(pk=row.pk).update(wrapped_key=rewrapped)
+                count += 1
+        last = rows[-1].pk
