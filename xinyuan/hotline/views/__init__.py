@@ -76,6 +76,7 @@ def workstation(request):
             "form": form,
             "open_contacts": open_contacts,
             "due_follow_ups": due,
+            "reminders": case_selectors.open_reminders(user)[:20],
             "now": timezone.now(),
             "can_handle": permissions.has_perm(user, permissions.HANDLE_CONTACTS),
         },
@@ -113,6 +114,7 @@ def contact_start(request):
                 status=ContactStatus.OPEN, counsellor=user
             )[:20],
             "due_follow_ups": case_selectors.due_follow_ups(user)[:10],
+            "reminders": case_selectors.open_reminders(user)[:20],
             "now": timezone.now(),
             "can_handle": True,
         },
