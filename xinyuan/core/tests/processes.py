@@ -10,6 +10,7 @@ suite's server (dropped afterwards). ``self.env`` is the environment for the pro
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import sqlite3
@@ -44,6 +45,7 @@ class FreshDatabaseMixin:
     def setUp(self):
         super().setUp()  # type: ignore[misc]
         self.tmp = Path(tempfile.mkdtemp(prefix="xinyuan-processes-"))
+        self.addCleanup(shutil.rmtree, self.tmp, ignore_errors=True)  # type: ignore[attr-defined]
         self.env = {**os.environ, "XINYUAN_DATA_DIR": str(self.tmp), "PYTHONUNBUFFERED": "1"}
         self.env.pop("DJANGO_SETTINGS_MODULE", None)
         self.pg_conninfo = ""
