@@ -28,15 +28,25 @@ migrate: install
 demo: migrate
 	$(PY) manage.py load_demo
 
-# Set up and serve on the embedded SQLite default with a production WSGI server.
+# Set up and serve on the embedded SQLite default with a production WSGI server, with the task
+# worker beside it; stopping one (Ctrl+C) stops both. Before the worker starts, tasks left
+# RUNNING by a worker that was killed are queued again (this is the only worker), and one
+# reminder sweep is queued to catch up on the time the app was stopped.
 run: demo
 	@echo ""
 	@echo "Xinyuan is starting on http://127.0.0.1:$(PORT)/"
 	@echo "  demo logins: counsellor1, supervisor1, director1, auditor1, admin1 (second centre: counsellor2, supervisor2, director2; health commission: officer1)"
 	@echo "  password: $${XINYUAN_DEMO_PASSWORD:-xinyuan-demo-2026}"
 	@echo ""
+	$(PY) manage.py requeue_stale_tasks --older-than-minutes 0
+	$(PY) manage.py send_follow_up_reminders --enqueue
+	$(PY) manage.py db_worker --no-reload & worker=$$!; \
 	$(VENV)/bin/gunicorn config.wsgi:application --bind 127.0.0.1:$(PORT) --workers 2 --threads 4 \
-		--access-logfile - --error-logfile -
+		--access-logfile - --error-logfile - & server=$$!; \
+	trap 'kill -INT $$server $$worker 2>/dev/null' INT; \
+	trap 'kill -TERM $$server $$worker 2>/dev/null' TERM; \
+	wait $$server; status=$$?; \
+	kill -TERM $$server $$worker 2>/dev/null; wait; exit $$status
 
 # The whole suite: lint, types, migrations check, unit/integration and browser tests.
 test: install-dev

@@ -211,6 +211,10 @@ REPEATED_CALLER_THRESHOLD = 5
 REPEATED_CALLER_WINDOW_DAYS = 7
 # HL-06: a high-risk follow-up is due within this many hours.
 FOLLOW_UP_WITHIN_HOURS = 24
+# The assigned counsellor is reminded this long before a follow-up is due (cases/tasks.py).
+FOLLOW_UP_REMINDER_LEAD_MINUTES = int(
+    os.environ.get("XINYUAN_FOLLOW_UP_REMINDER_LEAD_MINUTES", "120")
+)
 # HL-07: a silent contact may be closed after this many seconds of silence.
 SILENT_CALL_SECONDS = 120
 # Supervisors' alert poll interval (the alert must appear within 5 seconds).

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from xinyuan.cases import rules
 from xinyuan.core.models import PublicModel
 from xinyuan.hotline.models import RiskLevel, scale_0_10
 
@@ -127,6 +128,51 @@ class FollowUp(PublicModel):
         ordering = ["due_at"]
         indexes = [
             models.Index(fields=["organisation", "status", "due_at"], name="followup_org_due"),
+        ]
+
+
+class ReminderKind(models.TextChoices):
+    DUE_SOON = rules.DUE_SOON, _("Follow-up due soon")
+    OVERDUE = rules.OVERDUE, _("Follow-up overdue")
+    ESCALATED = rules.ESCALATED, _("Overdue follow-up escalated")
+
+
+class FollowUpReminder(PublicModel):
+    """A reminder that a scheduled follow-up is coming due or is overdue (HL-06).
+
+    Created by the reminder sweep (``cases/tasks.py``), at most once per follow-up and kind:
+    the unique constraint holds even if two sweeps run at once or one is run again after a
+    crash. "Due soon" and "overdue" go to the assigned counsellor (``recipient``); "escalated"
+    has no recipient: it goes to the organisation's supervisors and directors.
+    """
+
+    organisation = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.PROTECT, related_name="+"
+    )
+    follow_up = models.ForeignKey(FollowUp, on_delete=models.PROTECT, related_name="reminders")
+    kind = models.CharField(_("kind"), max_length=12, choices=ReminderKind.choices)
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="follow_up_reminders",
+        verbose_name=_("recipient"),
+    )
+    rule_version = models.CharField(max_length=32)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    read_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("follow-up reminder")
+        verbose_name_plural = _("follow-up reminders")
+        constraints = [
+            models.UniqueConstraint(fields=["follow_up", "kind"], name="reminder_once_per_kind")
+        ]
+        indexes = [
+            models.Index(fields=["organisation", "kind", "read_at"], name="reminder_org_kind_read"),
         ]
 
 

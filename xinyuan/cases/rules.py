@@ -4,6 +4,12 @@ import re
 from datetime import datetime, timedelta
 
 FOLLOW_UP_RULE_VERSION = "follow-up-2026.1"
+REMINDER_RULE_VERSION = "reminder-2026.1"
+
+# Reminders of a scheduled follow-up (HL-06: overdue follow-ups are escalated).
+DUE_SOON = "due_soon"  # to the assigned counsellor, within the lead time before it is due
+OVERDUE = "overdue"  # to the assigned counsellor, once it is past due
+ESCALATED = "escalated"  # to the organisation's supervisors, once it is past due
 
 _PHONE_DROP = re.compile(r"[\s\-()（）]")
 
@@ -38,6 +44,21 @@ def follow_up_deadline(booked_at: datetime, within_hours: int) -> datetime:
 
 def is_overdue(due_at: datetime, now: datetime) -> bool:
     return due_at < now
+
+
+def reminders_due(due_at: datetime, now: datetime, lead: timedelta) -> frozenset[str]:
+    """The reminders a still-scheduled follow-up should have by ``now``.
+
+    From ``lead`` before it is due until the moment it is due: "due soon" to the counsellor.
+    Once overdue (``is_overdue``): "overdue" to the counsellor and "escalated" to the
+    supervisors. A follow-up first seen when already overdue gets no "due soon" reminder: it
+    would come too late to mean anything.
+    """
+    if is_overdue(due_at, now):
+        return frozenset({OVERDUE, ESCALATED})
+    if now >= due_at - lead:
+        return frozenset({DUE_SOON})
+    return frozenset()
 
 
 def retention_cutoff(now: datetime, years: int) -> datetime:

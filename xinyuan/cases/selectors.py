@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from xinyuan.accounts import permissions
-from xinyuan.cases.models import CallerIdentity, FollowUp, FollowUpStatus, Person
+from xinyuan.cases.models import (
+    CallerIdentity,
+    FollowUp,
+    FollowUpReminder,
+    FollowUpStatus,
+    Person,
+    ReminderKind,
+)
 
 
 def count_recent_contacts(*, person: Person, since: datetime) -> int:
@@ -60,3 +67,44 @@ def due_follow_ups(user, *, now: datetime | None = None) -> QuerySet[FollowUp]:
     """Scheduled follow-ups, the most overdue first."""
     now = now or timezone.now()
     return follow_ups_visible_to(user).filter(status=FollowUpStatus.SCHEDULED).order_by("due_at")
+
+
+def _lacks(kind: str) -> Q:
+    return Q(~Exists(FollowUpReminder.objects.filter(follow_up=OuterRef("pk"), kind=kind)))
+
+
+def follow_ups_needing_reminders(*, now: datetime, lead: timedelta) -> QuerySet[FollowUp]:
+    """For the reminder sweep (the system, not a user): scheduled follow-ups of every
+    organisation that lack a reminder ``rules.reminders_due`` gives them, the earliest first."""
+    coming_due = Q(due_at__gte=now) & _lacks(ReminderKind.DUE_SOON)
+    overdue = Q(due_at__lt=now) & (_lacks(ReminderKind.OVERDUE) | _lacks(ReminderKind.ESCALATED))
+    return (
+        FollowUp.objects.filter(status=FollowUpStatus.SCHEDULED, due_at__lte=now + lead)
+        .filter(coming_due | overdue)
+        .order_by("due_at", "pk")
+    )
+
+
+def reminders_visible_to(user) -> QuerySet[FollowUpReminder]:
+    """Reminders addressed to the user; for supervisors and directors also the escalations of
+    their organisation's overdue follow-ups."""
+    if not user.is_authenticated or user.organisation_id is None:
+        return FollowUpReminder.objects.none()
+    mine = Q()
+    if permissions.has_perm(user, permissions.PERFORM_FOLLOW_UPS):
+        mine |= Q(recipient=user)
+    if permissions.has_perm(user, permissions.ACKNOWLEDGE_ALERTS):
+        mine |= Q(recipient__isnull=True, kind=ReminderKind.ESCALATED)
+    if not mine:
+        return FollowUpReminder.objects.none()
+    return FollowUpReminder.objects.filter(mine, organisation_id=user.organisation_id)
+
+
+def open_reminders(user) -> QuerySet[FollowUpReminder]:
+    """Unread reminders of follow-ups still to be done, the most urgent first (workstation)."""
+    return (
+        reminders_visible_to(user)
+        .filter(read_at__isnull=True, follow_up__status=FollowUpStatus.SCHEDULED)
+        .select_related("follow_up__person", "follow_up__assigned_to")
+        .order_by("follow_up__due_at", "pk")
+    )

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from xinyuan.accounts import permissions
 from xinyuan.audit.actions import do_record_view
 from xinyuan.cases import actions, selectors
+from xinyuan.cases.actions.reminders import do_mark_reminder_read
 from xinyuan.cases.forms import FollowUpRecordForm, ManagementRuleForm, RevealForm
 from xinyuan.cases.models import FollowUpStatus
 from xinyuan.core.errors import PermissionDeniedError
@@ -173,3 +174,14 @@ def identity_reveal(request, public_id):
     return render(
         request, "cases/partials/_reveal.html", {"person": person, "form": form, "values": values}
     )
+
+
+@require_POST
+@require_perm(permissions.PERFORM_FOLLOW_UPS, permissions.ACKNOWLEDGE_ALERTS)
+def reminder_read(request, public_id):
+    reminder = get_object_or_404(selectors.reminders_visible_to(request.user), public_id=public_id)
+    try:
+        do_mark_reminder_read(actor=request.user, reminder=reminder)
+    except PermissionDeniedError as exc:
+        raise PermissionDenied from exc
+    return redirect(safe_next(request, "hotline:workstation"))

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from xinyuan.accounts import permissions
 from xinyuan.audit.actions import record
 from xinyuan.cases import rules
+from xinyuan.cases.actions.reminders import schedule_follow_up_reminders
 from xinyuan.cases.models import CallerIdentity, FollowUp, FollowUpStatus, Person
 from xinyuan.core import crypto
 from xinyuan.core.errors import PermissionDeniedError
@@ -189,6 +190,7 @@ def do_book_follow_up(
             "contact": contact.public_id,
         },
     )
+    schedule_follow_up_reminders(follow_up)
     return follow_up
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from django.db import transaction
@@ -24,7 +25,8 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from xinyuan.accounts import actions as account_actions
 from xinyuan.accounts.models import Region, Role
 from xinyuan.cases import actions as case_actions
-from xinyuan.cases.models import Consent, FollowUp
+from xinyuan.cases.actions.reminders import do_send_follow_up_reminders
+from xinyuan.cases.models import Consent, FollowUp, FollowUpReminder
 from xinyuan.core.api import api
 from xinyuan.core.testing import make_personas, make_user
 from xinyuan.hotline.actions.break_glass import do_open_break_glass
@@ -49,7 +51,8 @@ class Entry:
     method: str
     # role → status for a user of the record's own organisation (LOGIN: sent to sign in)
     expect: dict[str, int]
-    # which record the URL names: contact, alert, follow_up, person, token, break_glass
+    # which record the URL names: contact, alert, follow_up, reminder, person, token,
+    # break_glass
     obj: str | None = None
     data: dict[str, Any] = field(default_factory=dict)
     json: bool = False
@@ -143,6 +146,7 @@ MATRIX: dict[str, Entry] = {
     "cases:follow-up-record": Entry(
         "GET", row(LOGIN, 200, 200, 200, 403, 403, 403), obj="follow_up"
     ),
+    "cases:reminder-read": Entry("POST", row(LOGIN, 302, 404, 404, 403, 403, 403), obj="reminder"),
     "cases:person-rule": Entry("POST", row(LOGIN, 302, 302, 302, 403, 403, 403), obj="person"),
     "cases:identity-reveal": Entry("POST", row(LOGIN, 200, 200, 200, 403, 403, 403), obj="person"),
     # API -----------------------------------------------------------------------------------
@@ -235,6 +239,9 @@ class AccessMatrixTests(TestCase):
         follow_up = case_actions.do_book_follow_up(
             actor=p.counsellor, contact=contact, consent_given=True
         )
+        # The counsellor's "due soon" reminder (a supervisor or director of the centre gets 404:
+        # it is not addressed to them).
+        do_send_follow_up_reminders(now=follow_up.due_at - timedelta(minutes=30))
         _token, clear = account_actions.do_issue_api_token(
             actor=p.admin, user=p.counsellor, name="switch"
         )
@@ -249,6 +256,7 @@ class AccessMatrixTests(TestCase):
             "contact": contact.public_id,
             "alert": RiskAlert.objects.get(contact=contact).public_id,
             "follow_up": FollowUp.objects.get(pk=follow_up.pk).public_id,
+            "reminder": FollowUpReminder.objects.get(follow_up=follow_up).public_id,
             "person": contact.person.public_id,
             "token": _token.public_id,
         }

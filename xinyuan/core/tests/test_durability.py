@@ -11,101 +11,37 @@ from __future__ import annotations
 
 import http.client
 import json
-import os
-import signal
-import socket
-import subprocess
-import sys
-import tempfile
 import threading
 import time
-import uuid
-from pathlib import Path
 
-import dj_database_url
-import psycopg
-from django.conf import settings
-from django.db import connection
 from django.test import SimpleTestCase
 
-ROOT = Path(settings.BASE_DIR)
-BIN = Path(sys.executable).parent
-HOST = "127.0.0.1"
+from xinyuan.core.tests.processes import BIN, HOST, FreshDatabaseMixin, free_port
+
 CLIENTS = 6
 CONTACTS_PER_CLIENT = 1
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        return s.getsockname()[1]
-
-
-class KillDuringSavesTests(SimpleTestCase):
+class KillDuringSavesTests(FreshDatabaseMixin, SimpleTestCase):
     databases = "__all__"
 
     def setUp(self):
-        self.tmp = Path(tempfile.mkdtemp(prefix="xinyuan-durability-"))
-        self.env = {**os.environ, "XINYUAN_DATA_DIR": str(self.tmp), "PYTHONUNBUFFERED": "1"}
-        self.env.pop("DJANGO_SETTINGS_MODULE", None)
-        if connection.vendor == "postgresql":
-            url = os.environ["DATABASE_URL"]
-            name = f"xinyuan_durability_{uuid.uuid4().hex[:8]}"
-            admin = dj_database_url.parse(url)
-            conninfo = (
-                f"host={admin['HOST']} port={admin['PORT'] or 5432} "
-                f"user={admin['USER']} dbname=postgres"
-            )
-            if admin.get("PASSWORD"):
-                conninfo += f" password={admin['PASSWORD']}"
-            with psycopg.connect(conninfo, autocommit=True) as conn:
-                conn.execute(f'CREATE DATABASE "{name}"')
-
-            def drop():
-                with psycopg.connect(conninfo, autocommit=True) as conn:
-                    conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-            self.addCleanup(drop)
-            self.env["DATABASE_URL"] = url.rsplit("/", 1)[0] + "/" + name
-        else:
-            self.env.pop("DATABASE_URL", None)  # the embedded default: a SQLite file
-        self.manage("migrate", "--noinput")
+        super().setUp()
         self.manage("load_demo")
         self.token = self.manage("create_api_token", "counsellor1").strip().splitlines()[-1]
         self.port = free_port()
 
-    def manage(self, *args: str) -> str:
-        result = subprocess.run(  # noqa: S603 - fixed command
-            [sys.executable, "manage.py", *args],
-            cwd=ROOT,
-            env=self.env,
-            capture_output=True,
-            text=True,
-            timeout=300,
-            check=False,
+    def start_server(self):
+        server = self.spawn(
+            str(BIN / "gunicorn"),
+            "config.wsgi:application",
+            "--bind",
+            f"{HOST}:{self.port}",
+            "--workers",
+            "2",
+            "--threads",
+            "4",
         )
-        self.assertEqual(result.returncode, 0, f"{args}: {result.stderr[-2000:]}")
-        return result.stdout
-
-    def start_server(self) -> subprocess.Popen:
-        server = subprocess.Popen(  # noqa: S603 - fixed command
-            [
-                str(BIN / "gunicorn"),
-                "config.wsgi:application",
-                "--bind",
-                f"{HOST}:{self.port}",
-                "--workers",
-                "2",
-                "--threads",
-                "4",
-            ],  # fmt: skip
-            cwd=ROOT,
-            env=self.env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,  # its own process group: SIGKILL reaches the workers too
-        )
-        self.addCleanup(self.kill, server)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:
@@ -114,14 +50,6 @@ class KillDuringSavesTests(SimpleTestCase):
             except OSError:
                 time.sleep(0.2)
         self.fail("gunicorn did not start")
-
-    @staticmethod
-    def kill(server: subprocess.Popen) -> None:
-        try:
-            os.killpg(server.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            return
-        server.wait(timeout=30)
 
     def request(self, method: str, path: str, body: dict | None = None, conn=None):
         own = conn is None

@@ -78,6 +78,7 @@ def workstation(request):
             "form": form,
             "open_contacts": open_contacts,
             "due_follow_ups": due,
+            "reminders": case_selectors.open_reminders(user)[:20],
             "now": timezone.now(),
             "can_handle": permissions.has_perm(user, permissions.HANDLE_CONTACTS),
         },
@@ -115,6 +116,7 @@ def contact_start(request):
                 status=ContactStatus.OPEN, counsellor=user
             )[:20],
             "due_follow_ups": case_selectors.due_follow_ups(user)[:10],
+            "reminders": case_selectors.open_reminders(user)[:20],
             "now": timezone.now(),
             "can_handle": True,
         },
