@@ -118,6 +118,15 @@ def seats_for(user) -> QuerySet[Seat]:
     return Seat.objects.filter(organisation_id=user.organisation_id)
 
 
+def seats_shown_on(user, contact: Contact) -> QuerySet[Seat]:
+    """The seats the contact page offers: the user's centre's, plus the contact's own seat (so a
+    reader from elsewhere, in break-glass, sees which seat took the call)."""
+    own = seats_for(user)
+    if contact.seat_id is None or contact.organisation_id == user.organisation_id:
+        return own
+    return Seat.objects.filter(pk=contact.seat_id)
+
+
 def counsellors_for(user) -> QuerySet[User]:
     if user.organisation_id is None:
         return User.objects.none()

@@ -9,7 +9,7 @@ from xinyuan.audit.models import AuditEvent
 from xinyuan.core.errors import PermissionDeniedError
 from xinyuan.core.testing import PersonaMixin, client_for, make_user
 from xinyuan.hotline.actions.break_glass import do_open_break_glass, do_review_break_glass
-from xinyuan.hotline.models import BreakGlassAccess
+from xinyuan.hotline.models import BreakGlassAccess, Contact, Seat
 from xinyuan.hotline.tests.factories import high_risk_contact
 
 URL = "/contacts/break-glass/"
@@ -24,6 +24,9 @@ class BreakGlassTests(PersonaMixin, TestCase):
         super().setUpTestData()
         # The outsider's centre is in the same region; its contact is "another centre's record".
         cls.foreign = high_risk_contact(cls.p.outsider, caller_number="13900001111")
+        Contact.objects.filter(pk=cls.foreign.pk).update(
+            seat=Seat.objects.create(organisation=cls.p.other_org, code="B07")
+        )
         far_org = Organisation.objects.create(
             name="远方热线", region=Region.objects.create(name="远方市卫生健康委员会")
         )
@@ -47,6 +50,7 @@ class BreakGlassTests(PersonaMixin, TestCase):
         page = client.get(self.detail(self.foreign))
         self.assertContains(page, 'data-testid="break-glass-banner"')
         self.assertContains(page, REASON)
+        self.assertContains(page, "B07", msg_prefix="the seat of the other centre is named")
         self.assertNotContains(page, "/reveal/", msg_prefix="no reveal of the number")
         self.assertNotContains(page, "/rule/", msg_prefix="no change of the management rule")
         save = client.post(f"{self.detail(self.foreign)}stages/1/", {"version": "1"})

@@ -162,7 +162,7 @@ def _prefill_assessment(latest):
 
 def _detail_context(request, contact, stage: int, **extra):
     user = request.user
-    seats = selectors.seats_for(user)
+    seats = selectors.seats_shown_on(user, contact)
     person = contact.person
     typical_min, typical_max = settings.CONTACT_TYPICAL_MINUTES
     context = {
