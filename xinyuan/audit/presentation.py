@@ -70,6 +70,7 @@ EXTRA_LABELS = {
     "step": _("step"),
     "due_at": _("due at"),
     "assigned_to": _("assigned to"),
+    "fields": _("fields read"),
     "level": _("risk level"),
     "audit_keys_destroyed": _("audit-trail keys destroyed"),
     "contacts": _("contacts"),
@@ -127,20 +128,44 @@ def _as_local_time(value: str) -> str | None:
     return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
 
 
-def _display(field, value: Any, name: str = "") -> str:
+def _display(field, value: Any, name: str = "", model=None) -> str:
     if value in (None, ""):
         return str(EMPTY)
+    if isinstance(value, list | tuple):
+        # A list of values (never hashable as a choice): each shown on its own terms; the
+        # "fields" of a view or reveal are field names, shown by their labels.
+        if name == "fields" and model is not None:
+            return "、".join(_field_label(model, str(v)) for v in value)
+        return ", ".join(_display(field, v, name) for v in value)
+    if name in USER_KEYS and isinstance(value, str):
+        return _work_name(value)
     if field is not None and getattr(field, "choices", None):
         return str(dict(field.flatchoices).get(value, value))
     if name in BOOLEAN_MEANING and isinstance(value, bool):
         return str(BOOLEAN_MEANING[name][value])
     if isinstance(value, bool):
         return str(_("yes") if value else _("no"))
-    if isinstance(value, list):
-        return ", ".join(str(v) for v in value)
     if choices := _extra_choices(name):
         return str(choices.get(value, value))
     return _as_local_time(value) or str(value)
+
+
+# Keys whose value is a username: staff appear by their work name (HL-12), never their login.
+USER_KEYS = frozenset({"counsellor", "user", "assigned_to"})
+# Actions that record a changed field as [old, new].
+PAIR_ACTIONS = frozenset({"update", "close"})
+
+
+def _work_name(username: str) -> str:
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model().objects.filter(username=username).only("alias", "username").first()
+    return user.work_name if user is not None else username
+
+
+def _field_label(model, name: str) -> str:
+    field = _field(model, name)
+    return str(getattr(field, "verbose_name", name)) if field is not None else name
 
 
 def change_rows(
@@ -167,13 +192,13 @@ def change_rows(
             label = name.replace("_", " ")
         if name in hidden:
             placeholder = str(HIDDEN_VALUE)
-            is_pair = isinstance(value, list) and len(value) == 2 and event.action == "update"
+            is_pair = isinstance(value, list) and len(value) == 2 and event.action in PAIR_ACTIONS
             rows.append(ChangeRow(label, placeholder if is_pair else None, placeholder))
-        elif isinstance(value, list) and len(value) == 2 and event.action == "update":
+        elif isinstance(value, list) and len(value) == 2 and event.action in PAIR_ACTIONS:
             old, new = _display(field, value[0], name), _display(field, value[1], name)
             rows.append(ChangeRow(label, old, new))
         else:
-            rows.append(ChangeRow(label, None, _display(field, value, name)))
+            rows.append(ChangeRow(label, None, _display(field, value, name, model)))
     return rows
 
 

@@ -102,9 +102,12 @@ def reminders_visible_to(user) -> QuerySet[FollowUpReminder]:
 
 def open_reminders(user) -> QuerySet[FollowUpReminder]:
     """Unread reminders of follow-ups still to be done, the most urgent first (workstation)."""
+    # Once a follow-up is overdue, its earlier "due soon" reminder says nothing more.
+    superseded = Q(kind=ReminderKind.DUE_SOON) & Q(follow_up__due_at__lt=timezone.now())
     return (
         reminders_visible_to(user)
         .filter(read_at__isnull=True, follow_up__status=FollowUpStatus.SCHEDULED)
+        .exclude(superseded)
         .select_related("follow_up__person", "follow_up__assigned_to")
         .order_by("follow_up__due_at", "pk")
     )

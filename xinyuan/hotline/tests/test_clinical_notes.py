@@ -118,3 +118,51 @@ class ClinicalNotesTests(PersonaMixin, TestCase):
         self.assertNotIn(PLAN_SECRET, director)
         self.assertIn('data-testid="notes-hidden"', director)
         self.assertIn(PLAN_SECRET, client_for(self.p.supervisor).get(url).content.decode())
+
+
+class ContactPageRegressionTests(PersonaMixin, TestCase):
+    """Found by the browser walk-through of stop 7."""
+
+    def test_a_closed_contact_and_the_audit_list_show_its_history(self):
+        contact = high_risk_contact(self.p.counsellor)
+        actions.do_save_safety_plan(
+            actor=self.p.counsellor, contact=contact, data={"people_to_call": PLAN_SECRET}
+        )
+        do_book_follow_up(actor=self.p.counsellor, contact=contact, consent_given=True)
+        contact.refresh_from_db()
+        actions.do_close_contact(actor=self.p.counsellor, contact=contact, version=contact.version)
+        page = client_for(self.p.counsellor).get(f"/contacts/{contact.public_id}/")
+        self.assertEqual(page.status_code, 200, "a close event ([old, new] status) is shown")
+        self.assertContains(page, "→")
+        self.assertContains(page, "07号", msg_prefix="staff by work name")
+        self.assertNotContains(page, self.p.counsellor.username + "<", msg_prefix="not login")
+        self.assertEqual(client_for(self.p.auditor).get("/audit/").status_code, 200)
+        export = client_for(self.p.auditor).get("/audit/", {"export": "csv"})
+        self.assertEqual(export.status_code, 200)
+
+    def test_no_form_of_the_contact_page_can_send_notes_in_the_address(self):
+        contact = high_risk_contact(self.p.counsellor)
+        actions.do_save_safety_plan(
+            actor=self.p.counsellor, contact=contact, data={"people_to_call": PLAN_SECRET}
+        )
+        html = client_for(self.p.counsellor).get(f"/contacts/{contact.public_id}/").content
+        import re
+
+        forms = re.findall(rb"<form[^>]*>", html)
+        self.assertTrue(forms)
+        for tag in forms:
+            if b"hx-post" in tag:
+                self.assertIn(b'method="post"', tag, tag)
+                if b"hx-trigger" in tag:
+                    self.assertIn(b"submit", tag, "Enter or the Save button stay with htmx")
+
+    def test_a_notes_reveal_lists_the_fields_by_their_labels(self):
+        contact = high_risk_contact(self.p.counsellor)
+        director = client_for(self.p.director)
+        director.post(
+            f"/contacts/{contact.public_id}/notes/reveal/", {"reason": "处理家属投诉，需核实记录"}
+        )
+        page = director.get(f"/contacts/{contact.public_id}/").content.decode()
+        self.assertNotIn("counsellor_notes", page)
+        short = director.post(f"/contacts/{contact.public_id}/notes/reveal/", {"reason": "太短"})
+        self.assertEqual(short.status_code, 302)

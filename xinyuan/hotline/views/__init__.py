@@ -208,6 +208,7 @@ def _detail_context(request, contact, stage: int, **extra):
     context.update(extra)
     notes = notes_access(request, contact, break_glass=bool(context.get("break_glass")))
     context["notes"] = notes
+    context["notes_reason_draft"] = request.session.get("notes_reason_draft", "")
     if not notes.readable:
         _hide_notes(context)
     if context.get("break_glass"):

@@ -4,8 +4,6 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
-from django.utils.formats import time_format
-from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -24,13 +22,11 @@ def contact_notes_reveal(request, public_id):
         do_reveal_notes(actor=request.user, contact=contact, reason=request.POST.get("reason", ""))
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
+        request.session["notes_reason_draft"] = request.POST.get("reason", "")[:1000]
     else:
-        until = remember_reveal(request, contact)
-        messages.success(
-            request,
-            _("You can read the notes of this contact until %(time)s. Your reason is recorded.")
-            % {"time": time_format(localtime(until), "H:i")},
-        )
+        remember_reveal(request, contact)
+        request.session.pop("notes_reason_draft", None)
+        messages.success(request, _("Your reason is recorded."))
     stage = request.POST.get("stage", "")
     suffix = f"?stage={stage}" if stage.isdigit() else ""
     return redirect(reverse("hotline:contact-detail", args=[contact.public_id]) + suffix)
