@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "xinyuan.cases",
     "xinyuan.hotline",
     "xinyuan.reports",
+    "xinyuan.assessments",
 ]
 
 MIDDLEWARE = [
@@ -233,3 +234,6 @@ BREAK_GLASS_MINUTES = int(os.environ.get("XINYUAN_BREAK_GLASS_MINUTES", "60"))
 # HL-13: records are kept at least three years after the last activity, then anonymised by
 # `manage.py apply_retention` (daily). A centre may keep them longer, never shorter.
 RETENTION_YEARS = max(3, int(os.environ.get("XINYUAN_RETENTION_YEARS", "3")))
+
+# AS-01: a site adds a scale by dropping a file (validated on load) into this directory.
+EXTRA_SCALES_DIR = os.environ.get("XINYUAN_EXTRA_SCALES_DIR", "")

@@ -38,6 +38,12 @@ class Organisation(PublicModel):
         _("hotline name used in the greeting"), max_length=200, blank=True
     )
     hotline_number = models.CharField(_("hotline number"), max_length=40, blank=True)
+    # Help channels shown with every self-test result (AS-02).
+    hotline_hours = models.CharField(_("hotline opening hours"), max_length=100, blank=True)
+    clinic = models.TextField(_("clinic: name, address and opening hours"), blank=True)
+    emergency_numbers = models.CharField(
+        _("emergency numbers"), max_length=100, default="120 · 110"
+    )
 
     class Meta:
         verbose_name = _("organisation")

@@ -20,11 +20,22 @@ VIEW_STATISTICS = "view_statistics"  # aggregated numbers only: the centre's, or
 # Free-text clinical notes (what the caller said, the counsellor's notes, the safety plan): read
 # by those who work with the caller; a director reads them only after stating why (audited).
 READ_CLINICAL_NOTES = "read_clinical_notes"
+# Self-assessment (AS-02 … AS-04): work the tasks a self-test creates; see individual results and
+# archives; run screening campaigns.
+HANDLE_SELF_TEST_TASKS = "handle_self_test_tasks"
+VIEW_SELF_TEST_RESULTS = "view_self_test_results"
+MANAGE_CAMPAIGNS = "manage_campaigns"
 REVEAL_CLINICAL_NOTES = "reveal_clinical_notes"
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.COUNSELLOR: frozenset(
-        {HANDLE_CONTACTS, PERFORM_FOLLOW_UPS, SET_MANAGEMENT_RULE, READ_CLINICAL_NOTES}
+        {
+            HANDLE_CONTACTS,
+            PERFORM_FOLLOW_UPS,
+            SET_MANAGEMENT_RULE,
+            READ_CLINICAL_NOTES,
+            HANDLE_SELF_TEST_TASKS,
+        }
     ),
     Role.SUPERVISOR: frozenset(
         {
@@ -36,6 +47,9 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             SET_MANAGEMENT_RULE,
             BREAK_GLASS,
             READ_CLINICAL_NOTES,
+            HANDLE_SELF_TEST_TASKS,
+            VIEW_SELF_TEST_RESULTS,
+            MANAGE_CAMPAIGNS,
         }
     ),
     Role.DIRECTOR: frozenset(
@@ -49,6 +63,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             SET_LEGAL_HOLD,
             HANDLE_DATA_REQUESTS,
             REVEAL_CLINICAL_NOTES,
+            VIEW_SELF_TEST_RESULTS,
+            MANAGE_CAMPAIGNS,
         }
     ),
     Role.AUDITOR: frozenset({VIEW_AUDIT}),

@@ -86,10 +86,12 @@ def on_http404(request, exc):
 
 
 def _register_routers() -> None:
+    from xinyuan.assessments.api import scales_router
     from xinyuan.hotline.api import contacts_router, risk_router
 
     api.add_router("/risk", risk_router)
     api.add_router("/contacts", contacts_router)
+    api.add_router("/scales", scales_router)
 
 
 _register_routers()

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.contrib.staticfiles.testing import StaticLiveServerTestCase
-from playwright.sync_api import Browser, Page, Playwright, expect, sync_playwright
+from playwright.sync_api import Browser, Page, Playwright, ViewportSize, expect, sync_playwright
 
 from xinyuan.audit.triggers import lifted
 from xinyuan.core.testing import PASSWORD, make_personas
@@ -116,13 +116,17 @@ class BrowserTestCase(StaticLiveServerTestCase):
     # Helpers --------------------------------------------------------------------------------
 
     def new_page(
-        self, *, locale: str | None = BROWSER_LOCALE, headers: dict[str, str] | None = None
+        self,
+        *,
+        locale: str | None = BROWSER_LOCALE,
+        headers: dict[str, str] | None = None,
+        viewport: ViewportSize | None = None,
     ) -> Page:
         context = self.browser.new_context(
             base_url=self.live_server_url,
             locale=locale,
             timezone_id=settings.TIME_ZONE,
-            viewport={"width": 1440, "height": 1000},
+            viewport=viewport or ViewportSize(width=1440, height=1000),
             extra_http_headers=headers,
         )
         context.set_default_timeout(15_000)

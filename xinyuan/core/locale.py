@@ -3,6 +3,7 @@ class ChineseByDefaultMiddleware:
 
     Django would otherwise follow the browser's Accept-Language; a centre's shared workstation
     with an English browser must still open in Chinese. The language switch (a cookie) wins.
+    An API client states its language explicitly: ``Accept-Language`` is honoured under /api/.
     Must come before django.middleware.locale.LocaleMiddleware.
     """
 
@@ -10,5 +11,6 @@ class ChineseByDefaultMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        request.META.pop("HTTP_ACCEPT_LANGUAGE", None)
+        if not request.path.startswith("/api/"):
+            request.META.pop("HTTP_ACCEPT_LANGUAGE", None)
         return self.get_response(request)

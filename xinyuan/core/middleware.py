@@ -13,6 +13,7 @@ PUBLIC_PREFIXES = (
     "/i18n/",
     "/favicon.ico",
     "/bench/",
+    "/s/",  # the public self-test portal (AS-02)
 )
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from django.db import transaction
@@ -24,6 +24,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from xinyuan.accounts import actions as account_actions
 from xinyuan.accounts.models import Region, Role
+from xinyuan.assessments import actions as assessment_actions
 from xinyuan.cases import actions as case_actions
 from xinyuan.cases.actions.reminders import do_send_follow_up_reminders
 from xinyuan.cases.models import Consent, FollowUp, FollowUpReminder
@@ -159,6 +160,41 @@ MATRIX: dict[str, Entry] = {
         "POST", row(401, 201, 201, 403, 403, 403, 403), data={"channel": "phone"}, json=True
     ),
     "GET /api/v1/contacts": Entry("GET", row(401, 200, 200, 200, 403, 403, 403)),
+    # Scales and scoring store nothing: public, like the self-test portal.
+    "GET /api/v1/scales": Entry("GET", row(200, 200, 200, 200, 200, 200, 200)),
+    # The public self-test portal (a result page opens only on the device that took the test).
+    "assessments:portal-index": Entry("GET", row(200, 200, 200, 200, 200, 200, 200)),
+    "assessments:portal-start": Entry("GET", row(200, 200, 200, 200, 200, 200, 200)),
+    "assessments:portal-question": Entry("GET", row(302, 302, 302, 302, 302, 302, 302)),
+    "assessments:portal-result": Entry("GET", row(404, 404, 404, 404, 404, 404, 404)),
+    "assessments:portal-callback": Entry(
+        "POST", row(404, 404, 404, 404, 404, 404, 404), data={"phone": "13800138000"}
+    ),
+    "assessments:portal-campaign": Entry("GET", row(200, 200, 200, 200, 200, 200, 200)),
+    "assessments:portal-personal": Entry("GET", row(200, 200, 200, 200, 200, 200, 200)),
+    # Staff: tasks from self-tests, campaigns, archives.
+    "assessments:task-list": Entry("GET", row(LOGIN, 200, 200, 403, 403, 403, 403)),
+    "assessments:task-detail": Entry("GET", row(LOGIN, 200, 200, 403, 403, 403, 403), obj="task"),
+    "assessments:task-take": Entry("POST", row(LOGIN, 302, 302, 403, 403, 403, 403), obj="task"),
+    "assessments:task-done": Entry("POST", row(LOGIN, 302, 302, 403, 403, 403, 403), obj="task"),
+    "assessments:task-phone": Entry("POST", row(LOGIN, 200, 200, 403, 403, 403, 403), obj="task"),
+    "assessments:campaign-list": Entry("GET", row(LOGIN, 403, 200, 200, 403, 403, 403)),
+    "assessments:campaign-detail": Entry(
+        "GET", row(LOGIN, 403, 200, 200, 403, 403, 403), obj="campaign"
+    ),
+    "assessments:campaign-qr": Entry(
+        "GET", row(LOGIN, 403, 200, 200, 403, 403, 403), obj="campaign"
+    ),
+    "assessments:campaign-participants": Entry(
+        "POST", row(LOGIN, 403, 302, 302, 403, 403, 403), obj="identified_campaign"
+    ),
+    "assessments:person-archive": Entry(
+        "GET", row(LOGIN, 403, 200, 200, 403, 403, 403), obj="person"
+    ),
+    "assessments:person-fhir": Entry("GET", row(LOGIN, 403, 200, 200, 403, 403, 403), obj="person"),
+    "POST /api/v1/scales/{code}/score": Entry(
+        "POST", row(200, 200, 200, 200, 200, 200, 200), data={"answers": [0] * 9}, json=True
+    ),
     "GET /api/v1/contacts/{public_id}": Entry(
         "GET", row(401, 200, 200, 200, 403, 403, 403), obj="contact"
     ),
@@ -250,7 +286,43 @@ class AccessMatrixTests(TestCase):
             contacts=[contact],
             reason="来电者有极高风险，需了解既往情况",
         )
+        campaign = assessment_actions.do_create_campaign(
+            actor=p.director,
+            name="春季筛查",
+            scales=["phq9"],
+            groups=["一班"],
+            starts_on=date.today(),
+            ends_on=date.today(),
+            identified=False,
+        )
+        identified = assessment_actions.do_create_campaign(
+            actor=p.director,
+            name="职工筛查",
+            scales=["phq9"],
+            groups=[],
+            starts_on=date.today(),
+            ends_on=date.today(),
+            identified=True,
+        )
+        (participant,) = assessment_actions.do_add_participants(
+            actor=p.director, campaign=identified, lines="E-001"
+        )
+        result, _created = assessment_actions.do_submit(
+            scale_code="phq9",
+            answers=[0] * 8 + [1],
+            organisation=p.org,
+            submission_key="matrix",
+            language="zh-hans",
+        )
+        assessment_actions.do_request_callback(
+            assessment=result, phone="13800138001", preferred_time=""
+        )
+        cls.slugs = {"slug": campaign.slug, "token": participant.token}
         cls.objects = {
+            "task": result.tasks.get(kind="urgent").public_id,
+            "self_assessment": result.public_id,
+            "campaign": campaign.public_id,
+            "identified_campaign": identified.public_id,
             "consent": Consent.objects.get(contact=contact).public_id,
             "break_glass": grant.public_id,
             "contact": contact.public_id,
@@ -264,6 +336,7 @@ class AccessMatrixTests(TestCase):
     def url_for(self, key: str, entry: Entry) -> str:
         if key.startswith(("GET ", "POST ", "PATCH ", "PUT ", "DELETE ")):
             path = key.split(" ", 1)[1]
+            path = path.replace("{code}", "phq9")
             return path.replace("{public_id}", str(self.objects.get(entry.obj or "", "")))
         from django.urls import reverse
 
@@ -274,6 +347,16 @@ class AccessMatrixTests(TestCase):
             kwargs["stage"] = 1
         if key == "hotline:contact-consent-withdraw":
             kwargs["consent_id"] = self.objects["consent"]
+        if key in ("assessments:portal-start", "assessments:portal-question"):
+            kwargs["code"] = "phq9"
+        if key == "assessments:portal-question":
+            kwargs["number"] = 1
+        if key in ("assessments:portal-result", "assessments:portal-callback"):
+            kwargs["public_id"] = self.objects["self_assessment"]
+        if key == "assessments:portal-campaign":
+            kwargs["slug"] = self.slugs["slug"]
+        if key == "assessments:portal-personal":
+            kwargs["token"] = self.slugs["token"]
         return reverse(key, kwargs=kwargs or None)
 
     def answer(self, user, key: str, entry: Entry) -> int:

@@ -565,9 +565,20 @@ def alerts_panel(request):
     return _render_alerts(request)
 
 
-def _render_alerts(request):
+def render_alerts(request):
+    """High-risk contacts and serious self-test results nobody has taken yet."""
+    from xinyuan.assessments.selectors import urgent_untaken_for
+
     alerts = list(selectors.open_alerts_for(request.user)[:20])
-    return render(request, "hotline/partials/_alerts.html", {"alerts": alerts})
+    urgent_tasks = list(urgent_untaken_for(request.user)[:20])
+    return render(
+        request,
+        "hotline/partials/_alerts.html",
+        {"alerts": alerts, "urgent_tasks": urgent_tasks},
+    )
+
+
+_render_alerts = render_alerts
 
 
 @require_POST

@@ -39,7 +39,13 @@ class Command(BaseCommand):
             (SECOND_ORG, "第二心理援助热线", "12356"),
         ):
             orgs[name], _ = Organisation.objects.get_or_create(
-                name=name, defaults={"hotline_name": hotline, "hotline_number": number}
+                name=name,
+                defaults={
+                    "hotline_name": hotline,
+                    "hotline_number": number,
+                    "hotline_hours": "24小时",
+                    "clinic": "心理咨询门诊：示范市精神卫生中心门诊楼3层，工作日 8:00–17:00",
+                },
             )
             if orgs[name].region_id is None:
                 Organisation.objects.filter(pk=orgs[name].pk).update(region=region)

@@ -1,0 +1,285 @@
+"""Writes of the self-assessment feature, each audited in its own transaction."""
+
+from __future__ import annotations
+
+import secrets
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from xinyuan.accounts import permissions
+from xinyuan.assessments import registry
+from xinyuan.assessments.models import (
+    Campaign,
+    HelpTask,
+    Participant,
+    SelfAssessment,
+    Source,
+    TaskKind,
+    TaskStatus,
+)
+from xinyuan.assessments.rules import RULE_VERSION
+from xinyuan.audit.actions import record
+from xinyuan.cases import rules as case_rules
+from xinyuan.core import crypto
+from xinyuan.core.errors import PermissionDeniedError
+
+
+def new_key() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def do_submit(
+    *,
+    scale_code: str,
+    answers: list,
+    organisation,
+    submission_key: str,
+    language: str,
+    source: str = Source.PORTAL,
+    campaign: Campaign | None = None,
+    participant: Participant | None = None,
+    group: str = "",
+    actor=None,
+) -> tuple[SelfAssessment, bool]:
+    """Score and keep one completed test; (result, created).
+
+    The same ``submission_key`` twice (a double tap, a reload) returns the first result and
+    creates nothing. A critical flag or the most severe band creates an urgent task that the
+    supervisors on duty see at once."""
+    known = SelfAssessment.objects.filter(submission_key=submission_key).first()
+    if known is not None:
+        return known, False
+    compiled = registry.get(scale_code)
+    if compiled is None:
+        raise ValidationError(_("No scale with this code."))
+    if compiled.problems(answers):
+        raise ValidationError(_("Some answers are missing or not among the options."))
+    result = compiled.score(answers)
+    try:
+        with transaction.atomic():
+            assessment = SelfAssessment.objects.create(
+                organisation=organisation,
+                scale=result.scale,
+                scale_version=result.version,
+                rule_version=RULE_VERSION,
+                language=language[:10],
+                answers=list(answers),
+                total=result.total,
+                band=result.band,
+                flags=list(result.flags),
+                subscales=result.subscales,
+                most_severe=result.most_severe,
+                source=source,
+                person=participant.person if participant else None,
+                campaign=campaign,
+                participant=participant,
+                group=(participant.group if participant else group)[:100],
+                entered_by=actor if getattr(actor, "pk", None) else None,
+                submission_key=submission_key,
+            )
+            record(
+                actor=actor,
+                action="create",
+                target=assessment,
+                organisation=organisation,
+                changes={
+                    "scale": result.scale,
+                    "band": result.band,
+                    "flags": list(result.flags),
+                    "source": source,
+                },
+            )
+            if assessment.needs_urgent_attention:
+                task = HelpTask.objects.create(
+                    organisation=organisation, assessment=assessment, kind=TaskKind.URGENT
+                )
+                record(
+                    actor=actor,
+                    action="alert",
+                    target=task,
+                    organisation=organisation,
+                    changes={"kind": TaskKind.URGENT, "flags": list(result.flags)},
+                )
+    except IntegrityError:
+        # The same test submitted twice at the same moment: the other request kept it.
+        return SelfAssessment.objects.get(submission_key=submission_key), False
+    return assessment, True
+
+
+@transaction.atomic
+def do_request_callback(*, assessment: SelfAssessment, phone: str, preferred_time: str) -> HelpTask:
+    """The person asks to be contacted: a call-back task for the centre's counsellors. The
+    number is kept encrypted, with a keyed hash, like a caller's."""
+    number = case_rules.normalise_identity("phone", phone or "")
+    if not case_rules.is_valid_phone(number) or len(number) < 7:
+        raise ValidationError({"phone": _("Enter a phone number we can call, digits only.")})
+    preferred_time = (preferred_time or "").strip()[:100]
+    task, created = HelpTask.objects.select_for_update().get_or_create(
+        assessment=assessment,
+        kind=TaskKind.CALLBACK,
+        defaults={"organisation_id": assessment.organisation_id},
+    )
+    task.phone_hash = crypto.keyed_hash("phone", number)
+    task.phone_encrypted = crypto.encrypt(number)
+    task.preferred_time = preferred_time
+    if task.status != TaskStatus.OPEN:
+        task.status, task.done_at = TaskStatus.OPEN, None
+    task.save()
+    record(
+        actor=None,
+        action="create" if created else "update",
+        target=task,
+        organisation=assessment.organisation,
+        changes={"kind": TaskKind.CALLBACK, "phone": True, "preferred_time": bool(preferred_time)},
+    )
+    return task
+
+
+def _require_task_access(actor, task: HelpTask) -> None:
+    if not (
+        permissions.has_perm(actor, permissions.HANDLE_SELF_TEST_TASKS)
+        and actor.organisation_id == task.organisation_id
+    ):
+        raise PermissionDeniedError
+
+
+@transaction.atomic
+def do_take_task(*, actor, task: HelpTask) -> HelpTask:
+    """Someone takes the task: the others see who is on it (an urgent one leaves the alerts)."""
+    _require_task_access(actor, task)
+    task = HelpTask.objects.select_for_update().get(pk=task.pk)
+    if task.taken_by_id is None:
+        task.taken_by, task.taken_at = actor, timezone.now()
+        task.save(update_fields=["taken_by", "taken_at", "updated_at"])
+        record(actor=actor, action="acknowledge", target=task, changes={"kind": task.kind})
+    return task
+
+
+@transaction.atomic
+def do_complete_task(*, actor, task: HelpTask, outcome: str) -> HelpTask:
+    _require_task_access(actor, task)
+    outcome = (outcome or "").strip()
+    if not outcome:
+        raise ValidationError({"outcome": _("Say what was done (e.g. called, no answer).")})
+    task = HelpTask.objects.select_for_update().get(pk=task.pk)
+    if task.status == TaskStatus.DONE:
+        raise ValidationError(_("This task is already done."))
+    if task.taken_by_id is None:
+        task.taken_by, task.taken_at = actor, timezone.now()
+    task.status, task.done_at, task.outcome = TaskStatus.DONE, timezone.now(), outcome[:2000]
+    task.save()
+    record(
+        actor=actor,
+        action="update",
+        target=task,
+        changes={"status": [TaskStatus.OPEN, TaskStatus.DONE]},
+    )
+    return task
+
+
+def reveal_task_phone(*, actor, task: HelpTask) -> str:
+    """The number to call back, for those who work the task; audited as a reveal."""
+    _require_task_access(actor, task)
+    if not task.phone_encrypted:
+        return ""
+    with transaction.atomic():
+        record(actor=actor, action="reveal", target=task, changes={"fields": ["phone"]})
+    return crypto.decrypt(task.phone_encrypted)
+
+
+def _require_campaigns(actor) -> None:
+    if not permissions.has_perm(actor, permissions.MANAGE_CAMPAIGNS):
+        raise PermissionDeniedError
+
+
+@transaction.atomic
+def do_create_campaign(
+    *, actor, name: str, scales: list[str], groups: list[str], starts_on, ends_on, identified: bool
+) -> Campaign:
+    """A screening campaign of the actor's centre (AS-04), with a link of its own."""
+    _require_campaigns(actor)
+    errors = {}
+    name = (name or "").strip()
+    if not name:
+        errors["name"] = _("Give the campaign a name.")
+    unknown = [code for code in scales if registry.get(code) is None]
+    if not scales or unknown:
+        errors["scales"] = _("Choose at least one of the scales offered.")
+    groups = [g.strip()[:100] for g in groups if g.strip()]
+    if len(set(groups)) != len(groups):
+        errors["groups"] = _("Each group must appear once.")
+    if starts_on and ends_on and ends_on < starts_on:
+        errors["ends_on"] = _("The end cannot be before the start.")
+    if errors:
+        raise ValidationError(errors)
+    campaign = Campaign.objects.create(
+        organisation_id=actor.organisation_id,
+        name=name[:200],
+        scales=list(dict.fromkeys(scales)),
+        groups=groups,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        identified=identified,
+        slug=secrets.token_urlsafe(9),
+        created_by=actor,
+    )
+    record(
+        actor=actor,
+        action="create",
+        target=campaign,
+        changes={"name": campaign.name, "scales": campaign.scales, "identified": identified},
+    )
+    return campaign
+
+
+@transaction.atomic
+def do_add_participants(*, actor, campaign: Campaign, lines: str) -> list[Participant]:
+    """Invite people to an identified campaign: one line each, "reference, group" (the
+    reference is how the organisation knows them, e.g. a staff or student number)."""
+    from xinyuan.cases.models import Person
+
+    _require_campaigns(actor)
+    if actor.organisation_id != campaign.organisation_id:
+        raise PermissionDeniedError
+    if not campaign.identified:
+        raise ValidationError(_("An anonymous campaign has no personal links."))
+    rows, problems = [], []
+    for number, line in enumerate((lines or "").splitlines(), start=1):
+        if not line.strip():
+            continue
+        reference, _sep, group = (part.strip() for part in line.replace("，", ",").partition(","))
+        if not reference or len(reference) > 40:
+            problems.append(_("line %(n)s: give a reference of 1 to 40 characters") % {"n": number})
+        elif campaign.groups and group not in campaign.groups:
+            problems.append(
+                _("line %(n)s: the group must be one of %(groups)s")
+                % {"n": number, "groups": "、".join(campaign.groups)}
+            )
+        else:
+            rows.append((reference, group))
+    if problems:
+        raise ValidationError({"lines": problems})
+    added = []
+    for reference, group in rows:
+        person = Person.objects.filter(
+            organisation_id=campaign.organisation_id, label=reference
+        ).first() or Person.objects.create(
+            organisation_id=campaign.organisation_id, label=reference
+        )
+        participant, created = Participant.objects.get_or_create(
+            campaign=campaign,
+            person=person,
+            defaults={"group": group, "token": secrets.token_urlsafe(12)},
+        )
+        if created:
+            added.append(participant)
+    record(
+        actor=actor,
+        action="update",
+        target=campaign,
+        changes={"participants_added": len(added)},
+    )
+    return added
