@@ -43,6 +43,7 @@ def do_submit(
     participant: Participant | None = None,
     group: str = "",
     actor=None,
+    person=None,
 ) -> tuple[SelfAssessment, bool]:
     """Score and keep one completed test; (result, created).
 
@@ -73,7 +74,7 @@ def do_submit(
                 subscales=result.subscales,
                 most_severe=result.most_severe,
                 source=source,
-                person=participant.person if participant else None,
+                person=participant.person if participant else person,
                 campaign=campaign,
                 participant=participant,
                 group=(participant.group if participant else group)[:100],

@@ -38,7 +38,7 @@ class PortalFlowTests(PersonaMixin, TestCase):
         start = self.visitor.get("/s/phq9/")
         self.assertContains(start, 'data-testid="consent-notice"')
         refused = self.visitor.post("/s/phq9/", {}, follow=True)
-        self.assertContains(refused, "请阅读")
+        self.assertContains(refused, "请先阅读说明")
         self.assertEqual(self.visitor.get("/s/phq9/q/1/").status_code, 302, "no consent, no test")
         self.assertContains(self.visitor.get("/s/k10/"), 'data-testid="unverified"')
         self.assertNotContains(start, 'data-testid="unverified"')
@@ -224,3 +224,50 @@ class CampaignTests(PersonaMixin, TestCase):
             .status_code,
             403,
         )
+
+
+class StaffGivenScaleTests(PersonaMixin, TestCase):
+    """A counsellor gives a scale to a caller: consent recorded, result in the archive."""
+
+    def test_a_scale_given_during_a_contact_goes_to_the_callers_archive(self):
+        from xinyuan.cases.models import Consent
+        from xinyuan.hotline.tests.factories import start_contact
+
+        contact = start_contact(self.p.counsellor, caller_number="13900000001")
+        counsellor = client_for(self.p.counsellor)
+        page = counsellor.get(f"/contacts/{contact.public_id}/")
+        self.assertContains(page, f"/s/gad7/?contact={contact.public_id}")
+        start = counsellor.get("/s/gad7/", {"contact": str(contact.public_id)})
+        self.assertContains(start, 'data-testid="staff-mode"')
+        counsellor.post("/s/gad7/", {"consent": "yes", "contact": str(contact.public_id)})
+        for number in range(1, 8):
+            response = counsellor.post(f"/s/gad7/q/{number}/", {"answer": "3"})
+        result = counsellor.get(response["Location"])
+        self.assertContains(result, 'data-testid="staff-links"')
+        saved = SelfAssessment.objects.get()
+        self.assertEqual(
+            (saved.person, saved.source, saved.entered_by),
+            (contact.person, "staff", self.p.counsellor),
+        )
+        self.assertTrue(
+            Consent.objects.filter(contact=contact, purpose="assessment", agreed=True).exists()
+        )
+        self.assertTrue(HelpTask.objects.filter(kind="urgent").exists(), "severe anxiety")
+        archive = client_for(self.p.supervisor).get(
+            f"/assessments/persons/{contact.person.public_id}/"
+        )
+        self.assertContains(archive, 'data-testid="archive-gad7"')
+
+    def test_another_centres_contact_gives_no_staff_mode(self):
+        from xinyuan.hotline.tests.factories import start_contact
+
+        contact = start_contact(self.p.outsider, caller_number="13900000002")
+        counsellor = client_for(self.p.counsellor)
+        start = counsellor.get("/s/gad7/", {"contact": str(contact.public_id)})
+        self.assertNotContains(start, 'data-testid="staff-mode"')
+        counsellor.post("/s/gad7/", {"consent": "yes", "contact": str(contact.public_id)})
+        for number in range(1, 8):
+            counsellor.post(f"/s/gad7/q/{number}/", {"answer": "0"})
+        self.assertIsNone(SelfAssessment.objects.get().person)
+        start = counsellor.get("/s/gad7/", {"contact": "not-a-uuid"})
+        self.assertEqual(start.status_code, 200)

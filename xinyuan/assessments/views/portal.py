@@ -19,6 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from xinyuan.assessments import registry, selectors
 from xinyuan.assessments.actions import do_request_callback, do_submit, new_key
 from xinyuan.assessments.models import Campaign, Participant, SelfAssessment, Source
+from xinyuan.cases.actions.consent import do_record_consent
 
 DRAFTS = "selftest_drafts"
 MINE = "selftest_results"
@@ -103,10 +104,19 @@ def portal_start(request, code: str):
     """Consent and privacy notice first; then the first question (or where the visitor was)."""
     compiled = _scale_or_404(code)
     draft = _draft(request, code)
+    contact = _staff_contact(request, request.POST if request.method == "POST" else request.GET)
     if request.method == "POST":
         if request.POST.get("consent") != "yes":
             messages.error(request, _("Please read the notice and agree before you start."))
-            return redirect(reverse("assessments:portal-start", args=[code]))
+            return redirect(request.get_full_path())
+        if contact is not None:
+            try:
+                do_record_consent(
+                    actor=request.user, contact=contact, purpose="assessment", agreed=True
+                )
+            except ValidationError as exc:
+                messages.error(request, " ".join(exc.messages))
+                return redirect(reverse("hotline:contact-detail", args=[contact.public_id]))
         ctx = _campaign_context(request.POST)
         if ctx["campaign"] is not None and code not in ctx["campaign"].scales:
             ctx = {"campaign": None, "participant": None, "group": ""}
@@ -117,8 +127,13 @@ def portal_start(request, code: str):
             "participant": ctx["participant"].token if ctx["participant"] else "",
             "group": ctx["group"],
             "organisation": (
-                ctx["campaign"].organisation_id if ctx["campaign"] else _organisation().pk
+                contact.organisation_id
+                if contact is not None
+                else ctx["campaign"].organisation_id
+                if ctx["campaign"]
+                else _organisation().pk
             ),
+            "contact": str(contact.public_id) if contact is not None else "",
         }
         _save_draft(request, code, draft)
         return redirect(reverse("assessments:portal-question", args=[code, 1]))
@@ -134,8 +149,27 @@ def portal_start(request, code: str):
             "organisation": _organisation(),
             "ctx": _campaign_context(request.GET),
             "unverified_wording": unverified_wording(compiled.scale),
+            "contact": contact,
         },
     )
+
+
+def _staff_contact(request, params):
+    """A counsellor giving the scale to a caller (``contact`` parameter): the result goes to
+    the caller's archive. Only a contact the user may work on, of a known caller."""
+    from xinyuan.hotline.actions import _can_edit
+    from xinyuan.hotline.selectors import contacts_visible_to
+
+    public_id = params.get("contact") or ""
+    if not public_id or not request.user.is_authenticated:
+        return None
+    try:
+        contact = contacts_visible_to(request.user).filter(public_id=public_id).first()
+    except ValidationError:
+        return None
+    if contact is None or contact.person_id is None or not _can_edit(request.user, contact):
+        return None
+    return contact
 
 
 @require_http_methods(["GET", "POST"])
@@ -192,6 +226,9 @@ def _draft_organisation(draft: dict):
 
 def _finish(request, code: str, draft: dict):
     ctx = _campaign_context(draft)
+    staff_contact = _staff_contact(request, draft) if draft.get("contact") else None
+    if staff_contact is not None:
+        ctx = {"campaign": None, "participant": None, "group": ""}
     try:
         assessment, _created = do_submit(
             scale_code=code,
@@ -199,7 +236,15 @@ def _finish(request, code: str, draft: dict):
             organisation=_draft_organisation(draft),
             submission_key=draft["key"],
             language=get_language(),
-            source=Source.CAMPAIGN if ctx["campaign"] else Source.PORTAL,
+            source=(
+                Source.STAFF
+                if staff_contact is not None
+                else Source.CAMPAIGN
+                if ctx["campaign"]
+                else Source.PORTAL
+            ),
+            person=staff_contact.person if staff_contact is not None else None,
+            actor=request.user if staff_contact is not None else None,
             campaign=ctx["campaign"],
             participant=ctx["participant"],
             group=ctx["group"],
@@ -229,6 +274,7 @@ def portal_result(request, public_id):
     band = next(b for b in scale.bands if b.code == assessment.band)
     critical = [c for c in scale.critical_items if c.flag in assessment.flags]
     callback = assessment.tasks.filter(kind="callback").first()
+    staff_view = assessment.source == Source.STAFF and request.user.is_authenticated
     return render(
         request,
         "assessments/portal_result.html",
@@ -243,6 +289,7 @@ def portal_result(request, public_id):
             "form_phone": request.POST.get("phone", ""),
             "form_time": request.POST.get("preferred_time", ""),
             "unverified_wording": unverified_wording(scale),
+            "staff_view": staff_view,
         },
     )
 

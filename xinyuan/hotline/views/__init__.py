@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from xinyuan.accounts import permissions
 from xinyuan.accounts.models import Role
+from xinyuan.assessments import registry as scale_registry
 from xinyuan.audit.actions import do_record_view
 from xinyuan.audit.presentation import CLINICAL_REASON_ACTIONS, action_label, change_rows
 from xinyuan.audit.shred import KeyRing
@@ -200,6 +201,10 @@ def _detail_context(request, contact, stage: int, **extra):
         "can_hold": permissions.has_perm(user, permissions.SET_LEGAL_HOLD)
         and user.organisation_id == contact.organisation_id,
         "retention_years": settings.RETENTION_YEARS,
+        "scales_offered": [c.scale for _code, c in sorted(scale_registry.scales().items())],
+        "can_see_archive": person is not None
+        and permissions.has_perm(user, permissions.VIEW_SELF_TEST_RESULTS)
+        and user.organisation_id == contact.organisation_id,
         "can_handle_data_requests": permissions.has_perm(user, permissions.HANDLE_DATA_REQUESTS)
         and user.organisation_id == contact.organisation_id,
         "change_history": _change_history(contact),
