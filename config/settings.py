@@ -237,3 +237,5 @@ RETENTION_YEARS = max(3, int(os.environ.get("XINYUAN_RETENTION_YEARS", "3")))
 
 # AS-01: a site adds a scale by dropping a file (validated on load) into this directory.
 EXTRA_SCALES_DIR = os.environ.get("XINYUAN_EXTRA_SCALES_DIR", "")
+# AS-02: the centre whose public self-test portal /s/ is (by name); the first centre if empty.
+PORTAL_ORGANISATION = os.environ.get("XINYUAN_PORTAL_ORGANISATION", "")

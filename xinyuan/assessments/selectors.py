@@ -13,7 +13,7 @@ from xinyuan.assessments.models import Campaign, HelpTask, SelfAssessment, TaskK
 def portal_organisation() -> Organisation | None:
     """The centre whose public self-test portal this is (``XINYUAN_PORTAL_ORGANISATION``, by
     name; otherwise the first centre)."""
-    name = getattr(settings, "PORTAL_ORGANISATION", "")
+    name = settings.PORTAL_ORGANISATION
     qs = Organisation.objects.order_by("id")
     if name:
         return qs.filter(name=name).first()
