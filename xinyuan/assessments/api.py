@@ -136,3 +136,18 @@ def score_scale(request, code: str, payload: ScoreIn):
         "flags": list(result.flags),
         "subscales": result.subscales,
     }
+
+
+@scales_router.get(
+    "/{code}/fhir",
+    response={200: dict[str, Any], 404: NotFoundOut},
+    summary="The scale as a FHIR R4 Questionnaire",
+)
+def scale_questionnaire(request, code: str):
+    """With LOINC codes where they exist; unverified wording is marked in the resource."""
+    from xinyuan.assessments import fhir
+
+    compiled = registry.get(code)
+    if compiled is None:
+        return Status(404, {"detail": _("No scale with this code.")})
+    return fhir.questionnaire(compiled.scale, get_language() or "zh-hans")

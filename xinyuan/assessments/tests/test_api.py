@@ -56,3 +56,11 @@ class ScalesApiTests(TestCase):
 
     def test_an_unknown_scale_is_404(self):
         self.assertEqual(self.score("isi", [0] * 7).status_code, 404)
+
+    def test_each_scale_is_a_fhir_questionnaire(self):
+        response = self.client.get("/api/v1/scales/phq9/fhir", HTTP_ACCEPT_LANGUAGE="en")
+        self.assertEqual(response.status_code, 200)
+        body = response.json()
+        self.assertEqual(body["resourceType"], "Questionnaire")
+        self.assertEqual(body["code"][0]["code"], "44249-1")
+        self.assertEqual(self.client.get("/api/v1/scales/isi/fhir").status_code, 404)

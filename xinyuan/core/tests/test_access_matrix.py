@@ -162,6 +162,7 @@ MATRIX: dict[str, Entry] = {
     "GET /api/v1/contacts": Entry("GET", row(401, 200, 200, 200, 403, 403, 403)),
     # Scales and scoring store nothing: public, like the self-test portal.
     "GET /api/v1/scales": Entry("GET", row(200, 200, 200, 200, 200, 200, 200)),
+    "GET /api/v1/scales/{code}/fhir": Entry("GET", row(200, 200, 200, 200, 200, 200, 200)),
     # The public self-test portal (a result page opens only on the device that took the test).
     "assessments:portal-index": Entry("GET", row(200, 200, 200, 200, 200, 200, 200)),
     "assessments:portal-start": Entry("GET", row(200, 200, 200, 200, 200, 200, 200)),
