@@ -104,3 +104,44 @@ def type_columns() -> list[tuple[str, str]]:
     from django.utils.translation import gettext as _
 
     return [(value, str(label)) for value, label in ContactType.choices] + [("", _("No type yet"))]
+
+
+def self_test_statistics(user, date_from: date, date_to: date) -> list[dict]:
+    """Self-test results in the period (AS-02, AS-04), anonymous ones included: per scale, a
+    row per centre with the count in each band and how many were serious (a critical item or
+    the most severe band). Counts only."""
+    from xinyuan.assessments import registry
+    from xinyuan.assessments.models import SelfAssessment
+
+    orgs = list(organisations_for_statistics(user).order_by("name"))
+    start, end = _start(date_from), _start(date_to + timedelta(days=1))
+    counts = (
+        SelfAssessment.objects.filter(
+            organisation__in=orgs, created_at__gte=start, created_at__lt=end
+        )
+        .values("scale", "organisation_id", "band")
+        .annotate(
+            n=Count("id"),
+            serious=Count("id", filter=Q(most_severe=True) | ~Q(flags=[])),
+        )
+    )
+    by_scale: dict[str, dict[int, dict]] = {}
+    for item in counts:
+        per_org = by_scale.setdefault(item["scale"], {})
+        cell = per_org.setdefault(item["organisation_id"], {"bands": {}, "serious": 0})
+        cell["bands"][item["band"]] = item["n"]
+        cell["serious"] += item["serious"]
+    tables = []
+    for code, per_org in sorted(by_scale.items()):
+        compiled = registry.get(code)
+        if compiled is None:
+            continue
+        bands = compiled.scale.bands
+        rows = []
+        for org in orgs:
+            cell = per_org.get(org.pk, {"bands": {}, "serious": 0})
+            values = [cell["bands"].get(b.code, 0) for b in bands]
+            rows.append({"name": org.name, "bands": values, "total": sum(values),
+                         "serious": cell["serious"]})  # fmt: skip
+        tables.append({"scale": compiled.scale, "bands": bands, "rows": rows})
+    return tables

@@ -27,6 +27,9 @@ def statistics(request):
             "table": table,
             "types": types,
             "region": request.user.region,
+            "self_tests": selectors.self_test_statistics(
+                request.user, period["date_from"], period["date_to"]
+            ),
         },
         status=422 if form.is_bound and form.errors else 200,
     )

@@ -91,3 +91,23 @@ class StatisticsTests(PersonaMixin, TestCase):
     def test_an_officer_without_a_region_sees_nothing(self):
         lost = make_user("lost_officer", None, Role.REGION_OFFICER)
         self.assertEqual(client_for(lost).get(URL).status_code, 403)
+
+    def test_self_test_results_count_by_band_with_the_serious_ones(self):
+        from xinyuan.assessments.actions import do_submit
+
+        for key, answers, org in (
+            ("a", [0] * 8 + [1], self.p.org),  # minimal, but item 9: serious
+            ("b", [0] * 9, self.p.org),
+            ("c", [3] * 9, self.p.other_org),  # severe: serious
+        ):
+            do_submit(scale_code="phq9", answers=answers, organisation=org,
+                      submission_key=key, language="zh-hans")  # fmt: skip
+        today = self.today()
+        (table,) = selectors.self_test_statistics(self.p.officer, today, today)
+        by_centre = {r["name"]: (r["bands"], r["total"], r["serious"]) for r in table["rows"]}
+        self.assertEqual(by_centre[self.p.org.name], ([2, 0, 0, 0, 0], 2, 1))
+        self.assertEqual(by_centre[self.p.other_org.name], ([0, 0, 0, 0, 1], 1, 1))
+        (own,) = selectors.self_test_statistics(self.p.director, today, today)
+        self.assertEqual([r["name"] for r in own["rows"]], [self.p.org.name])
+        page = client_for(self.p.officer).get(URL)
+        self.assertContains(page, 'data-testid="self-test-table-phq9"')
