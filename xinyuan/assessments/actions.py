@@ -44,6 +44,7 @@ def do_submit(
     group: str = "",
     actor=None,
     person=None,
+    consented_at=None,
 ) -> tuple[SelfAssessment, bool]:
     """Score and keep one completed test; (result, created).
 
@@ -80,6 +81,7 @@ def do_submit(
                 group=(participant.group if participant else group)[:100],
                 entered_by=actor if getattr(actor, "pk", None) else None,
                 submission_key=submission_key,
+                consented_at=consented_at,
             )
             record(
                 actor=actor,

@@ -94,6 +94,8 @@ class SelfAssessment(PublicModel):
     entered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # When the person ticked the consent and privacy notice (AS-02: voluntary, informed).
+    consented_at = models.DateTimeField(_("consent given at"), null=True, blank=True)
     # One per completed test: a second submission of the same test finds this row.
     submission_key = models.CharField(max_length=64, unique=True)
 

@@ -23,6 +23,16 @@ from xinyuan.cases.actions.consent import do_record_consent
 
 DRAFTS = "selftest_drafts"
 MINE = "selftest_results"
+LAST = "selftest_last"
+
+
+def _parse_time(value):
+    from datetime import datetime
+
+    try:
+        return datetime.fromisoformat(value) if value else None
+    except ValueError:
+        return None
 
 
 def _scale_or_404(code: str):
@@ -134,6 +144,7 @@ def portal_start(request, code: str):
                 else _organisation().pk
             ),
             "contact": str(contact.public_id) if contact is not None else "",
+            "consented_at": timezone.now().isoformat(),
         }
         _save_draft(request, code, draft)
         return redirect(reverse("assessments:portal-question", args=[code, 1]))
@@ -177,6 +188,10 @@ def portal_question(request, code: str, number: int):
     compiled = _scale_or_404(code)
     draft = _draft(request, code)
     if draft is None:
+        last = request.session.get(LAST, {}).get(code)
+        if request.method == "POST" and last:
+            # The last answer sent twice (a double tap): the test is already saved.
+            return redirect(reverse("assessments:portal-result", args=[last]))
         return redirect(reverse("assessments:portal-start", args=[code]))
     if not 1 <= number <= compiled.n:
         raise Http404
@@ -245,6 +260,7 @@ def _finish(request, code: str, draft: dict):
             ),
             person=staff_contact.person if staff_contact is not None else None,
             actor=request.user if staff_contact is not None else None,
+            consented_at=_parse_time(draft.get("consented_at")),
             campaign=ctx["campaign"],
             participant=ctx["participant"],
             group=ctx["group"],
@@ -255,6 +271,7 @@ def _finish(request, code: str, draft: dict):
     mine = list(request.session.get(MINE, []))[-19:]
     mine.append(str(assessment.public_id))
     request.session[MINE] = mine
+    request.session[LAST] = {**request.session.get(LAST, {}), code: str(assessment.public_id)}
     _save_draft(request, code, None)
     return redirect(reverse("assessments:portal-result", args=[assessment.public_id]))
 
