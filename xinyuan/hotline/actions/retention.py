@@ -43,6 +43,7 @@ class RetentionReport:
     identities: int = 0
     held_persons: int = 0
     held_contacts: int = 0
+    callback_numbers: int = 0
     dry_run: bool = False
     person_ids: list = field(default_factory=list)
 
@@ -54,6 +55,7 @@ class RetentionReport:
             "identities": self.identities,
             "held_persons": self.held_persons,
             "held_contacts": self.held_contacts,
+            "callback_numbers": self.callback_numbers,
             "dry_run": self.dry_run,
         }
 
@@ -66,11 +68,13 @@ def _expired_persons(cutoff):
             last_contact=Max("contacts__started_at"),
             last_follow_up=Max("follow_ups__due_at"),
             last_done=Max("follow_ups__done_at"),
+            last_self_test=Max("self_assessments__created_at"),
             held=Exists(held),
         )
         .filter(Q(last_contact__lt=cutoff) | Q(last_contact__isnull=True))
         .filter(Q(last_follow_up__lt=cutoff) | Q(last_follow_up__isnull=True))
         .filter(Q(last_done__lt=cutoff) | Q(last_done__isnull=True))
+        .filter(Q(last_self_test__lt=cutoff) | Q(last_self_test__isnull=True))
         .filter(Q(last_contact_at__lt=cutoff) | Q(last_contact_at__isnull=True))
     )
 
@@ -114,7 +118,11 @@ def _anonymise_person(person: Person, contact_ids: list[int], now) -> int:
     keys = _anonymise_contacts(contact_ids, now)
     FollowUp.objects.filter(person=person).update(notes="")
     CallerIdentity.objects.filter(person=person).delete()
-    Person.objects.filter(pk=person.pk).update(management_rule="", anonymised_at=now)
+    # A campaign participant's label is the organisation's reference for them (a staff or
+    # student number): it goes too. Their coded self-test results stay for statistics.
+    Person.objects.filter(pk=person.pk).update(
+        management_rule="", anonymised_at=now, label=f"X-{person.pk:06d}"
+    )
     return keys
 
 
@@ -187,6 +195,7 @@ def apply_retention(*, now=None, dry_run: bool = False, batch_size: int = 200) -
             for contact in Contact.objects.filter(pk__in=ids).only("public_id", "organisation_id"):
                 record(actor=None, action="retention", target=contact, changes={"cutoff": cutoff})
         report.contacts += len(ids)
+    report.callback_numbers = _expire_callback_numbers(cutoff, dry_run)
     if not dry_run:
         with transaction.atomic():
             record(actor=None, action="retention", target=None, changes=report.as_dict())
@@ -194,6 +203,17 @@ def apply_retention(*, now=None, dry_run: bool = False, batch_size: int = 200) -
 
 
 @transaction.atomic
+def _expire_callback_numbers(cutoff, dry_run: bool) -> int:
+    """Numbers left with self-test call-back requests, and what was noted about the call, are
+    kept for the same period (the results themselves are coded data and stay)."""
+    from xinyuan.assessments.models import HelpTask
+
+    old = HelpTask.objects.filter(created_at__lt=cutoff).exclude(phone_encrypted="", outcome="")
+    if dry_run:
+        return old.count()
+    return old.update(phone_encrypted="", phone_hash="", outcome="")
+
+
 def do_set_legal_hold(*, actor, contact: Contact, hold: bool, reason: str = "") -> Contact:
     """A director places a contact (and so its person) under legal hold, or lifts it."""
     if not permissions.has_perm(actor, permissions.SET_LEGAL_HOLD):

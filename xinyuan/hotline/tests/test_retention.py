@@ -128,3 +128,49 @@ class RetentionTests(PersonaMixin, TestCase):
         page = client_for(self.p.director).get(f"/contacts/{contact.public_id}/")
         self.assertContains(page, 'data-testid="legal-hold-badge"')
         self.assertContains(page, "纪检调查需要")
+
+
+class SelfTestRetentionTests(PersonaMixin, TestCase):
+    """Self-test results are activity; their call-back numbers expire like everything else."""
+
+    def participant_with_result(self, days_ago: int):
+        from xinyuan.assessments.actions import do_submit
+        from xinyuan.assessments.models import Campaign, Participant, SelfAssessment
+
+        campaign = Campaign.objects.create(
+            organisation=self.p.org, name="筛查", scales=["phq9"], starts_on=timezone.localdate(),
+            ends_on=timezone.localdate(), identified=True, slug=f"s{days_ago}",
+            created_by=self.p.director,
+        )  # fmt: skip
+        person = Person.objects.create(organisation=self.p.org, label=f"E-{days_ago}")
+        participant = Participant.objects.create(
+            campaign=campaign, person=person, token=f"t{days_ago}"
+        )
+        result, _new = do_submit(scale_code="phq9", answers=[0] * 9, organisation=self.p.org,
+                                 submission_key=f"k{days_ago}", language="zh-hans",
+                                 campaign=campaign, participant=participant)  # fmt: skip
+        then = timezone.now() - timedelta(days=days_ago)
+        SelfAssessment.objects.filter(pk=result.pk).update(created_at=then)
+        return person, result
+
+    def test_a_recent_self_test_keeps_the_person_and_an_old_one_does_not(self):
+        from xinyuan.assessments.actions import do_request_callback
+        from xinyuan.assessments.models import HelpTask
+
+        recent, _r = self.participant_with_result(days_ago=30)
+        old, result = self.participant_with_result(days_ago=365 * 4)
+        task = do_request_callback(assessment=result, phone="13800000000", preferred_time="")
+        HelpTask.objects.filter(pk=task.pk).update(
+            created_at=timezone.now() - timedelta(days=365 * 4)
+        )
+        report = apply_retention()
+        self.assertEqual(report.persons, 1)
+        recent.refresh_from_db()
+        old.refresh_from_db()
+        self.assertIsNone(recent.anonymised_at)
+        self.assertEqual(recent.label, "E-30")
+        self.assertIsNotNone(old.anonymised_at)
+        self.assertNotIn("E-", old.label, "the organisation's reference is gone")
+        task.refresh_from_db()
+        self.assertEqual((task.phone_encrypted, task.phone_hash), ("", ""))
+        self.assertEqual(report.callback_numbers, 1)

@@ -21,5 +21,6 @@ class Command(BaseCommand):
             f"{verb} {report.persons} persons and {report.contacts} contacts "
             f"({report.identities} identities deleted) with last activity before "
             f"{report.cutoff:%Y-%m-%d} (retention {settings.RETENTION_YEARS} years); kept under "
-            f"legal hold: {report.held_persons} persons, {report.held_contacts} contacts."
+            f"legal hold: {report.held_persons} persons, {report.held_contacts} contacts; "
+            f"{report.callback_numbers} self-test call-back numbers removed."
         )
