@@ -305,6 +305,8 @@ EXPORT_SKIP = {
     "legal_hold_reason",
     "is_flagged",
     "flag_reason",
+    "submission_key",
+    "participant",
 }
 
 
@@ -319,7 +321,7 @@ def _plain(obj) -> dict:
             value = getattr(value, "work_name", None) or (str(value) if value else None)
         elif hasattr(value, "isoformat"):
             value = value.isoformat()
-        elif not isinstance(value, bool | int | float | str | type(None)):
+        elif not isinstance(value, bool | int | float | str | list | dict | type(None)):
             value = str(value)
         out[f.name] = value
     return out
@@ -348,6 +350,9 @@ def person_data(user, person) -> dict:
         ],
         "consents": [_plain(c) for c in person.consents.all()],
         "contacts": items,
+        "self_assessments": [
+            _plain(r) for r in person.self_assessments.order_by("created_at", "id")
+        ],
     }
     for contact in contacts:
         item = _plain(contact)

@@ -39,6 +39,7 @@ class PersonDataRightsTests(PersonaMixin, TestCase):
         self.assertEqual(contact["counsellor"], "07号", "staff appear by work name only (HL-12)")
         self.assertEqual(contact["risk_assessments"][0]["final_level"], "imminent")
         self.assertEqual(len(contact["follow_ups"]), 1)
+        self.assertEqual(data["self_assessments"], [], "self-test results are part of it")
         event = AuditEvent.objects.get(action="export")
         self.assertIn("申请-2026-031", event.changes_json)
 
