@@ -2,7 +2,6 @@ import copy
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -55,12 +54,15 @@ def follow_up_record(request, public_id):
     if request.method == "GET":
         do_record_view(actor=request.user, target=follow_up)
     form = FollowUpRecordForm(request.POST or None, instance=follow_up)
-    last = (
-        RiskAssessment.objects.filter(
-            Q(contact=follow_up.contact) | Q(follow_up__contact=follow_up.contact)
-        )
-        .order_by("-created_at", "-id")
-        .first()
+    # Two indexed reads instead of one OR across a join (which scanned every assessment).
+    candidates = [
+        RiskAssessment.objects.filter(**where).order_by("-created_at", "-id").first()
+        for where in ({"contact": follow_up.contact}, {"follow_up__contact": follow_up.contact})
+    ]
+    last = max(
+        (a for a in candidates if a is not None),
+        key=lambda a: (a.created_at, a.id),
+        default=None,
     )
     if last is not None:
         last = copy.copy(last)
