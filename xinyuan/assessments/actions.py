@@ -120,11 +120,21 @@ def do_request_callback(*, assessment: SelfAssessment, phone: str, preferred_tim
     if not case_rules.is_valid_phone(number) or len(number) < 7:
         raise ValidationError({"phone": _("Enter a phone number we can call, digits only.")})
     preferred_time = (preferred_time or "").strip()[:100]
-    task, created = HelpTask.objects.select_for_update().get_or_create(
-        assessment=assessment,
-        kind=TaskKind.CALLBACK,
-        defaults={"organisation_id": assessment.organisation_id},
+    # A serious result already has an urgent task: the number goes on it (one task per person,
+    # and whoever took it has the number); otherwise a call-back task of its own.
+    urgent = (
+        HelpTask.objects.select_for_update()
+        .filter(assessment=assessment, kind=TaskKind.URGENT)
+        .first()
     )
+    if urgent is not None:
+        task, created = urgent, False
+    else:
+        task, created = HelpTask.objects.select_for_update().get_or_create(
+            assessment=assessment,
+            kind=TaskKind.CALLBACK,
+            defaults={"organisation_id": assessment.organisation_id},
+        )
     task.phone_hash = crypto.keyed_hash("phone", number)
     task.phone_encrypted = crypto.encrypt(number)
     task.preferred_time = preferred_time
@@ -253,8 +263,13 @@ def do_add_participants(*, actor, campaign: Campaign, lines: str) -> list[Partic
     for number, line in enumerate((lines or "").splitlines(), start=1):
         if not line.strip():
             continue
-        reference, _sep, group = (part.strip() for part in line.replace("，", ",").partition(","))
-        if not reference or len(reference) > 40:
+        normalised = line.replace("，", ",")
+        reference, _sep, group = (part.strip() for part in normalised.partition(","))
+        if campaign.groups and "," not in normalised:
+            problems.append(
+                _('line %(n)s: a comma is missing; write "reference, group"') % {"n": number}
+            )
+        elif not reference or len(reference) > 40:
             problems.append(_("line %(n)s: give a reference of 1 to 40 characters") % {"n": number})
         elif campaign.groups and group not in campaign.groups:
             problems.append(

@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from xinyuan.assessments import registry
+from xinyuan.core.forms import BootstrapMixin
 
 
 def _scale_choices():
@@ -17,7 +18,7 @@ def _current() -> str:
 DATE = forms.DateInput(attrs={"type": "date"})
 
 
-class CampaignForm(forms.Form):
+class CampaignForm(BootstrapMixin, forms.Form):
     name = forms.CharField(label=_("name"), max_length=200)
     scales = forms.MultipleChoiceField(
         label=_("scales"), widget=forms.CheckboxSelectMultiple, choices=()

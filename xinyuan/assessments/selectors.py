@@ -29,7 +29,7 @@ def tasks_visible_to(user) -> QuerySet[HelpTask]:
 
 
 def open_tasks_for(user) -> QuerySet[HelpTask]:
-    return tasks_visible_to(user).filter(status=TaskStatus.OPEN).order_by("kind", "created_at")
+    return tasks_visible_to(user).filter(status=TaskStatus.OPEN).order_by("-kind", "created_at")
 
 
 def urgent_untaken_for(user) -> QuerySet[HelpTask]:

@@ -143,5 +143,14 @@ def self_test_statistics(user, date_from: date, date_to: date) -> list[dict]:
             values = [cell["bands"].get(b.code, 0) for b in bands]
             rows.append({"name": org.name, "bands": values, "total": sum(values),
                          "serious": cell["serious"]})  # fmt: skip
+        if len(rows) > 1:  # all centres of the region, as in the contact table
+            rows.append(
+                {
+                    "name": "",
+                    "bands": [sum(r["bands"][i] for r in rows) for i in range(len(bands))],
+                    "total": sum(r["total"] for r in rows),
+                    "serious": sum(r["serious"] for r in rows),
+                }
+            )
         tables.append({"scale": compiled.scale, "bands": bands, "rows": rows})
     return tables

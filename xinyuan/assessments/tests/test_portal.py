@@ -125,13 +125,24 @@ class PortalFlowTests(PersonaMixin, TestCase):
             client_for(self.p.supervisor).get(f"/s/result/{result.public_id}/").status_code, 404
         )
 
+    def test_a_call_back_on_a_serious_result_goes_on_its_urgent_task(self):
+        self.take([0] * 8 + [1])
+        result = SelfAssessment.objects.get()
+        self.visitor.post(f"/s/result/{result.public_id}/callback/", {"phone": "13800138000"})
+        (task,) = HelpTask.objects.all()
+        self.assertEqual(task.kind, "urgent")
+        self.assertTrue(task.phone_encrypted)
+        page = client_for(self.p.supervisor).get(f"/assessments/tasks/{task.public_id}/")
+        self.assertContains(page, 'data-testid="task-phone-reveal"')
+
     def test_a_call_back_request_becomes_a_task_with_the_number_kept_secret(self):
-        self.take([1] * 9)
+        self.take([1] * 8 + [0])
         result = SelfAssessment.objects.get()
         url = f"/s/result/{result.public_id}/callback/"
         bad = self.visitor.post(url, {"phone": "abc", "preferred_time": "晚上"})
         self.assertEqual(bad.status_code, 422)
         self.assertContains(bad, "晚上", status_code=422)
+        self.assertContains(bad, 'data-testid="callback-error"', status_code=422)
         ok = self.visitor.post(
             url, {"phone": "138 0013 8000", "preferred_time": "工作日晚上"}, follow=True
         )
@@ -199,8 +210,11 @@ class CampaignTests(PersonaMixin, TestCase):
     def test_an_identified_campaign_fills_each_persons_archive(self):
         director, detail = self.create(identified=True)
         url = detail + "participants/"
-        refused = director.post(url, {"lines": "T-01, 一年级\nT-02, 三年级"}, follow=True)
+        refused = director.post(
+            url, {"lines": "T-01, 一年级\nT-02, 三年级\nT-03 一年级"}, follow=True
+        )
         self.assertContains(refused, "T-02, 三年级", msg_prefix="what was typed is kept")
+        self.assertContains(refused, "第 3 行")
         self.assertFalse(Participant.objects.exists(), "nothing half-added")
         director.post(url, {"lines": "T-01, 一年级\nT-02，二年级"})
         participant = Participant.objects.get(person__label="T-01")

@@ -16,6 +16,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from xinyuan.accounts import permissions
 from xinyuan.assessments import registry, selectors
 from xinyuan.assessments.actions import do_request_callback, do_submit, new_key
 from xinyuan.assessments.models import Campaign, Participant, SelfAssessment, Source
@@ -24,6 +25,22 @@ from xinyuan.cases.actions.consent import do_record_consent
 DRAFTS = "selftest_drafts"
 MINE = "selftest_results"
 LAST = "selftest_last"
+STAFF_CONTACTS = "selftest_staff_contacts"
+PORTAL_ORDER = ("phq9", "gad7", "who5", "k6", "k10", "phq15", "pcl5")
+
+
+def _portal_order(code: str) -> tuple[int, str]:
+    return (PORTAL_ORDER.index(code) if code in PORTAL_ORDER else len(PORTAL_ORDER), code)
+
+
+def _more_link(assessment) -> str:
+    """Where "other self-tests" leads: back to the campaign the person came from."""
+    if assessment.participant_id:
+        return reverse("assessments:portal-personal", args=[assessment.participant.token])
+    if assessment.campaign_id:
+        url = reverse("assessments:portal-campaign", args=[assessment.campaign.slug])
+        return url + (f"?group={assessment.group}" if assessment.group else "")
+    return reverse("assessments:portal-index")
 
 
 def _parse_time(value):
@@ -62,15 +79,19 @@ def _save_draft(request, code: str, draft: dict | None) -> None:
     request.session[DRAFTS] = drafts
 
 
-def unverified_wording(scale) -> bool:
-    """The wording shown in this language is not (yet) the validated one: say so."""
+def unverified_wording(scale) -> str:
+    """ "en" or "zh" when the wording shown in this language is not (yet) the validated one
+    (the page says so, in words fitting that language); "" otherwise."""
     english = (get_language() or "").startswith("en")
     status = scale.wording_status.en if english else scale.wording_status.zh_hans
-    return status == "unverified"
+    return ("en" if english else "zh") if status == "unverified" else ""
 
 
 def portal_index(request):
-    scales = [c.scale for _code, c in sorted(registry.scales().items())]
+    scales = [
+        c.scale
+        for _code, c in sorted(registry.scales().items(), key=lambda kv: _portal_order(kv[0]))
+    ]
     return render(
         request,
         "assessments/portal_index.html",
@@ -272,6 +293,11 @@ def _finish(request, code: str, draft: dict):
     mine.append(str(assessment.public_id))
     request.session[MINE] = mine
     request.session[LAST] = {**request.session.get(LAST, {}), code: str(assessment.public_id)}
+    if staff_contact is not None:
+        request.session[STAFF_CONTACTS] = {
+            **request.session.get(STAFF_CONTACTS, {}),
+            str(assessment.public_id): str(staff_contact.public_id),
+        }
     _save_draft(request, code, None)
     return redirect(reverse("assessments:portal-result", args=[assessment.public_id]))
 
@@ -282,7 +308,7 @@ def _my_result(request, public_id) -> SelfAssessment:
     return get_object_or_404(SelfAssessment, public_id=public_id)
 
 
-def portal_result(request, public_id):
+def portal_result(request, public_id, callback_error: str = ""):
     assessment = _my_result(request, public_id)
     compiled = registry.get(assessment.scale)
     if compiled is None:
@@ -290,7 +316,7 @@ def portal_result(request, public_id):
     scale = compiled.scale
     band = next(b for b in scale.bands if b.code == assessment.band)
     critical = [c for c in scale.critical_items if c.flag in assessment.flags]
-    callback = assessment.tasks.filter(kind="callback").first()
+    callback = assessment.tasks.exclude(phone_encrypted="").first()
     staff_view = assessment.source == Source.STAFF and request.user.is_authenticated
     return render(
         request,
@@ -307,6 +333,12 @@ def portal_result(request, public_id):
             "form_time": request.POST.get("preferred_time", ""),
             "unverified_wording": unverified_wording(scale),
             "staff_view": staff_view,
+            "callback_error": callback_error,
+            "staff_contact": request.session.get(STAFF_CONTACTS, {}).get(str(public_id)),
+            "can_see_archive": permissions.has_perm(
+                request.user, permissions.VIEW_SELF_TEST_RESULTS
+            ),
+            "more_link": _more_link(assessment),
         },
     )
 
@@ -321,9 +353,8 @@ def portal_callback(request, public_id):
             preferred_time=request.POST.get("preferred_time", ""),
         )
     except ValidationError as exc:
-        response = portal_result(request, public_id)
+        response = portal_result(request, public_id, callback_error=" ".join(exc.messages))
         response.status_code = 422
-        messages.error(request, " ".join(exc.messages))
         return response
     messages.success(request, _("Thank you. A counsellor of the centre will call you."))
     return redirect(reverse("assessments:portal-result", args=[public_id]) + "#help")

@@ -31,7 +31,10 @@ def task_list(request):
         request,
         "assessments/task_list.html",
         {
-            "open_tasks": list(tasks.filter(status=TaskStatus.OPEN).order_by("kind", "created_at")),
+            # Urgent before call-back ("urgent" > "callback"), the oldest first.
+            "open_tasks": list(
+                tasks.filter(status=TaskStatus.OPEN).order_by("-kind", "created_at")
+            ),
             "done_tasks": list(tasks.filter(status=TaskStatus.DONE).order_by("-done_at")[:20]),
         },
     )
@@ -207,7 +210,7 @@ def campaign_participants(request, public_id):
             actor=request.user, campaign=campaign, lines=request.POST.get("lines", "")
         )
     except ValidationError as exc:
-        messages.error(request, " ".join(error_messages(exc)))
+        messages.error(request, "；".join(error_messages(exc)))
         # What was typed is kept: shown again in the box.
         request.session["participant_lines"] = request.POST.get("lines", "")[:20000]
     else:

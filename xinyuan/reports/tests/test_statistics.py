@@ -107,6 +107,7 @@ class StatisticsTests(PersonaMixin, TestCase):
         by_centre = {r["name"]: (r["bands"], r["total"], r["serious"]) for r in table["rows"]}
         self.assertEqual(by_centre[self.p.org.name], ([2, 0, 0, 0, 0], 2, 1))
         self.assertEqual(by_centre[self.p.other_org.name], ([0, 0, 0, 0, 1], 1, 1))
+        self.assertEqual(by_centre[""], ([2, 0, 0, 0, 1], 3, 2), "the region's total")
         (own,) = selectors.self_test_statistics(self.p.director, today, today)
         self.assertEqual([r["name"] for r in own["rows"]], [self.p.org.name])
         page = client_for(self.p.officer).get(URL)
