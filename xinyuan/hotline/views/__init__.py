@@ -567,7 +567,7 @@ def contact_list(request):
 @require_perm(permissions.ACKNOWLEDGE_ALERTS)
 def alerts_panel(request):
     """Polled by every page of a supervisor (every few seconds): the open high-risk alerts."""
-    return _render_alerts(request)
+    return render_alerts(request)
 
 
 def render_alerts(request):
@@ -583,8 +583,6 @@ def render_alerts(request):
     )
 
 
-_render_alerts = render_alerts
-
 
 @require_POST
 @require_perm(permissions.ACKNOWLEDGE_ALERTS)
@@ -592,7 +590,7 @@ def alert_acknowledge(request, public_id):
     alert = get_object_or_404(selectors.alerts_visible_to(request.user), public_id=public_id)
     actions.do_acknowledge_alert(actor=request.user, alert=alert)
     if request.htmx:
-        return _render_alerts(request)
+        return render_alerts(request)
     return redirect(safe_next(request, "hotline:workstation"))
 
 
