@@ -583,7 +583,6 @@ def render_alerts(request):
     )
 
 
-
 @require_POST
 @require_perm(permissions.ACKNOWLEDGE_ALERTS)
 def alert_acknowledge(request, public_id):
