@@ -198,7 +198,6 @@ NINJA_PAGINATION_MAX_LIMIT = 200  # the API never returns unbounded lists of cli
 
 # Sign-in security (等级保护): two-factor sign-in for privileged roles, lockout, idle timeout.
 REQUIRE_2FA = env_bool("XINYUAN_REQUIRE_2FA", PRODUCTION)
-TWO_FACTOR_REQUIRED_ROLES = ("supervisor", "director", "admin")
 LOCKOUT_THRESHOLD = int(os.environ.get("XINYUAN_LOCKOUT_THRESHOLD", "5"))
 LOCKOUT_MINUTES = int(os.environ.get("XINYUAN_LOCKOUT_MINUTES", "15"))
 IDLE_TIMEOUT_MINUTES = int(os.environ.get("XINYUAN_IDLE_TIMEOUT_MINUTES", "30"))

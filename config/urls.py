@@ -2,7 +2,7 @@ import os
 
 from django.urls import include, path
 
-from xinyuan.core.api import api
+from config.api import api
 from xinyuan.core.views import healthz
 
 urlpatterns = [
@@ -18,6 +18,6 @@ urlpatterns = [
 ]
 
 if os.environ.get("XINYUAN_BENCH") == "1":
-    from xinyuan.core.bench_views import bench_floor
+    from config.bench import bench_floor
 
     urlpatterns.append(path("bench/floor", bench_floor))

@@ -5,14 +5,13 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from xinyuan.accounts import permissions
-from xinyuan.accounts.models import ApiToken, Role, User
+from xinyuan.accounts.models import ApiToken, User
 from xinyuan.accounts.tokens import generate_token, hash_token
 from xinyuan.audit.actions import record
+from xinyuan.core import permissions
 from xinyuan.core.errors import PermissionDeniedError
 
 DEFAULT_TOKEN_DAYS = 365
-TOKEN_ROLES_ISSUABLE_BY_ADMIN = frozenset({Role.COUNSELLOR})
 
 
 @transaction.atomic
@@ -27,7 +26,7 @@ def do_issue_api_token(
             raise PermissionDeniedError
         # Separation of duties: an admin may not act as a user who sees the whole
         # organisation's clinical records or the audit trail.
-        if user.role not in TOKEN_ROLES_ISSUABLE_BY_ADMIN:
+        if not permissions.has_perm(user, permissions.HOLD_ADMIN_ISSUED_TOKEN):
             raise PermissionDeniedError
     clear = generate_token()
     token = ApiToken.objects.create(

@@ -7,6 +7,8 @@ from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
+from xinyuan.core import permissions
+
 # Polled in the background (alerts): they do not count as the user being active.
 BACKGROUND_PATHS = ("/alerts/panel/",)
 TWO_FACTOR_FREE_PATHS = (
@@ -61,7 +63,7 @@ class TwoFactorRequiredMiddleware:
             settings.REQUIRE_2FA
             and user is not None
             and user.is_authenticated
-            and user.role in settings.TWO_FACTOR_REQUIRED_ROLES
+            and permissions.needs_two_factor(user)
             and not user.has_two_factor
             and not request.path.startswith(TWO_FACTOR_FREE_PATHS)
         ):

@@ -5,6 +5,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from xinyuan.core.models import PublicModel
+from xinyuan.core.permissions import Role
 
 
 class Region(PublicModel):
@@ -56,16 +57,6 @@ class Organisation(PublicModel):
     @property
     def greeting_name(self) -> str:
         return self.hotline_name or self.name
-
-
-class Role(models.TextChoices):
-    COUNSELLOR = "counsellor", _("Counsellor")
-    SUPERVISOR = "supervisor", _("Supervisor / duty lead")
-    DIRECTOR = "director", _("Director")
-    AUDITOR = "auditor", _("Auditor")
-    ADMIN = "admin", _("Administrator")
-    # A health-commission officer: aggregated statistics of the region's centres, never a record.
-    REGION_OFFICER = "region_officer", _("Health-commission officer")
 
 
 class User(AbstractUser):

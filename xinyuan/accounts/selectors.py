@@ -1,7 +1,7 @@
 from django.db.models import QuerySet
 
-from xinyuan.accounts import permissions
 from xinyuan.accounts.models import ApiToken, User
+from xinyuan.core import permissions
 
 
 def users_visible_to(user) -> QuerySet[User]:

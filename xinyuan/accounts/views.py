@@ -6,9 +6,10 @@ from django.shortcuts import get_object_or_404, redirect, render, resolve_url
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from xinyuan.accounts import actions, permissions, selectors
+from xinyuan.accounts import actions, selectors
 from xinyuan.accounts.forms import IssueTokenForm, LoginForm, TwoFactorForm
 from xinyuan.accounts.models import User
+from xinyuan.core import permissions
 from xinyuan.core.views_helpers import require_perm
 
 PENDING_USER = "two_factor_pending_user"
@@ -81,7 +82,7 @@ def two_factor_setup(request):
     from xinyuan.core import crypto
 
     user = request.user
-    required = settings.REQUIRE_2FA and user.role in settings.TWO_FACTOR_REQUIRED_ROLES
+    required = settings.REQUIRE_2FA and permissions.needs_two_factor(user)
     step = request.POST.get("step", "")
     proven = step == "confirm" and PENDING_SECRET in request.session
     if user.has_two_factor and not proven:
@@ -133,7 +134,7 @@ def two_factor_setup(request):
 @require_perm(permissions.MANAGE_TOKENS)
 def token_list(request):
     users = selectors.users_visible_to(request.user).filter(
-        role__in=actions.TOKEN_ROLES_ISSUABLE_BY_ADMIN
+        role__in=permissions.roles_with(permissions.HOLD_ADMIN_ISSUED_TOKEN)
     )
     form = IssueTokenForm(request.POST or None, users=users)
     new_token = None

@@ -9,7 +9,6 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from xinyuan.accounts import permissions
 from xinyuan.assessments import registry
 from xinyuan.assessments.models import (
     Campaign,
@@ -23,7 +22,7 @@ from xinyuan.assessments.models import (
 from xinyuan.assessments.rules import RULE_VERSION
 from xinyuan.audit.actions import record
 from xinyuan.cases import rules as case_rules
-from xinyuan.core import crypto
+from xinyuan.core import crypto, permissions
 from xinyuan.core.errors import PermissionDeniedError
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from django.conf import settings
 from django.db.models import Count, QuerySet
 
-from xinyuan.accounts import permissions
 from xinyuan.accounts.models import Organisation
 from xinyuan.assessments.models import Campaign, HelpTask, SelfAssessment, TaskKind, TaskStatus
+from xinyuan.core import permissions
 
 
 def portal_organisation() -> Organisation | None:

@@ -11,7 +11,8 @@ from django.core.exceptions import FieldDoesNotExist
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from xinyuan.audit import shred
+from xinyuan.audit import registry, shred
+from xinyuan.core.permissions import Role
 
 ACTION_LABELS = {
     "create": _("created"),
@@ -99,20 +100,9 @@ def _field(model, name: str):
 
 
 def _extra_choices(name: str) -> dict:
-    """Coded values of change keys that are not fields of the record's model."""
-    if name == "kind":
-        from xinyuan.hotline.models import DisclosureKind
-
-        return dict(DisclosureKind.choices)
-    if name == "consent_purpose":
-        from xinyuan.cases.models import ConsentPurpose
-
-        return dict(ConsentPurpose.choices)
-    if name == "consent_method":
-        from xinyuan.cases.models import ConsentMethod
-
-        return dict(ConsentMethod.choices)
-    return {}
+    """Coded values of change keys that are not fields of the record's model (the apps that
+    write them register their labels)."""
+    return registry.value_labels(name)
 
 
 def _as_local_time(value: str) -> str | None:
@@ -224,8 +214,6 @@ def reason_for_auditor(event) -> str:
 
 
 def role_label(role: str) -> str:
-    from xinyuan.accounts.models import Role
-
     return str(dict(Role.choices).get(role, role)) if role else str(_("system"))
 
 

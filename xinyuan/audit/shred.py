@@ -20,6 +20,7 @@ from typing import Any
 from cryptography.fernet import Fernet, InvalidToken
 from django.utils.translation import gettext_lazy as _
 
+from xinyuan.audit import registry
 from xinyuan.core import crypto
 
 SUBJECT_KEY = "$subject"
@@ -32,20 +33,12 @@ CLINICAL_REASON_ACTIONS = frozenset({"assess", "disclose", "consent_withdrawn"})
 
 
 def subject_of(target) -> str | None:
-    """The record whose key encrypts the target's clinical words: its contact."""
-    label = target._meta.label_lower if target is not None else ""
-    if label == "hotline.contact":
-        return f"contact:{target.pk}"
-    contact_id = getattr(target, "contact_id", None)
-    if contact_id is None and getattr(target, "follow_up_id", None):
-        contact_id = target.follow_up.contact_id
-    return f"contact:{contact_id}" if contact_id else None
+    """The record whose key encrypts the target's clinical words (the apps say which)."""
+    return registry.subject_of(target)
 
 
 def _note_fields(target_type: str) -> tuple[str, ...]:
-    from xinyuan.hotline.clinical_text import NOTE_FIELDS
-
-    return NOTE_FIELDS.get(target_type, ())
+    return registry.sealed_fields(target_type)
 
 
 def needs_sealing(target_type: str, action: str, changes: dict[str, Any], reason: str) -> bool:

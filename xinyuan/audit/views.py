@@ -1,13 +1,8 @@
-from django.contrib import messages
-from django.core.exceptions import ValidationError
-from django.db.models import F
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import render
 from django.utils import timezone
-from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET
 
-from xinyuan.accounts import permissions
 from xinyuan.audit.actions import do_record_export
 from xinyuan.audit.forms import AuditSearchForm
 from xinyuan.audit.presentation import (
@@ -17,12 +12,11 @@ from xinyuan.audit.presentation import (
     record_label,
     role_label,
 )
+from xinyuan.audit.registry import review_queues
 from xinyuan.audit.selectors import search_events
+from xinyuan.core import permissions
 from xinyuan.core.exports import csv_bytes
 from xinyuan.core.views_helpers import require_perm
-from xinyuan.hotline.actions.break_glass import do_review_break_glass
-from xinyuan.hotline.forms import BreakGlassReviewForm
-from xinyuan.hotline.selectors import break_glass_accesses_for_review
 
 EXPORT_LIMIT = 100_000
 
@@ -55,9 +49,7 @@ def event_list(request):
             "form": form,
             "events": rows,
             "export_query": query.urlencode(),
-            "break_glass_open": break_glass_accesses_for_review(request.user)
-            .filter(reviewed_at__isnull=True)
-            .count(),
+            "review_queues": review_queues(request.user),
         },
     )
 
@@ -87,35 +79,3 @@ def _export(request, qs, filters):
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
     response["Content-Disposition"] = f'attachment; filename="audit-{stamp}.csv"'
     return response
-
-
-@require_GET
-@require_perm(permissions.VIEW_AUDIT)
-def break_glass_list(request):
-    """Emergency accesses to this centre's records: open ones first, each to be reviewed."""
-    accesses = list(
-        break_glass_accesses_for_review(request.user).order_by(
-            F("reviewed_at").asc(nulls_first=True), "-created_at"
-        )[:200]
-    )
-    return render(
-        request,
-        "audit/break_glass_list.html",
-        {"accesses": accesses, "review_form": BreakGlassReviewForm(), "now": timezone.now()},
-    )
-
-
-@require_POST
-@require_perm(permissions.VIEW_AUDIT)
-def break_glass_review(request, public_id):
-    access = get_object_or_404(break_glass_accesses_for_review(request.user), public_id=public_id)
-    form = BreakGlassReviewForm(request.POST)
-    if form.is_valid():
-        try:
-            do_review_break_glass(actor=request.user, access=access, note=form.cleaned_data["note"])
-            messages.success(request, _("The emergency access is marked as reviewed."))
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-    else:
-        messages.error(request, " ".join(m for ms in form.errors.values() for m in ms))
-    return redirect("audit:break-glass")

@@ -7,7 +7,6 @@ from datetime import datetime, timedelta
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from xinyuan.accounts import permissions
 from xinyuan.cases.models import (
     CallerIdentity,
     FollowUp,
@@ -16,6 +15,7 @@ from xinyuan.cases.models import (
     Person,
     ReminderKind,
 )
+from xinyuan.core import permissions
 
 
 def count_recent_contacts(*, person: Person, since: datetime) -> int:

@@ -7,12 +7,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from xinyuan.accounts import permissions
 from xinyuan.audit.actions import do_record_view
 from xinyuan.cases import actions, selectors
 from xinyuan.cases.actions.reminders import do_mark_reminder_read
 from xinyuan.cases.forms import FollowUpRecordForm, ManagementRuleForm, RevealForm
 from xinyuan.cases.models import FollowUpStatus
+from xinyuan.core import permissions
 from xinyuan.core.errors import PermissionDeniedError
 from xinyuan.core.views_helpers import require_perm, safe_next
 from xinyuan.hotline import rules

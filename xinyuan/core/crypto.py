@@ -8,6 +8,7 @@ first encrypts, all decrypt, so a key can be rotated without downtime.
 import base64
 import hashlib
 import hmac
+from collections.abc import Callable
 from functools import lru_cache
 
 from cryptography.fernet import Fernet, MultiFernet
@@ -58,3 +59,12 @@ def decrypt(token: str) -> str:
 def reencrypt(token: str) -> str:
     """The same clear value under the newest key (MultiFernet.rotate)."""
     return current_fernet().rotate(token.encode()).decode()
+
+
+# What ``manage.py rotate_keys`` re-encrypts: each app that keeps values under these keys
+# registers a step (in its AppConfig.ready) that re-encrypts them in batches and says how many.
+KEY_ROTATIONS: dict[str, Callable[[int], int | dict[str, int]]] = {}
+
+
+def register_key_rotation(name: str, step: Callable[[int], int | dict[str, int]]) -> None:
+    KEY_ROTATIONS[name] = step

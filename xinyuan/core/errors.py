@@ -1,4 +1,4 @@
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 
 
 class ConflictError(Exception):
@@ -10,8 +10,8 @@ class ConflictError(Exception):
         self.message = message
 
 
-class PermissionDeniedError(Exception):
-    pass
+class PermissionDeniedError(PermissionDenied):
+    """An action refused for this actor: Django answers 403 for a page, the API 403 in JSON."""
 
 
 __all__ = ["ConflictError", "PermissionDeniedError", "ValidationError"]

@@ -2,7 +2,7 @@ from functools import wraps
 
 from django.core.exceptions import PermissionDenied
 
-from xinyuan.accounts import permissions
+from xinyuan.core import permissions
 
 
 def require_perm(*names: str):

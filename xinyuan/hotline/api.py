@@ -10,8 +10,8 @@ from ninja import Field, FilterSchema, Query, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 from pydantic import StrictBool, ValidationInfo, model_validator
 
-from xinyuan.accounts import permissions
 from xinyuan.audit.actions import do_record_view
+from xinyuan.core import permissions
 from xinyuan.core.errors import PermissionDeniedError
 from xinyuan.hotline import actions, rules, selectors
 from xinyuan.hotline.clinical_text import hidden_fields

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from xinyuan.accounts import permissions
+from xinyuan.core import permissions
 
 # What the caller said and what the counsellor wrote about it: hidden from roles that do not
 # work with the caller.

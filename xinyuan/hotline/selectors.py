@@ -8,8 +8,8 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from xinyuan.accounts import permissions
-from xinyuan.accounts.models import Role, User
+from xinyuan.accounts.models import User
+from xinyuan.core import permissions
 from xinyuan.hotline.models import Contact, DisclosureKind, RiskAlert, RiskAssessment, Seat
 
 
@@ -132,7 +132,7 @@ def counsellors_for(user) -> QuerySet[User]:
         return User.objects.none()
     return User.objects.filter(
         organisation_id=user.organisation_id,
-        role__in=[Role.COUNSELLOR, Role.SUPERVISOR],
+        role__in=permissions.roles_with(permissions.HANDLE_CONTACTS),
         is_active=True,
     ).order_by("username")
 
@@ -197,7 +197,7 @@ def latest_alert_for(contact: Contact) -> RiskAlert | None:
 def supervisors_on_duty(organisation_id) -> int:
     return User.objects.filter(
         organisation_id=organisation_id,
-        role__in=[Role.SUPERVISOR, Role.DIRECTOR],
+        role__in=permissions.roles_with(permissions.ACKNOWLEDGE_ALERTS),
         is_on_duty=True,
         is_active=True,
     ).count()

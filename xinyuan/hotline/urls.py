@@ -2,6 +2,7 @@ from django.urls import path
 
 from xinyuan.hotline import views
 from xinyuan.hotline.views import (
+    alerts,
     break_glass,
     consents,
     data_rights,
@@ -76,9 +77,23 @@ urlpatterns = [
         views.contact_end_harassment,
         name="contact-end-harassment",
     ),
+    # The review of emergency accesses sits beside the audit trail (/audit/…), where auditors
+    # and directors work; the audit app itself knows no domain app.
+    path(
+        "audit/break-glass/",
+        break_glass.break_glass_review_list,
+        name="break-glass-review-list",
+    ),
+    path(
+        "audit/break-glass/<uuid:public_id>/review/",
+        break_glass.break_glass_review,
+        name="break-glass-review",
+    ),
     path("persons/<uuid:public_id>/export/", data_rights.person_export, name="person-export"),
     path("persons/<uuid:public_id>/erase/", data_rights.person_erase, name="person-erase"),
-    path("alerts/panel/", views.alerts_panel, name="alerts-panel"),
-    path("alerts/<uuid:public_id>/acknowledge/", views.alert_acknowledge, name="alert-acknowledge"),
-    path("duty/", views.duty_toggle, name="duty-toggle"),
+    path("alerts/panel/", alerts.alerts_panel, name="alerts-panel"),
+    path(
+        "alerts/<uuid:public_id>/acknowledge/", alerts.alert_acknowledge, name="alert-acknowledge"
+    ),
+    path("duty/", alerts.duty_toggle, name="duty-toggle"),
 ]

@@ -11,9 +11,9 @@ from datetime import date, datetime, time, timedelta
 from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
-from xinyuan.accounts import permissions
-from xinyuan.accounts.models import Organisation, Role
+from xinyuan.accounts.models import Organisation
 from xinyuan.cases.models import FollowUp, FollowUpStatus
+from xinyuan.core import permissions
 from xinyuan.hotline.models import Contact, ContactType, RiskLevel
 
 HIGH_LEVELS = (RiskLevel.HIGH, RiskLevel.IMMINENT)
@@ -22,7 +22,7 @@ HIGH_LEVELS = (RiskLevel.HIGH, RiskLevel.IMMINENT)
 def organisations_for_statistics(user) -> QuerySet[Organisation]:
     if not permissions.has_perm(user, permissions.VIEW_STATISTICS):
         return Organisation.objects.none()
-    if user.role == Role.REGION_OFFICER:
+    if permissions.has_perm(user, permissions.VIEW_REGION_STATISTICS):
         return Organisation.objects.filter(region_id=user.region_id)
     return Organisation.objects.filter(pk=user.organisation_id)
 

@@ -1,7 +1,7 @@
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from xinyuan.accounts import permissions
+from xinyuan.core import permissions
 from xinyuan.core.views_helpers import require_perm
 from xinyuan.reports import selectors
 from xinyuan.reports.forms import PeriodForm

@@ -16,11 +16,11 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from xinyuan.accounts import permissions
 from xinyuan.assessments import registry, selectors
 from xinyuan.assessments.actions import do_request_callback, do_submit, new_key
 from xinyuan.assessments.models import Campaign, Participant, SelfAssessment, Source
 from xinyuan.cases.actions.consent import do_record_consent
+from xinyuan.core import permissions
 
 DRAFTS = "selftest_drafts"
 MINE = "selftest_results"

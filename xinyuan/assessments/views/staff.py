@@ -12,13 +12,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from xinyuan.accounts import permissions
 from xinyuan.assessments import actions, registry, selectors
 from xinyuan.assessments.charts import trend_chart
 from xinyuan.assessments.forms import CampaignForm
 from xinyuan.assessments.models import TaskStatus
 from xinyuan.assessments.rules import Result
 from xinyuan.audit.actions import do_record_export, do_record_view
+from xinyuan.core import permissions
 from xinyuan.core.errors import PermissionDeniedError
 from xinyuan.core.views_helpers import error_messages, require_perm
 
@@ -85,7 +85,7 @@ def task_detail(request, public_id):
 def task_take(request, public_id):
     actions.do_take_task(actor=request.user, task=_task(request, public_id))
     if request.htmx:  # from the alerts bar: show the remaining alerts
-        from xinyuan.hotline.views import render_alerts
+        from xinyuan.hotline.views.alerts import render_alerts
 
         return render_alerts(request)
     return redirect(reverse("assessments:task-detail", args=[public_id]))

@@ -10,12 +10,11 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from xinyuan.accounts import permissions
 from xinyuan.audit.actions import record
 from xinyuan.cases import rules
 from xinyuan.cases.actions.reminders import schedule_follow_up_reminders
 from xinyuan.cases.models import CallerIdentity, FollowUp, FollowUpStatus, Person
-from xinyuan.core import crypto
+from xinyuan.core import crypto, permissions
 from xinyuan.core.errors import PermissionDeniedError
 
 

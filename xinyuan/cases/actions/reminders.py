@@ -19,10 +19,10 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from xinyuan.accounts import permissions
 from xinyuan.audit.actions import record
 from xinyuan.cases import rules, selectors
 from xinyuan.cases.models import FollowUp, FollowUpReminder, FollowUpStatus, ReminderKind
+from xinyuan.core import permissions
 from xinyuan.core.errors import PermissionDeniedError
 
 

@@ -22,13 +22,13 @@ from django.db import transaction
 from django.test import Client, TestCase
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from config.api import api
 from xinyuan.accounts import actions as account_actions
 from xinyuan.accounts.models import Region, Role
 from xinyuan.assessments import actions as assessment_actions
 from xinyuan.cases import actions as case_actions
 from xinyuan.cases.actions.reminders import do_send_follow_up_reminders
 from xinyuan.cases.models import Consent, FollowUp, FollowUpReminder
-from xinyuan.core.api import api
 from xinyuan.core.testing import make_personas, make_user
 from xinyuan.hotline.actions.break_glass import do_open_break_glass
 from xinyuan.hotline.models import RiskAlert
@@ -82,8 +82,8 @@ MATRIX: dict[str, Entry] = {
     "accounts:token-revoke": Entry("POST", row(LOGIN, 403, 403, 403, 403, 302, 403), obj="token"),
     # Audit ---------------------------------------------------------------------------------
     "audit:events": Entry("GET", row(LOGIN, 403, 403, 200, 200, 403, 403)),
-    "audit:break-glass": Entry("GET", row(LOGIN, 403, 403, 200, 200, 403, 403)),
-    "audit:break-glass-review": Entry(
+    "hotline:break-glass-review-list": Entry("GET", row(LOGIN, 403, 403, 200, 200, 403, 403)),
+    "hotline:break-glass-review": Entry(
         "POST", row(LOGIN, 403, 403, 302, 302, 403, 403), obj="break_glass"
     ),
     # Statistics (aggregated) ---------------------------------------------------------------

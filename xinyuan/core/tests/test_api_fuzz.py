@@ -10,8 +10,8 @@ from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 
+from config.api import api
 from xinyuan.accounts.actions import do_issue_api_token
-from xinyuan.core.api import api
 from xinyuan.core.testing import make_personas
 from xinyuan.hotline.tests.factories import high_risk_contact
 

@@ -14,11 +14,10 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from xinyuan.accounts import permissions
-from xinyuan.accounts.models import Role
 from xinyuan.audit.actions import record
 from xinyuan.cases import actions as case_actions
 from xinyuan.cases.actions.consent import record_recording_answer
+from xinyuan.core import permissions
 from xinyuan.core.errors import ConflictError, PermissionDeniedError
 from xinyuan.hotline import rules
 from xinyuan.hotline.models import (
@@ -75,7 +74,7 @@ def _can_edit(actor, contact: Contact) -> bool:
     if contact.counsellor_id == actor.pk:
         return permissions.has_perm(actor, permissions.HANDLE_CONTACTS)
     # A supervisor may take over or complete a colleague's record.
-    return actor.role == Role.SUPERVISOR
+    return permissions.has_perm(actor, permissions.TAKE_OVER_CONTACTS)
 
 
 def _audit_value(value: Any) -> Any:
@@ -101,7 +100,7 @@ def do_start_contact(
     counsellor = counsellor or actor
     if counsellor.organisation_id != actor.organisation_id:
         raise ValidationError({"counsellor": _("Choose a counsellor of your organisation.")})
-    if counsellor != actor and actor.role != Role.SUPERVISOR:
+    if counsellor != actor and not permissions.has_perm(actor, permissions.TAKE_OVER_CONTACTS):
         raise PermissionDeniedError
     if seat is not None and seat.organisation_id != actor.organisation_id:
         raise ValidationError({"seat": _("Choose a seat of your organisation.")})

@@ -11,8 +11,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from xinyuan.accounts import permissions
 from xinyuan.audit.actions import record
+from xinyuan.core import permissions
 from xinyuan.core.errors import PermissionDeniedError
 from xinyuan.hotline.models import BreakGlassAccess, Contact
 

@@ -6,8 +6,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from xinyuan.accounts import permissions
 from xinyuan.audit.actions import record
+from xinyuan.core import permissions
 from xinyuan.core.errors import PermissionDeniedError
 from xinyuan.hotline.clinical_text import hidden_fields
 from xinyuan.hotline.models import Contact

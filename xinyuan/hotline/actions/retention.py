@@ -18,11 +18,11 @@ from django.db.models import Exists, Max, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from xinyuan.accounts import permissions
 from xinyuan.audit.actions import record
 from xinyuan.audit.shred import shred
 from xinyuan.cases.models import CallerIdentity, FollowUp, FollowUpStatus, Person
 from xinyuan.cases.rules import retention_cutoff
+from xinyuan.core import permissions
 from xinyuan.core.errors import PermissionDeniedError
 from xinyuan.hotline.clinical_text import (
     ASSESSMENT_TEXT_FIELDS,

@@ -13,10 +13,10 @@ from django.db.models import Count, F
 from django.test import TestCase
 from django.utils import timezone
 
-from xinyuan.accounts.management.commands.load_demo import DEMO_ORG, SECOND_ORG
 from xinyuan.audit.models import AuditEvent
 from xinyuan.cases.models import CallerIdentity, FollowUp, Person
 from xinyuan.core.crypto import decrypt, keyed_hash
+from xinyuan.hotline.management.commands.load_demo import DEMO_ORG, SECOND_ORG
 from xinyuan.hotline.models import Contact, RiskAlert, RiskAssessment, SafetyPlan
 from xinyuan.hotline.rules import RiskFactors, derive_risk_level
 

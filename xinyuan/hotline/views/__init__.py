@@ -14,8 +14,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from xinyuan.accounts import permissions
-from xinyuan.accounts.models import Role
 from xinyuan.assessments import registry as scale_registry
 from xinyuan.audit.actions import do_record_view
 from xinyuan.audit.presentation import CLINICAL_REASON_ACTIONS, action_label, change_rows
@@ -23,8 +21,9 @@ from xinyuan.audit.shred import KeyRing
 from xinyuan.cases import selectors as case_selectors
 from xinyuan.cases.actions import do_book_follow_up
 from xinyuan.cases.forms import ConsentForm
+from xinyuan.core import permissions
 from xinyuan.core.errors import ConflictError, PermissionDeniedError
-from xinyuan.core.views_helpers import error_messages, posted_version, require_perm, safe_next
+from xinyuan.core.views_helpers import error_messages, posted_version, require_perm
 from xinyuan.hotline import actions, protocols, rules, selectors
 from xinyuan.hotline.actions.disclosures import may_record_disclosure
 from xinyuan.hotline.clinical_text import hidden_fields, mask_form, notes_access
@@ -47,14 +46,17 @@ CONTACT_VIEWERS = (permissions.HANDLE_CONTACTS, permissions.VIEW_ORG_CONTACTS)
 
 
 def home(request):
+    """Each role's first page, by what it may do."""
     user = request.user
-    if user.role == Role.AUDITOR:
+    if permissions.has_any(user, *CONTACT_VIEWERS, permissions.ACKNOWLEDGE_ALERTS):
+        return redirect("hotline:workstation")
+    if permissions.has_perm(user, permissions.VIEW_AUDIT):
         return redirect("audit:events")
-    if user.role == Role.ADMIN:
+    if permissions.has_perm(user, permissions.MANAGE_TOKENS):
         return redirect("accounts:tokens")
-    if user.role == Role.REGION_OFFICER:
+    if permissions.has_perm(user, permissions.VIEW_STATISTICS):
         return redirect("reports:statistics")
-    return redirect("hotline:workstation")
+    raise PermissionDenied
 
 
 @require_GET
@@ -561,41 +563,3 @@ def contact_list(request):
             "can_break_glass": permissions.has_perm(user, permissions.BREAK_GLASS),
         },
     )
-
-
-@require_GET
-@require_perm(permissions.ACKNOWLEDGE_ALERTS)
-def alerts_panel(request):
-    """Polled by every page of a supervisor (every few seconds): the open high-risk alerts."""
-    return render_alerts(request)
-
-
-def render_alerts(request):
-    """High-risk contacts and serious self-test results nobody has taken yet."""
-    from xinyuan.assessments.selectors import urgent_untaken_for
-
-    alerts = list(selectors.open_alerts_for(request.user)[:20])
-    urgent_tasks = list(urgent_untaken_for(request.user)[:20])
-    return render(
-        request,
-        "hotline/partials/_alerts.html",
-        {"alerts": alerts, "urgent_tasks": urgent_tasks},
-    )
-
-
-@require_POST
-@require_perm(permissions.ACKNOWLEDGE_ALERTS)
-def alert_acknowledge(request, public_id):
-    alert = get_object_or_404(selectors.alerts_visible_to(request.user), public_id=public_id)
-    actions.do_acknowledge_alert(actor=request.user, alert=alert)
-    if request.htmx:
-        return render_alerts(request)
-    return redirect(safe_next(request, "hotline:workstation"))
-
-
-@require_POST
-def duty_toggle(request):
-    if request.user.role not in (Role.SUPERVISOR, Role.DIRECTOR):
-        raise PermissionDenied
-    actions.do_set_duty(actor=request.user, on_duty=request.POST.get("on_duty") == "1")
-    return redirect(safe_next(request, "hotline:workstation"))

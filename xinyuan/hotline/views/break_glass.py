@@ -2,15 +2,18 @@
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.shortcuts import redirect, render
+from django.db.models import F
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from xinyuan.accounts import permissions
+from xinyuan.core import permissions
 from xinyuan.core.views_helpers import require_perm
 from xinyuan.hotline import selectors
-from xinyuan.hotline.actions.break_glass import do_open_break_glass
-from xinyuan.hotline.forms import BreakGlassForm
+from xinyuan.hotline.actions.break_glass import do_open_break_glass, do_review_break_glass
+from xinyuan.hotline.forms import BreakGlassForm, BreakGlassReviewForm
 
 
 @require_http_methods(["GET", "POST"])
@@ -63,3 +66,40 @@ def _no_record_message() -> str:
     from django.utils.translation import gettext as _
 
     return _("No record of another centre of your region matches. Check the number you entered.")
+
+
+# The record's own centre reviews every emergency access (auditors and directors) --------------
+
+
+@require_GET
+@require_perm(permissions.VIEW_AUDIT)
+def break_glass_review_list(request):
+    """Emergency accesses to this centre's records: open ones first, each to be reviewed."""
+    accesses = list(
+        selectors.break_glass_accesses_for_review(request.user).order_by(
+            F("reviewed_at").asc(nulls_first=True), "-created_at"
+        )[:200]
+    )
+    return render(
+        request,
+        "hotline/break_glass_review_list.html",
+        {"accesses": accesses, "review_form": BreakGlassReviewForm(), "now": timezone.now()},
+    )
+
+
+@require_POST
+@require_perm(permissions.VIEW_AUDIT)
+def break_glass_review(request, public_id):
+    access = get_object_or_404(
+        selectors.break_glass_accesses_for_review(request.user), public_id=public_id
+    )
+    form = BreakGlassReviewForm(request.POST)
+    if form.is_valid():
+        try:
+            do_review_break_glass(actor=request.user, access=access, note=form.cleaned_data["note"])
+            messages.success(request, _("The emergency access is marked as reviewed."))
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+    else:
+        messages.error(request, " ".join(m for ms in form.errors.values() for m in ms))
+    return redirect("hotline:break-glass-review-list")

@@ -8,9 +8,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from xinyuan.accounts import permissions
 from xinyuan.cases.actions.consent import do_record_consent, do_withdraw_consent
 from xinyuan.cases.forms import ConsentForm
+from xinyuan.core import permissions
 from xinyuan.core.views_helpers import require_perm
 from xinyuan.hotline import selectors
 

@@ -11,9 +11,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from xinyuan.accounts import permissions
 from xinyuan.audit.actions import do_record_export
 from xinyuan.cases.selectors import persons_visible_to
+from xinyuan.core import permissions
 from xinyuan.core.views_helpers import require_perm, safe_next
 from xinyuan.hotline import selectors
 from xinyuan.hotline.actions.retention import do_anonymise_person_on_request

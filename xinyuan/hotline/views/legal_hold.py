@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from xinyuan.accounts import permissions
+from xinyuan.core import permissions
 from xinyuan.core.views_helpers import require_perm
 from xinyuan.hotline import selectors
 from xinyuan.hotline.actions.retention import do_set_legal_hold

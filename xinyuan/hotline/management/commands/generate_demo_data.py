@@ -27,11 +27,11 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, models, transaction
 from django.utils import timezone
 
-from xinyuan.accounts.management.commands.load_demo import DEMO_ORG, SECOND_ORG
 from xinyuan.accounts.models import Organisation, Role, User
 from xinyuan.cases.models import CallerIdentity, FollowUp, Person
 from xinyuan.core.crypto import encrypt, keyed_hash
 from xinyuan.hotline import rules
+from xinyuan.hotline.management.commands.load_demo import DEMO_ORG, SECOND_ORG
 from xinyuan.hotline.models import Contact, RiskAlert, RiskAssessment, SafetyPlan
 
 HIGH_RISK_SHARE = 0.05  # 1 contact in 20 is high or imminent risk

@@ -1,10 +1,8 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from xinyuan.accounts.actions import do_rotate_totp_keys
 from xinyuan.audit.actions import record
-from xinyuan.audit.shred import rewrap_all
-from xinyuan.cases.actions import do_rotate_identity_keys
+from xinyuan.core.crypto import KEY_ROTATIONS
 
 
 class Command(BaseCommand):
@@ -20,10 +18,11 @@ class Command(BaseCommand):
     def handle(self, *args, batch_size: int, **options):
         from cryptography.fernet import InvalidToken
 
+        counts: dict[str, int] = {}
         try:
-            counts = do_rotate_identity_keys(batch_size=batch_size)
-            counts["two_factor_secrets"] = do_rotate_totp_keys()
-            counts["audit_keys"] = rewrap_all(batch_size=batch_size)
+            for name, step in KEY_ROTATIONS.items():
+                done = step(batch_size)
+                counts.update(done if isinstance(done, dict) else {name: done})
         except InvalidToken as exc:
             raise CommandError(
                 "A value could not be decrypted with any configured key: keep the old key in "

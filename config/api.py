@@ -1,7 +1,10 @@
-"""The JSON API under /api/v1/ (django-ninja): bearer tokens or the browser session."""
+"""The JSON API under /api/v1/ (django-ninja): bearer tokens or the browser session.
+
+Assembled here, in the project's composition root, from the routers of the apps: ``core``
+knows no domain app."""
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
@@ -9,7 +12,9 @@ from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import HttpBearer, django_auth
 
 from xinyuan.accounts.actions import authenticate_token
-from xinyuan.core.errors import ConflictError, PermissionDeniedError
+from xinyuan.assessments.api import scales_router
+from xinyuan.core.errors import ConflictError
+from xinyuan.hotline.api import contacts_router, risk_router
 from xinyuan.hotline.rules import RiskInputError
 
 
@@ -68,7 +73,7 @@ def on_conflict(request, exc):
     )
 
 
-@api.exception_handler(PermissionDeniedError)
+@api.exception_handler(PermissionDenied)
 def on_forbidden(request, exc):
     return api.create_response(
         request, {"detail": _("You do not have permission to do this.")}, status=403
@@ -85,13 +90,6 @@ def on_http404(request, exc):
     return api.create_response(request, {"detail": _("Not found.")}, status=404)
 
 
-def _register_routers() -> None:
-    from xinyuan.assessments.api import scales_router
-    from xinyuan.hotline.api import contacts_router, risk_router
-
-    api.add_router("/risk", risk_router)
-    api.add_router("/contacts", contacts_router)
-    api.add_router("/scales", scales_router)
-
-
-_register_routers()
+api.add_router("/risk", risk_router)
+api.add_router("/contacts", contacts_router)
+api.add_router("/scales", scales_router)

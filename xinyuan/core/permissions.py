@@ -3,12 +3,27 @@
 Selectors scope *which records* an actor sees; these names say *which actions* a role may take.
 """
 
-from xinyuan.accounts.models import Role
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    COUNSELLOR = "counsellor", _("Counsellor")
+    SUPERVISOR = "supervisor", _("Supervisor / duty lead")
+    DIRECTOR = "director", _("Director")
+    AUDITOR = "auditor", _("Auditor")
+    ADMIN = "admin", _("Administrator")
+    # A health-commission officer: aggregated statistics of the region's centres, never a record.
+    REGION_OFFICER = "region_officer", _("Health-commission officer")
+
 
 HANDLE_CONTACTS = "handle_contacts"  # start and record contacts
 VIEW_ORG_CONTACTS = "view_org_contacts"  # see every contact of the organisation
+# Take over or complete a colleague's contact, start one for a colleague (the duty lead).
+TAKE_OVER_CONTACTS = "take_over_contacts"
 REVEAL_CALLER_IDENTITY = "reveal_caller_identity"  # may call back: sees the number on request
-ACKNOWLEDGE_ALERTS = "acknowledge_alerts"
+ACKNOWLEDGE_ALERTS = "acknowledge_alerts"  # sees and takes the centre's high-risk alerts
+SET_DUTY = "set_duty"  # marks themself on duty (receives alerts) or off duty
 PERFORM_FOLLOW_UPS = "perform_follow_ups"
 SET_MANAGEMENT_RULE = "set_management_rule"
 MANAGE_TOKENS = "manage_tokens"
@@ -17,15 +32,20 @@ BREAK_GLASS = "break_glass"  # open another centre's contact of the region in an
 SET_LEGAL_HOLD = "set_legal_hold"  # keep a record whole past its retention period
 HANDLE_DATA_REQUESTS = "handle_data_requests"  # PIPL: export a person's data, erase on request
 VIEW_STATISTICS = "view_statistics"  # aggregated numbers only: the centre's, or the region's
+# Aggregated numbers of every centre of the user's region (health commission), never a record.
+VIEW_REGION_STATISTICS = "view_region_statistics"
 # Free-text clinical notes (what the caller said, the counsellor's notes, the safety plan): read
 # by those who work with the caller; a director reads them only after stating why (audited).
 READ_CLINICAL_NOTES = "read_clinical_notes"
+REVEAL_CLINICAL_NOTES = "reveal_clinical_notes"
 # Self-assessment (AS-02 … AS-04): work the tasks a self-test creates; see individual results and
 # archives; run screening campaigns.
 HANDLE_SELF_TEST_TASKS = "handle_self_test_tasks"
 VIEW_SELF_TEST_RESULTS = "view_self_test_results"
 MANAGE_CAMPAIGNS = "manage_campaigns"
-REVEAL_CLINICAL_NOTES = "reveal_clinical_notes"
+# May be issued an API token by an administrator (a telephone switch acts as a counsellor); an
+# admin may not act as someone who sees the whole organisation's records or the audit trail.
+HOLD_ADMIN_ISSUED_TOKEN = "hold_admin_issued_token"  # noqa: S105 - a permission name
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.COUNSELLOR: frozenset(
@@ -35,14 +55,17 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             SET_MANAGEMENT_RULE,
             READ_CLINICAL_NOTES,
             HANDLE_SELF_TEST_TASKS,
+            HOLD_ADMIN_ISSUED_TOKEN,
         }
     ),
     Role.SUPERVISOR: frozenset(
         {
             HANDLE_CONTACTS,
             VIEW_ORG_CONTACTS,
+            TAKE_OVER_CONTACTS,
             REVEAL_CALLER_IDENTITY,
             ACKNOWLEDGE_ALERTS,
+            SET_DUTY,
             PERFORM_FOLLOW_UPS,
             SET_MANAGEMENT_RULE,
             BREAK_GLASS,
@@ -57,6 +80,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             VIEW_ORG_CONTACTS,
             REVEAL_CALLER_IDENTITY,
             ACKNOWLEDGE_ALERTS,
+            SET_DUTY,
             SET_MANAGEMENT_RULE,
             VIEW_AUDIT,
             VIEW_STATISTICS,
@@ -69,16 +93,42 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     ),
     Role.AUDITOR: frozenset({VIEW_AUDIT}),
     Role.ADMIN: frozenset({MANAGE_TOKENS}),
-    Role.REGION_OFFICER: frozenset({VIEW_STATISTICS}),
+    Role.REGION_OFFICER: frozenset({VIEW_STATISTICS, VIEW_REGION_STATISTICS}),
 }
+# Roles that belong to a region (a health commission) rather than to a centre.
+REGIONAL_ROLES = frozenset({Role.REGION_OFFICER})
+# Roles that hold no centre's records and may exist without one (the platform's administrator).
+UNATTACHED_ROLES = frozenset({Role.ADMIN})
+# Roles whose sign-in needs a second factor when XINYUAN_REQUIRE_2FA is on: those who see the
+# whole centre's records or administer it.
+TWO_FACTOR_ROLES = frozenset({Role.SUPERVISOR, Role.DIRECTOR, Role.ADMIN})
 
 
 def has_perm(user, permission: str) -> bool:
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return False
-    if user.role == Role.REGION_OFFICER:
+    if user.role in REGIONAL_ROLES:
         if user.region_id is None:
             return False
-    elif user.organisation_id is None and user.role != Role.ADMIN:
+    elif user.organisation_id is None and user.role not in UNATTACHED_ROLES:
         return False
     return permission in ROLE_PERMISSIONS.get(user.role, frozenset())
+
+
+def has_any(user, *permissions: str) -> bool:
+    return any(has_perm(user, name) for name in permissions)
+
+
+def roles_with(permission: str) -> list[str]:
+    """The roles that hold a permission (for selectors: "the centre's supervisors on duty")."""
+    return [str(role) for role, granted in ROLE_PERMISSIONS.items() if permission in granted]
+
+
+def granted(user) -> dict[str, bool]:
+    """Every permission name → whether the user holds it (templates: ``can.view_audit``)."""
+    names = {name for names in ROLE_PERMISSIONS.values() for name in names}
+    return {name: has_perm(user, name) for name in names}
+
+
+def needs_two_factor(user) -> bool:
+    return getattr(user, "role", None) in TWO_FACTOR_ROLES
