@@ -371,7 +371,9 @@ class ParallelVerificationTests(TransactionTestCase):
 
     def test_a_change_in_a_later_stretch_is_named(self):
         target = self.seals[-3]
-        attacker.run_sql("UPDATE audit_auditevent SET reason = 'x' WHERE id = %s", [target.event_id])
+        attacker.run_sql(
+            "UPDATE audit_auditevent SET reason = 'x' WHERE id = %s", [target.event_id]
+        )
         result = verify_chain(workers=3)
         self.assertFalse(result.ok)
         self.assertEqual(result.sequence, target.sequence)

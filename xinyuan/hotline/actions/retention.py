@@ -214,6 +214,7 @@ def _expire_callback_numbers(cutoff, dry_run: bool) -> int:
     return old.update(phone_encrypted="", phone_hash="", outcome="")
 
 
+@transaction.atomic
 def do_set_legal_hold(*, actor, contact: Contact, hold: bool, reason: str = "") -> Contact:
     """A director places a contact (and so its person) under legal hold, or lifts it."""
     if not permissions.has_perm(actor, permissions.SET_LEGAL_HOLD):

@@ -40,6 +40,12 @@ class Command(BaseCommand):
             help="an event unsealed for longer than the grace period is a failure",
         )
         parser.add_argument(
+            "--after-restore",
+            action="store_true",
+            help="after restoring a backup or a point-in-time recovery: the checkpoint file "
+            "knowing later checkpoints is reported, not a failure (then start a new file)",
+        )
+        parser.add_argument(
             "--all-signatures",
             action="store_true",
             help="check every checkpoint's signature, not only the newest (slower)",
@@ -53,11 +59,19 @@ class Command(BaseCommand):
                 checkpoint_file=checkpoint_file,
                 strict=options["strict"],
                 all_signatures=options["all_signatures"],
+                file_ahead_ok=options["after_restore"],
             )
         except UnusableKey as exc:
             raise CommandError(str(exc)) from exc
         for note in result.notes:
             self.stdout.write(note + ".")
+        if result.file_ahead > result.last_checkpoint:
+            self.stdout.write(
+                f"The checkpoint file knows the log up to #{result.file_ahead}: the "
+                f"{result.file_ahead - result.last_checkpoint} sealed events after "
+                f"#{result.last_checkpoint} are gone. Once that is expected, start a new file: "
+                "`manage.py seal_audit --new-checkpoint-file REASON`."
+            )
         for warning in result.warnings:
             self.stderr.write(f"Warning: {warning}.")
         if result.ok:
