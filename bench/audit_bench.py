@@ -117,6 +117,12 @@ def main() -> None:
     begin = time.perf_counter()
     sealed = seal_pending(full=True)
     seal_seconds = time.perf_counter() - begin
+    begin = time.perf_counter()
+    seal_pending()  # the loop's routine run with nothing to do (window)
+    idle_window_seconds = time.perf_counter() - begin
+    begin = time.perf_counter()
+    seal_pending(full=True)  # the daily full sweep with nothing to do
+    idle_full_seconds = time.perf_counter() - begin
     n_floor, floor_seconds = plain_read()
     begin = time.perf_counter()
     result = verify_chain(workers=args.workers)
@@ -134,6 +140,8 @@ def main() -> None:
         "seal_seconds": round(seal_seconds, 1),
         "seal_events_per_second": round(sealed.sealed / seal_seconds) if sealed.sealed else None,
         "checkpoints": AuditCheckpoint.objects.count(),
+        "idle_window_run_seconds": round(idle_window_seconds, 3),
+        "idle_full_sweep_seconds": round(idle_full_seconds, 1),
         "workers": args.workers,
         "verify_seconds": round(verify_seconds, 1),
         "events_per_second": round(result.checked / verify_seconds) if verify_seconds else None,

@@ -49,7 +49,7 @@ def _lock() -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ADVISORY_LOCK])
 
 
-def _window_floor(now) -> int:
+def window_floor(now) -> int:
     """Ids at or below this are sealed, except late commits the full sweep finds."""
     cutoff = now - timedelta(seconds=settings.AUDIT_SEAL_GRACE_SECONDS)
     older = (
@@ -118,7 +118,7 @@ def seal_pending(*, full: bool = False, batch_size: int = BATCH_SIZE, now=None) 
         # Inside a caller's transaction the lock and the checkpoints would outlive the batch,
         # and the file would get checkpoints that may yet be rolled back.
         raise RuntimeError("seal_pending runs its own transactions: call it outside one")
-    after_id = 0 if full else _window_floor(now or timezone.now())
+    after_id = 0 if full else window_floor(now or timezone.now())
     while True:
         moment = now or timezone.now()
         done = _seal_batch(after_id, batch_size, moment)

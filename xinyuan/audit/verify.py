@@ -27,6 +27,7 @@ from xinyuan.audit.chain import GENESIS, next_chain
 from xinyuan.audit.checkpoints import Checkpoint
 from xinyuan.audit.models import AuditCheckpoint, AuditEvent, AuditSeal
 from xinyuan.audit.rows import CHECKPOINT_TABLE, EVENT_TABLE, SEAL_TABLE, event_columns, leaf_of
+from xinyuan.audit.sealing import window_floor
 
 PARALLEL_FROM = 200_000  # seals; below this one process is quicker than starting others
 
@@ -315,7 +316,11 @@ def _check_unsealed(result: Result, now, strict: bool) -> None:
     result.unsealed = max(0, total - sealed)
     if not result.unsealed:
         return
-    unsealed = AuditEvent.objects.filter(seal__isnull=True)
+    # Usually the unsealed events are the last few: look among ids the sealer's window covers
+    # first, and only if some are missing there through the whole table.
+    unsealed = AuditEvent.objects.filter(id__gt=window_floor(now), seal__isnull=True)
+    if unsealed.count() != result.unsealed:
+        unsealed = AuditEvent.objects.filter(seal__isnull=True)
     oldest = unsealed.order_by("created_at").values_list("created_at", flat=True).first()
     grace = timedelta(seconds=settings.AUDIT_SEAL_GRACE_SECONDS)
     if oldest is None or oldest >= now - grace:

@@ -41,7 +41,7 @@ class ShreddingTests(PersonaMixin, TestCase):
 
     def stored_text(self) -> str:
         return "".join(
-            e.changes_json + e.reason for e in AuditEvent.objects.all().order_by("sequence")
+            e.changes_json + e.reason for e in AuditEvent.objects.all().order_by("id")
         )
 
     def test_the_words_are_sealed_in_the_stored_trail(self):
