@@ -40,7 +40,7 @@ def _iso_utc(text: str) -> str:
     return text + "+00:00"
 
 
-def _dashed(hex32: str | None) -> str | None:
+def dashed_uuid(hex32: str | None) -> str | None:
     if hex32 is None or len(hex32) != 32:
         return hex32
     return f"{hex32[:8]}-{hex32[8:12]}-{hex32[12:16]}-{hex32[16:20]}-{hex32[20:]}"
@@ -51,7 +51,7 @@ def leaf_of(values, vendor: str) -> str:
     (event_id, public_id, created_at, org_id, actor_id, role, action, target_type, target_id,
      changes_json, reason, ip, user_agent) = values  # fmt: skip
     if vendor == "sqlite":  # SQLite keeps UUIDs as 32 hex digits
-        public_id, target_id = _dashed(public_id), _dashed(target_id)
+        public_id, target_id = dashed_uuid(public_id), dashed_uuid(target_id)
     return leaf_hash(
         id=event_id, public_id=public_id, created_at=_iso_utc(created_at),
         organisation_id=org_id, actor_id=actor_id, actor_role=role, action=action,

@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -23,10 +24,10 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from xinyuan.audit import checkpoints
-from xinyuan.audit.chain import GENESIS, next_chain
+from xinyuan.audit.chain import GENESIS, LEAF_TAG
 from xinyuan.audit.checkpoints import Checkpoint
 from xinyuan.audit.models import AuditCheckpoint, AuditEvent, AuditSeal
-from xinyuan.audit.rows import CHECKPOINT_TABLE, EVENT_TABLE, SEAL_TABLE, event_columns, leaf_of
+from xinyuan.audit.rows import EVENT_TABLE, SEAL_TABLE, dashed_uuid, event_columns
 from xinyuan.audit.sealing import window_floor
 
 PARALLEL_FROM = 200_000  # seals; below this one process is quicker than starting others
@@ -58,11 +59,10 @@ class Result:
 
 
 def _rows(chunk_size: int, first: int, last: int):
-    """Seals first..last in order, each with its event's columns and its checkpoint's chain."""
+    """Seals first..last in order, each with its event's columns."""
     sql = (
-        f"SELECT s.sequence, s.leaf, s.chain, s.event_id, c.chain, {event_columns('e.')} "  # noqa: S608 - integers only
+        f"SELECT s.sequence, s.leaf, s.chain, s.event_id, {event_columns('e.')} "  # noqa: S608 - integers only
         f"FROM {SEAL_TABLE} s LEFT JOIN {EVENT_TABLE} e ON e.id = s.event_id "
-        f"LEFT JOIN {CHECKPOINT_TABLE} c ON c.sequence = s.sequence "
         f"WHERE s.sequence >= {int(first)} AND s.sequence <= {int(last)} ORDER BY s.sequence"
     )
     if connection.vendor == "postgresql":
@@ -100,28 +100,61 @@ def _chain_before(first: int) -> str:
     return stored or ""
 
 
+def _checkpoints(first: int, last: int):
+    """(sequence, chain) of the checkpoints in a stretch, in order: merged with the seals."""
+    yield from (
+        AuditCheckpoint.objects.filter(sequence__gte=first, sequence__lte=last)
+        .order_by("sequence")
+        .values_list("sequence", "chain")
+        .iterator(chunk_size=10_000)
+    )
+    yield (None, None)
+
+
 def _walk(first: int, last: int, chunk_size: int) -> _Walk:
-    vendor = connection.vendor
+    """Verify seals first..last. The leaf is computed inline, exactly as ``chain.leaf_hash``
+    over ``rows.leaf_of`` (the sealer's path): a call per field costs a third of the time."""
+    sqlite = connection.vendor == "sqlite"
+    sha256, tag = hashlib.sha256, LEAF_TAG
     expected, checked = first, 0
     chain = _chain_before(first)
+    marks = _checkpoints(first, last)
+    mark, mark_chain = next(marks)
     for row in _rows(chunk_size, first, last):
-        sequence, stored_leaf, stored_chain, event_id, checkpoint_chain = row[:5]
-        event = row[5:]
+        (sequence, stored_leaf, stored_chain, event_id, eid, public_id, created_at, org_id,
+         actor_id, role, action, target_type, target_id, changes_json, reason, ip,
+         user_agent) = row  # fmt: skip
         if sequence != expected:
             problem = f"seal #{expected} is missing (the next present is #{sequence})"
             return _Walk(first, checked, (problem, expected, None))
-        if event[0] is None:
+        if eid is None:
             problem = f"the event sealed as #{sequence} (id {event_id}) is missing"
             return _Walk(first, checked, (problem, sequence, None))
-        if leaf_of(event, vendor) != stored_leaf:
-            return _Walk(first, checked, ("content changed", sequence, _public_id(event, vendor)))
-        chain = next_chain(chain, stored_leaf)
+        if sqlite:
+            public_id, target_id = dashed_uuid(public_id), dashed_uuid(target_id)
+        created_at = created_at.replace(" ", "T", 1)
+        if created_at.endswith(".000000"):
+            created_at = created_at[:-7]
+        text = "\x1f".join((
+            tag, str(eid), public_id, created_at + "+00:00",
+            "" if org_id is None else str(org_id), "" if actor_id is None else str(actor_id),
+            role, action, target_type, "" if target_id is None else target_id, changes_json,
+            reason, ip or "", user_agent,
+        ))  # fmt: skip
+        if sha256(text.encode()).hexdigest() != stored_leaf:
+            public = public_id if sqlite else str(public_id)
+            return _Walk(first, checked, ("content changed", sequence, public))
+        chain = sha256((chain + stored_leaf).encode()).hexdigest()
         if chain != stored_chain:
             # The seals were rewritten: whatever changed lies at or before this seal.
             problem = f"the chain is broken at seal #{sequence} (seals rewritten)"
             return _Walk(first, checked, (problem, sequence, None))
-        if checkpoint_chain is not None and checkpoint_chain != chain:
-            return _Walk(first, checked, None, checkpoint_mismatch=sequence)
+        while mark is not None and mark < sequence:
+            mark, mark_chain = next(marks)
+        if mark == sequence:
+            if mark_chain != chain:
+                return _Walk(first, checked, None, checkpoint_mismatch=sequence)
+            mark, mark_chain = next(marks)
         expected += 1
         checked += 1
     if expected <= last:
@@ -131,12 +164,6 @@ def _walk(first: int, last: int, chunk_size: int) -> _Walk:
         )
         return _Walk(first, checked, (problem, expected, None))
     return _Walk(first, checked)
-
-
-def _public_id(event, vendor: str) -> str:
-    from xinyuan.audit.rows import _dashed
-
-    return str(_dashed(event[1]) if vendor == "sqlite" else event[1])
 
 
 def _walk_in_child(args) -> _Walk:
