@@ -65,11 +65,12 @@ def _pending(after_id: int, limit: int) -> list[tuple]:
     sql = (
         f"SELECT {event_columns('e.')} FROM {EVENT_TABLE} e "  # noqa: S608 - fixed names
         f"WHERE e.id > %s AND NOT EXISTS "
-        f"(SELECT 1 FROM {SEAL_TABLE} s WHERE s.event_id = e.id) "
+        # The same bound on the seals: a hash anti-join then reads only the window's seals.
+        f"(SELECT 1 FROM {SEAL_TABLE} s WHERE s.event_id = e.id AND s.event_id > %s) "
         f"ORDER BY e.id LIMIT %s"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [after_id, limit])
+        cursor.execute(sql, [after_id, after_id, limit])
         return cursor.fetchall()
 
 
@@ -129,11 +130,17 @@ def seal_pending(*, full: bool = False, batch_size: int = BATCH_SIZE, now=None) 
         report.checkpoints += 1
         report.batches.append((last_sequence - sealed + 1, last_sequence))
         report.last_sequence = last_sequence
+        _write_file(report)  # after each batch: a long first run must not outlast the grace
+    _write_file(report)  # also when nothing was sealed: what a crash left unwritten
+    return report
+
+
+def _write_file(report: SealReport) -> None:
     try:
-        report.written_to_file = write_checkpoint_file()
+        report.written_to_file += write_checkpoint_file()
+        report.file_problem = ""
     except (checkpoints.CheckpointFileMissing, OSError) as exc:
         report.file_problem = str(exc)
-    return report
 
 
 def _rows_after(sequence: int):
