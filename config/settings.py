@@ -1,9 +1,11 @@
 """Xinyuan settings: one file, driven by the environment.
 
 Production mode (``XINYUAN_ENV=production``) refuses to start with a default secret, with
-DEBUG on, or without the identity keys; demo users are never created in production mode.
+DEBUG on, or without the identity keys and the audit signing key; demo users are never created
+in production mode.
 """
 
+import base64
 import os
 from pathlib import Path
 
@@ -19,6 +21,13 @@ def env_bool(name: str, default: bool = False) -> bool:
     if value is None:
         return default
     return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _b64_or_empty(text: str) -> bytes:
+    try:
+        return base64.b64decode(text, validate=True)
+    except ValueError:
+        return b""
 
 
 def env_list(name: str, default: str) -> list[str]:
@@ -43,6 +52,20 @@ IDENTITY_HMAC_KEY = os.environ.get("XINYUAN_IDENTITY_HMAC_KEY", "")
 IDENTITY_HMAC_OLD_KEYS = env_list("XINYUAN_IDENTITY_HMAC_OLD_KEYS", "")
 FIELD_ENCRYPTION_KEYS = env_list("XINYUAN_FIELD_ENCRYPTION_KEYS", "")
 
+# The sealed audit log (docs/decisions/0007-sealed-audit-log.md): the sealer signs checkpoints
+# with this Ed25519 key (base64 of a 32-byte seed), which the database does not hold; in
+# development it is derived from SECRET_KEY. verify_audit needs only public keys: the current
+# key's, and those of retired keys (XINYUAN_AUDIT_VERIFY_KEYS, base64) for older checkpoints.
+AUDIT_SIGNING_KEY = os.environ.get("XINYUAN_AUDIT_SIGNING_KEY", "")
+AUDIT_VERIFY_KEYS = env_list("XINYUAN_AUDIT_VERIFY_KEYS", "")
+# Every checkpoint is also appended here, outside the database (keep it beside the backups).
+AUDIT_CHECKPOINT_FILE = Path(
+    os.environ.get("XINYUAN_AUDIT_CHECKPOINT_FILE", DATA_DIR / "audit-checkpoints.jsonl")
+)
+# An event unsealed for longer than this is a warning of verify_audit (a failure with
+# --strict), and the sealer's routine search looks back this far for late commits.
+AUDIT_SEAL_GRACE_SECONDS = int(os.environ.get("XINYUAN_AUDIT_SEAL_GRACE_SECONDS", "300"))
+
 if PRODUCTION:
     problems = []
     if SECRET_KEY == DEFAULT_SECRET_KEY or len(SECRET_KEY) < 32:
@@ -53,6 +76,10 @@ if PRODUCTION:
         problems.append("XINYUAN_IDENTITY_HMAC_KEY must be set")
     if not FIELD_ENCRYPTION_KEYS:
         problems.append("XINYUAN_FIELD_ENCRYPTION_KEYS must be set (Fernet keys, newest first)")
+    if not AUDIT_SIGNING_KEY:
+        problems.append("XINYUAN_AUDIT_SIGNING_KEY must be set (the audit log's signing key)")
+    elif len(_b64_or_empty(AUDIT_SIGNING_KEY)) != 32:
+        problems.append("XINYUAN_AUDIT_SIGNING_KEY must be the base64 of 32 bytes")
     if problems:
         raise ImproperlyConfigured("Refusing to start in production mode: " + "; ".join(problems))
 

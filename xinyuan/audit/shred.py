@@ -1,10 +1,10 @@
 """Crypto-shredding of clinical words in the audit trail (HL-13 retention, PIPL erasure).
 
-The trail is append-only and hash-chained, yet it keeps the old → new values of changed fields.
+The trail is append-only and sealed, yet it keeps the old → new values of changed fields.
 So the clinical free text in an event (the fields ``NOTE_FIELDS`` names, and the reason of
 actions whose reason is clinical) is stored encrypted under a key of its own record: one key
 per contact (its assessments, safety plan, follow-ups and disclosures share it). Retention and
-an approved erasure delete the key; the ciphertext stays, so the chain still verifies, but the
+an approved erasure delete the key; the ciphertext stays, so the log still verifies, but the
 words can never be read again. Keys are wrapped with the field-encryption key (outside the
 database) and re-wrapped by ``rotate_keys``.
 
@@ -54,20 +54,21 @@ def _new_key_for(subject: str) -> Fernet:
     kind, _sep, pk = subject.partition(":")
     row = SubjectKey.objects.filter(subject_type=kind, subject_pk=int(pk)).first()
     if row is None:
+        # Two writers may seal the same contact's first words at once (``record`` takes no
+        # lock): the second one's insert waits for the first and is skipped, then both read the
+        # one key that exists.
         raw = Fernet.generate_key().decode()
-        row = SubjectKey.objects.create(
-            subject_type=kind, subject_pk=int(pk), wrapped_key=crypto.encrypt(raw)
-        )
+        fresh = SubjectKey(subject_type=kind, subject_pk=int(pk), wrapped_key=crypto.encrypt(raw))
+        SubjectKey.objects.bulk_create([fresh], ignore_conflicts=True)
+        row = SubjectKey.objects.get(subject_type=kind, subject_pk=int(pk))
     return Fernet(crypto.decrypt(row.wrapped_key).encode())
 
 
 def seal(
     *, target, target_type: str, action: str, changes: dict[str, Any], reason: str
 ) -> tuple[dict[str, Any], str]:
-    """Encrypt the clinical values and reason under the subject's key (created on first use).
-
-    Called by ``audit.actions.record`` while it holds the chain lock, so two writers never
-    create the same subject's key twice."""
+    """Encrypt the clinical values and reason under the subject's key (created on first use,
+    once even when two writers race for it)."""
     if not needs_sealing(target_type, action, changes, reason):
         return changes, reason
     subject = subject_of(target)

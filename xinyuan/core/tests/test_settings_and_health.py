@@ -52,6 +52,19 @@ class ProductionModeTests(SimpleTestCase):
         self.assertNotEqual(result.returncode, 0)
         self.assertIn("SECRET_KEY must be set", result.stderr)
         self.assertIn("DEBUG must be off", result.stderr)
+        self.assertIn("XINYUAN_AUDIT_SIGNING_KEY must be set", result.stderr)
+
+    def test_production_mode_refuses_a_malformed_audit_signing_key(self):
+        result = run_python(
+            "import django; django.setup()",
+            XINYUAN_ENV="production",
+            SECRET_KEY="x" * 50,
+            XINYUAN_IDENTITY_HMAC_KEY="k" * 40,
+            XINYUAN_FIELD_ENCRYPTION_KEYS="A" * 43 + "=",
+            XINYUAN_AUDIT_SIGNING_KEY="not-a-key",
+        )
+        self.assertNotEqual(result.returncode, 0)
+        self.assertIn("XINYUAN_AUDIT_SIGNING_KEY must be the base64 of 32 bytes", result.stderr)
 
     def test_production_mode_starts_with_real_secrets(self):
         result = run_python(
@@ -60,6 +73,7 @@ class ProductionModeTests(SimpleTestCase):
             SECRET_KEY="x" * 50,
             XINYUAN_IDENTITY_HMAC_KEY="k" * 40,
             XINYUAN_FIELD_ENCRYPTION_KEYS="A" * 43 + "=",
+            XINYUAN_AUDIT_SIGNING_KEY="B" * 43 + "=",
         )
         self.assertEqual(result.stdout.strip(), "ok", result.stderr)
 
@@ -72,6 +86,7 @@ class ProductionModeTests(SimpleTestCase):
             SECRET_KEY="x" * 50,
             XINYUAN_IDENTITY_HMAC_KEY="k" * 40,
             XINYUAN_FIELD_ENCRYPTION_KEYS="A" * 43 + "=",
+            XINYUAN_AUDIT_SIGNING_KEY="B" * 43 + "=",
             DATABASE_URL="sqlite:////tmp/xinyuan-prod-refusal-test.sqlite3",
         )
         self.assertIn("never created in production mode", result.stderr)
