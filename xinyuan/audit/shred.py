@@ -18,6 +18,7 @@ import json
 from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken
+from django.apps import apps
 from django.utils.translation import gettext_lazy as _
 
 from xinyuan.audit import registry
@@ -30,6 +31,12 @@ SHREDDED = _("(erased)")
 
 # Actions whose reason is what a counsellor wrote about the caller.
 CLINICAL_REASON_ACTIONS = frozenset({"assess", "disclose", "consent_withdrawn"})
+
+
+def _subject_keys():
+    """The SubjectKey model, looked up by name: ``audit.models`` opens sealed values through
+    this module, so this module does not import it back."""
+    return apps.get_model("audit", "SubjectKey")
 
 
 def subject_of(target) -> str | None:
@@ -49,8 +56,7 @@ def needs_sealing(target_type: str, action: str, changes: dict[str, Any], reason
 
 
 def _new_key_for(subject: str) -> Fernet:
-    from xinyuan.audit.models import SubjectKey
-
+    SubjectKey = _subject_keys()
     kind, _sep, pk = subject.partition(":")
     row = SubjectKey.objects.filter(subject_type=kind, subject_pk=int(pk)).first()
     if row is None:
@@ -108,8 +114,7 @@ class KeyRing:
 
     def get(self, subject: str) -> Fernet | None:
         if subject not in self._keys:
-            from xinyuan.audit.models import SubjectKey
-
+            SubjectKey = _subject_keys()
             kind, _sep, pk = subject.partition(":")
             row = SubjectKey.objects.filter(subject_type=kind, subject_pk=int(pk)).first()
             self._keys[subject] = (
@@ -160,8 +165,7 @@ def open_reason(reason: str, changes: dict[str, Any], ring: KeyRing | None = Non
 
 def shred(contact_ids) -> int:
     """Destroy the keys of these contacts: their words in the trail become unreadable."""
-    from xinyuan.audit.models import SubjectKey
-
+    SubjectKey = _subject_keys()
     deleted, _per_model = SubjectKey.objects.filter(
         subject_type="contact", subject_pk__in=list(contact_ids)
     ).delete()
@@ -170,8 +174,7 @@ def shred(contact_ids) -> int:
 
 def rewrap_all(batch_size: int = 500) -> int:
     """Re-wrap every subject key under the newest field-encryption key (``rotate_keys``)."""
-    from xinyuan.audit.models import SubjectKey
-
+    SubjectKey = _subject_keys()
     count = 0
     last = 0
     while True:
