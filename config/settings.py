@@ -76,6 +76,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "xinyuan.core.middleware.TrustedProxyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -196,10 +197,21 @@ if PRODUCTION:
 FORMS_URLFIELD_ASSUME_HTTPS = True
 NINJA_PAGINATION_MAX_LIMIT = 200  # the API never returns unbounded lists of clinical records
 
-# Sign-in security (等级保护): two-factor sign-in for privileged roles, lockout, idle timeout.
+# Sign-in security (等级保护): two-factor sign-in for privileged roles, throttling, idle timeout.
 REQUIRE_2FA = env_bool("XINYUAN_REQUIRE_2FA", PRODUCTION)
-LOCKOUT_THRESHOLD = int(os.environ.get("XINYUAN_LOCKOUT_THRESHOLD", "5"))
-LOCKOUT_MINUTES = int(os.environ.get("XINYUAN_LOCKOUT_MINUTES", "15"))
+# Throttling (docs/decisions/0008-sign-in-throttling.md): failed sign-ins are counted per
+# (user name as typed, client network) and per network, within a sliding window; no account is
+# ever locked by failures from elsewhere. 0 switches a limit off.
+SIGNIN_WINDOW_MINUTES = int(os.environ.get("XINYUAN_SIGNIN_WINDOW_MINUTES", "15"))
+SIGNIN_LIMIT_PER_NAME = int(os.environ.get("XINYUAN_SIGNIN_LIMIT_PER_NAME", "5"))
+SIGNIN_LIMIT_PER_ADDRESS = int(os.environ.get("XINYUAN_SIGNIN_LIMIT_PER_ADDRESS", "20"))
+SIGNIN_ALERT_PER_ACCOUNT = int(os.environ.get("XINYUAN_SIGNIN_ALERT_PER_ACCOUNT", "30"))
+SIGNIN_CODE_LIMIT_PER_ACCOUNT = int(os.environ.get("XINYUAN_SIGNIN_CODE_LIMIT_PER_ACCOUNT", "10"))
+# A half-finished sign-in (password given, code not yet) and a new authenticator waiting for its
+# first code are forgotten after this long.
+TWO_FACTOR_PENDING_MINUTES = 10
+# Reverse proxies whose X-Forwarded-For is believed (addresses or CIDR blocks); nobody else's.
+TRUSTED_PROXIES = env_list("XINYUAN_TRUSTED_PROXIES", "")
 IDLE_TIMEOUT_MINUTES = int(os.environ.get("XINYUAN_IDLE_TIMEOUT_MINUTES", "30"))
 
 DEMO_PASSWORD = os.environ.get("XINYUAN_DEMO_PASSWORD", "xinyuan-demo-2026")

@@ -2,6 +2,30 @@ from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpResponse
 
+from xinyuan.core.network import client_address
+
+
+class TrustedProxyMiddleware:
+    """Puts the client's address in ``REMOTE_ADDR`` when the request came through a reverse
+    proxy named in ``XINYUAN_TRUSTED_PROXIES`` (from its ``X-Forwarded-For``). Without that
+    setting ``X-Forwarded-For`` is ignored: a client cannot choose the address that sign-in
+    throttling and the audit trail see. First in MIDDLEWARE."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if settings.TRUSTED_PROXIES:
+            address = client_address(
+                request.META.get("REMOTE_ADDR"),
+                request.META.get("HTTP_X_FORWARDED_FOR", ""),
+                settings.TRUSTED_PROXIES,
+            )
+            if address:
+                request.META["REMOTE_ADDR"] = address
+        return self.get_response(request)
+
+
 # Paths that answer without a browser session: the API authenticates each request itself
 # (bearer token or session + CSRF), the health check is for load balancers, /bench/ exists only
 # when XINYUAN_BENCH=1 (bench/run_bench.py).
