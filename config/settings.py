@@ -1,7 +1,9 @@
 """Xinyuan settings: one file, driven by the environment.
 
-Production mode (``XINYUAN_ENV=production``) refuses to start with a default secret, with
-DEBUG on, or without the identity keys; demo users are never created in production mode.
+Production mode (``XINYUAN_ENV=production``) refuses to start with a missing or weak key
+(xinyuan/core/keys.py) or with DEBUG on, and redirects plain HTTP; an unknown ``XINYUAN_ENV``
+refuses to start; demo users are never created in production mode and the demo password is
+refused at sign-in.
 """
 
 import os
@@ -25,7 +27,16 @@ def env_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
-PRODUCTION = os.environ.get("XINYUAN_ENV", "development").lower() == "production"
+# Known environments: anything else (a typo such as "prod") refuses to start rather than run
+# with development defaults. The test suite runs as "development".
+ENVIRONMENTS = ("development", "production")
+ENV = os.environ.get("XINYUAN_ENV", "development").strip().lower()
+if ENV not in ENVIRONMENTS:
+    raise ImproperlyConfigured(
+        f"XINYUAN_ENV={os.environ.get('XINYUAN_ENV', '')!r} is not known: set it to "
+        "'production' on a server or 'development' (the default) on a workstation."
+    )
+PRODUCTION = ENV == "production"
 DATA_DIR = Path(os.environ.get("XINYUAN_DATA_DIR", BASE_DIR / "var")).resolve()
 
 DEFAULT_SECRET_KEY = "insecure-development-key-change-me"  # noqa: S105 - refused in production
@@ -44,17 +55,26 @@ IDENTITY_HMAC_OLD_KEYS = env_list("XINYUAN_IDENTITY_HMAC_OLD_KEYS", "")
 FIELD_ENCRYPTION_KEYS = env_list("XINYUAN_FIELD_ENCRYPTION_KEYS", "")
 
 if PRODUCTION:
-    problems = []
-    if SECRET_KEY == DEFAULT_SECRET_KEY or len(SECRET_KEY) < 32:
-        problems.append("SECRET_KEY must be set to a random value of at least 32 characters")
+    from xinyuan.core import keys
+
+    # Every key and how it is checked (xinyuan/core/keys.py; the rule in docs/security.md).
+    # A new key adds its line here.
+    KEY_CHECKS = [
+        keys.secret_problems("SECRET_KEY", SECRET_KEY, default=DEFAULT_SECRET_KEY),
+        keys.secret_problems("XINYUAN_IDENTITY_HMAC_KEY", IDENTITY_HMAC_KEY),
+        keys.distinct_problems(
+            ("XINYUAN_IDENTITY_HMAC_KEY", IDENTITY_HMAC_KEY), ("SECRET_KEY", SECRET_KEY)
+        ),
+        keys.fernet_key_problems("XINYUAN_FIELD_ENCRYPTION_KEYS", FIELD_ENCRYPTION_KEYS),
+    ]
+    problems = [problem for check in KEY_CHECKS for problem in check]
     if DEBUG:
-        problems.append("DEBUG must be off")
-    if not IDENTITY_HMAC_KEY:
-        problems.append("XINYUAN_IDENTITY_HMAC_KEY must be set")
-    if not FIELD_ENCRYPTION_KEYS:
-        problems.append("XINYUAN_FIELD_ENCRYPTION_KEYS must be set (Fernet keys, newest first)")
+        problems.append("DEBUG must be off: remove DEBUG from the environment")
     if problems:
-        raise ImproperlyConfigured("Refusing to start in production mode: " + "; ".join(problems))
+        raise ImproperlyConfigured(
+            "Refusing to start in production mode (XINYUAN_ENV=production):\n- "
+            + "\n- ".join(problems)
+        )
 
 INSTALLED_APPS = [
     "django.contrib.auth",
@@ -193,6 +213,10 @@ if PRODUCTION:
     SECURE_HSTS_SECONDS = 31536000
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # Plain HTTP is redirected to HTTPS (the TLS front end sets X-Forwarded-Proto); the load
+    # balancer's health check may stay on plain HTTP.
+    SECURE_SSL_REDIRECT = True
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 
 FORMS_URLFIELD_ASSUME_HTTPS = True
 NINJA_PAGINATION_MAX_LIMIT = 200  # the API never returns unbounded lists of clinical records
