@@ -113,6 +113,7 @@ MIDDLEWARE = [
     "xinyuan.accounts.middleware.TwoFactorRequiredMiddleware",
     "xinyuan.core.middleware.SecurityHeadersMiddleware",
     "xinyuan.audit.middleware.AuditContextMiddleware",
+    "xinyuan.core.middleware.KeyUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"

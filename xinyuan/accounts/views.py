@@ -111,10 +111,13 @@ def _pending_secret(request) -> tuple[str | None, bool]:
     pending = request.session.get(PENDING_SECRET)
     if pending is None:
         return None, False
-    if not isinstance(pending, dict) or _expired(pending.get("created_at")):
-        request.session.pop(PENDING_SECRET, None)
-        return None, True
-    return crypto.decrypt(pending["secret"]), False
+    if isinstance(pending, dict) and not _expired(pending.get("created_at")):
+        try:
+            return crypto.decrypt(pending["secret"]), False
+        except crypto.KeyUnavailable:
+            pass  # encrypted under a key since removed: the user starts again
+    request.session.pop(PENDING_SECRET, None)
+    return None, True
 
 
 def _new_pending_secret(request) -> str:

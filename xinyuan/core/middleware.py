@@ -1,7 +1,9 @@
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpResponse
+from django.shortcuts import render
 
+from xinyuan.core.crypto import KEY_UNAVAILABLE_MESSAGE, KeyUnavailable, report_key_unavailable
 from xinyuan.core.network import client_address
 
 
@@ -88,3 +90,30 @@ class SecurityHeadersMiddleware:
         if request.user.is_authenticated if hasattr(request, "user") else False:
             response.setdefault("Cache-Control", "no-store")
         return response
+
+
+class KeyUnavailableMiddleware:
+    """A value encrypted under a field key that is no longer configured: a clear message (503)
+    instead of a server error, and a log line for the operator. An htmx request gets the
+    message as a fragment with 200, because htmx swaps only successful answers: it appears
+    where the value would have. Last in MIDDLEWARE."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, KeyUnavailable):
+            return None
+        report_key_unavailable(f"{request.method} {request.path}")
+        if request.headers.get("HX-Request"):
+            return render(
+                request,
+                "includes/key_unavailable.html",
+                {"message": KEY_UNAVAILABLE_MESSAGE},
+            )
+        return render(
+            request, "key_unavailable.html", {"message": KEY_UNAVAILABLE_MESSAGE}, status=503
+        )
