@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from xinyuan.assessments import registry
+from xinyuan.assessments.access import decide_campaign, decide_task, may_manage_campaigns
 from xinyuan.assessments.models import (
     Campaign,
     HelpTask,
@@ -22,7 +23,7 @@ from xinyuan.assessments.models import (
 from xinyuan.assessments.rules import RULE_VERSION
 from xinyuan.audit.actions import record
 from xinyuan.cases import rules as case_rules
-from xinyuan.core import crypto, permissions
+from xinyuan.core import crypto
 from xinyuan.core.errors import PermissionDeniedError
 
 
@@ -151,10 +152,7 @@ def do_request_callback(*, assessment: SelfAssessment, phone: str, preferred_tim
 
 
 def _require_task_access(actor, task: HelpTask) -> None:
-    if not (
-        permissions.has_perm(actor, permissions.HANDLE_SELF_TEST_TASKS)
-        and actor.organisation_id == task.organisation_id
-    ):
+    if not decide_task(actor, task).can_work:
         raise PermissionDeniedError
 
 
@@ -192,18 +190,18 @@ def do_complete_task(*, actor, task: HelpTask, outcome: str) -> HelpTask:
     return task
 
 
-def reveal_task_phone(*, actor, task: HelpTask) -> str:
+@transaction.atomic
+def do_reveal_task_phone(*, actor, task: HelpTask) -> str:
     """The number to call back, for those who work the task; audited as a reveal."""
     _require_task_access(actor, task)
     if not task.phone_encrypted:
         return ""
-    with transaction.atomic():
-        record(actor=actor, action="reveal", target=task, changes={"fields": ["phone"]})
+    record(actor=actor, action="reveal", target=task, changes={"fields": ["phone"]})
     return crypto.decrypt(task.phone_encrypted)
 
 
 def _require_campaigns(actor) -> None:
-    if not permissions.has_perm(actor, permissions.MANAGE_CAMPAIGNS):
+    if not may_manage_campaigns(actor):
         raise PermissionDeniedError
 
 
@@ -253,8 +251,7 @@ def do_add_participants(*, actor, campaign: Campaign, lines: str) -> list[Partic
     reference is how the organisation knows them, e.g. a staff or student number)."""
     from xinyuan.cases.models import Person
 
-    _require_campaigns(actor)
-    if actor.organisation_id != campaign.organisation_id:
+    if not decide_campaign(actor, campaign).can_manage:
         raise PermissionDeniedError
     if not campaign.identified:
         raise ValidationError(_("An anonymous campaign has no personal links."))
@@ -300,3 +297,13 @@ def do_add_participants(*, actor, campaign: Campaign, lines: str) -> list[Partic
         changes={"participants_added": len(added)},
     )
     return added
+
+
+def expire_callback_numbers(cutoff, dry_run: bool) -> int:
+    """Retention (HL-13), run by ``apply_retention``: numbers left with self-test call-back
+    requests, and what was noted about the call, are kept for the same period as contacts (the
+    results themselves are coded data and stay)."""
+    old = HelpTask.objects.filter(created_at__lt=cutoff).exclude(phone_encrypted="", outcome="")
+    if dry_run:
+        return old.count()
+    return old.update(phone_encrypted="", phone_hash="", outcome="")

@@ -7,3 +7,7 @@ class AssessmentsConfig(AppConfig):
 
     def ready(self) -> None:
         from xinyuan.assessments import checks  # noqa: F401  (registers the system check)
+        from xinyuan.assessments.actions import expire_callback_numbers
+        from xinyuan.hotline.actions.retention import register_retention_step
+
+        register_retention_step("callback_numbers", expire_callback_numbers)
