@@ -18,6 +18,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.db import models
+from django.utils.timezone import now
 from django.utils.translation import gettext as _
 
 from xinyuan.audit.actions import record
@@ -69,6 +70,11 @@ def check_version(
         )
 
 
+class StaleRecord(Exception):  # noqa: N818 - a signal, not a failure
+    """The row moved on since it was read: the conditional write matched nothing. The caller
+    locks the row, reads it again and decides again (``ConflictError`` or a merge)."""
+
+
 def write_versioned(
     *,
     actor,
@@ -80,12 +86,17 @@ def write_versioned(
     reason: str = "",
     merge_always: frozenset[str] = frozenset(),
     always_audit: bool = False,
+    optimistic: bool = False,
 ) -> dict[str, tuple[Any, Any]]:
-    """Apply ``changes`` (already validated) to ``locked`` (a row the caller locked with
-    ``select_for_update``), made on ``version``; returns the fields that changed, old → new.
+    """Apply ``changes`` (already validated) to the row ``locked``, made on ``version``; returns
+    the fields that changed, old → new.
 
-    Nothing is written when nothing changes, unless ``always_audit`` (an action that is itself
-    the event, e.g. a re-sent close). Must run inside the action's transaction."""
+    ``locked`` is a row the caller locked with ``select_for_update`` — or, with
+    ``optimistic``, a row as read without a lock: then the write is conditional on the version
+    still being the one read (one UPDATE, no lock taken beforehand), and ``StaleRecord`` says
+    that someone wrote in between. Nothing is written when nothing changes, unless
+    ``always_audit`` (an action that is itself the event). Must run inside the action's
+    transaction."""
     diff = {
         name: (getattr(locked, name), value)
         for name, value in changes.items()
@@ -98,12 +109,17 @@ def write_versioned(
         return diff
     new_version = locked.version + 1
     field_versions = dict(locked.field_versions or {})
-    for name, (_old, value) in diff.items():
-        setattr(locked, name, value)
+    for name in diff:
         field_versions[name] = new_version
-    locked.field_versions = field_versions
-    locked.version = new_version
-    locked.save(update_fields=[*diff, "field_versions", "version", "updated_at"])
+    values = {name: new for name, (_old, new) in diff.items()}
+    values |= {"version": new_version, "field_versions": field_versions, "updated_at": now()}
+    rows = type(locked).objects.filter(pk=locked.pk)
+    if optimistic:
+        rows = rows.filter(version=locked.version)
+    if rows.update(**values) != 1:
+        raise StaleRecord
+    for name, value in values.items():
+        setattr(locked, name, value)
     audited = {name: [_audit_value(old), _audit_value(new)] for name, (old, new) in diff.items()}
     record(
         actor=actor,

@@ -7,6 +7,7 @@ action asks ``hotline.access`` whether the actor may make it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -16,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from xinyuan.audit.actions import record
-from xinyuan.audit.versioned import write_versioned
+from xinyuan.audit.versioned import StaleRecord, write_versioned
 from xinyuan.cases import actions as case_actions
 from xinyuan.core import permissions
 from xinyuan.core.errors import PermissionDeniedError
@@ -232,6 +233,7 @@ def _write(
     action: str = "update",
     extra: dict[str, Any] | None = None,
     reason: str = "",
+    optimistic: bool = False,
 ) -> Contact:
     diff = write_versioned(
         actor=actor,
@@ -242,11 +244,50 @@ def _write(
         extra=extra,
         reason=reason,
         merge_always=MERGE_ALWAYS,
+        optimistic=optimistic,
     )
     if "recording_consent" in diff:
         from xinyuan.hotline.actions.consents import record_recording_answer
 
         record_recording_answer(actor=actor, contact=locked, value=locked.recording_consent)
+    return locked
+
+
+def _apply(
+    *,
+    actor,
+    contact: Contact,
+    version: int | None,
+    changes_for: Callable[[Contact], dict[str, Any]],
+    action: str = "update",
+) -> Contact:
+    """Write what ``changes_for(row)`` decides on the contact. When the caller's row is the
+    version the change was made on (a page or the API that just read it), one conditional
+    UPDATE does it, with no lock taken first; if someone wrote meanwhile — or the row in hand
+    is older — the row is locked and read again, and the change decided again (merged, or
+    refused with ConflictError)."""
+    if version is not None and version == contact.version:
+        try:
+            changes = changes_for(contact)
+        except ValidationError:
+            changes = None  # decided again on the row as it is now (the one in hand may be older)
+        if changes is not None:
+            try:
+                return _write(
+                    actor=actor,
+                    locked=contact,
+                    changes=changes,
+                    version=version,
+                    action=action,
+                    optimistic=True,
+                )
+            except StaleRecord:
+                pass  # nothing was written: someone wrote meanwhile
+    locked = _lock(contact)
+    _write(actor=actor, locked=locked, changes=changes_for(locked), version=version, action=action)
+    # The caller's object follows the row written (a view or a test keeps using it).
+    for field in Contact._meta.concrete_fields:
+        setattr(contact, field.attname, getattr(locked, field.attname))
     return locked
 
 
@@ -261,9 +302,12 @@ def do_update_contact(*, actor, contact: Contact, version: int, changes: dict[st
     Every field is validated before anything is written; the audit event lists old → new.
     """
     _require_edit(actor, contact)
-    locked = _lock(contact)
-    cleaned = _clean_changes(locked, changes)
-    return _write(actor=actor, locked=locked, changes=cleaned, version=version)
+    return _apply(
+        actor=actor,
+        contact=contact,
+        version=version,
+        changes_for=lambda row: _clean_changes(row, changes),
+    )
 
 
 def high_risk_close_problems(contact: Contact) -> list[str]:
@@ -293,28 +337,29 @@ def do_close_contact(
 
     The outcome chosen is stored; an empty choice keeps the outcome already recorded (stage 5).
     A high-risk contact needs a safety plan and a follow-up (or the caller's refusal) first,
-    unless the caller hung up."""
+    unless the caller hung up. Closed already (the counsellor, then the switch posting the end
+    of the call): the other changes of the request still apply, nothing is closed twice."""
     _require_edit(actor, contact)
-    locked = _lock(contact)
-    cleaned = _clean_changes(locked, dict(changes or {}))
-    if outcome:
-        cleaned["outcome"] = clean_contact_value(locked, "outcome", outcome)
-    final_outcome = cleaned.get("outcome", locked.outcome)
-    problems = high_risk_close_problems(locked)
-    if problems and final_outcome != Outcome.DROPPED:
-        raise ValidationError(
-            {
-                "outcome": _("A high-risk contact needs %(missing)s before it is closed.")
-                % {"missing": "; ".join(problems)}
-            }
-        )
-    if locked.status == ContactStatus.CLOSED:
-        # Closed already (the counsellor, then the switch posting the end of the call): the
-        # other changes of the request still apply, nothing is closed twice.
-        return _write(actor=actor, locked=locked, changes=cleaned, version=version)
-    cleaned.setdefault("ended_at", ended_at or locked.ended_at or timezone.now())
-    cleaned["status"] = ContactStatus.CLOSED
-    return _write(actor=actor, locked=locked, changes=cleaned, version=version, action="close")
+
+    def closing(row: Contact) -> dict[str, Any]:
+        cleaned = _clean_changes(row, dict(changes or {}))
+        if outcome:
+            cleaned["outcome"] = clean_contact_value(row, "outcome", outcome)
+        if row.status == ContactStatus.CLOSED:
+            return cleaned
+        problems = high_risk_close_problems(row)
+        if problems and cleaned.get("outcome", row.outcome) != Outcome.DROPPED:
+            raise ValidationError(
+                {
+                    "outcome": _("A high-risk contact needs %(missing)s before it is closed.")
+                    % {"missing": "; ".join(problems)}
+                }
+            )
+        cleaned.setdefault("ended_at", ended_at or row.ended_at or timezone.now())
+        return cleaned | {"status": ContactStatus.CLOSED}
+
+    action = "update" if contact.status == ContactStatus.CLOSED else "close"
+    return _apply(actor=actor, contact=contact, version=version, changes_for=closing, action=action)
 
 
 @transaction.atomic
@@ -324,27 +369,24 @@ def do_end_harassment_contact(*, actor, contact: Contact, version: int) -> Conta
     Refused for a contact judged high risk: that caller is handled by the crisis protocol.
     """
     _require_edit(actor, contact)
-    locked = _lock(contact)
-    if rules.is_high_risk(locked.risk_level):
-        raise ValidationError(
-            {"contact_type": _("A high-risk contact cannot be ended as harassment.")}
-        )
-    if locked.status == ContactStatus.CLOSED:
-        return locked  # the second click arrived twice: it is already ended
-    return _write(
-        actor=actor,
-        locked=locked,
-        version=version,
-        action="flag",
-        changes={
+
+    def ending(row: Contact) -> dict[str, Any]:
+        if rules.is_high_risk(row.risk_level):
+            raise ValidationError(
+                {"contact_type": _("A high-risk contact cannot be ended as harassment.")}
+            )
+        if row.status == ContactStatus.CLOSED:
+            return {}  # the second click arrived twice: it is already ended
+        return {
             "contact_type": ContactType.HARASSMENT,
             "outcome": Outcome.ENDED_BY_COUNSELLOR,
             "is_flagged": True,
             "flag_reason": "harassment",
             "status": ContactStatus.CLOSED,
-            "ended_at": locked.ended_at or timezone.now(),
-        },
-    )
+            "ended_at": row.ended_at or timezone.now(),
+        }
+
+    return _apply(actor=actor, contact=contact, version=version, changes_for=ending, action="flag")
 
 
 @transaction.atomic
@@ -356,6 +398,11 @@ def do_record_follow_up_declined(
     reason = reason.strip()
     if not reason:
         raise ValidationError({"reason": _("Say what the caller said.")})
-    locked = _lock(contact)
-    changes = {"follow_up_declined": clean_contact_value(locked, "follow_up_declined", reason)}
-    return _write(actor=actor, locked=locked, changes=changes, version=version)
+    return _apply(
+        actor=actor,
+        contact=contact,
+        version=version,
+        changes_for=lambda row: {
+            "follow_up_declined": clean_contact_value(row, "follow_up_declined", reason)
+        },
+    )

@@ -227,8 +227,13 @@ def contact_stage_save(request, public_id, stage: int):
     contact = access.contact
     if stage not in actions.STAGE_FIELDS:
         raise PermissionDenied
+    # A model form writes what it cleans onto its instance: it gets a copy, so the contact in
+    # hand stays the row as read (the action writes on it only if nobody wrote meanwhile).
     form = stage_form_class(stage)(
-        request.POST, instance=contact, seats=selectors.seats_for(request.user), prefix=f"s{stage}"
+        request.POST,
+        instance=copy.copy(contact),
+        seats=selectors.seats_for(request.user),
+        prefix=f"s{stage}",
     )
     try:
         version = int(request.POST.get("version", ""))
