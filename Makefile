@@ -21,7 +21,7 @@ install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
 migrate: install
-	mkdir -p "$(XINYUAN_DATA_DIR)"
+	mkdir -p -m 0700 "$(XINYUAN_DATA_DIR)"
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py collectstatic --noinput -v 0
 
@@ -51,7 +51,7 @@ run: demo
 
 # The whole suite: lint, types, migrations check, unit/integration and browser tests.
 test: install-dev
-	mkdir -p "$(XINYUAN_DATA_DIR)"
+	mkdir -p -m 0700 "$(XINYUAN_DATA_DIR)"
 	$(PY) manage.py compilemessages -v 0 --ignore=.venv 2>/dev/null || echo "msgfmt not found: using committed .mo files"
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
