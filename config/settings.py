@@ -1,9 +1,9 @@
 """Xinyuan settings: one file, driven by the environment.
 
 Production mode (``XINYUAN_ENV=production``) refuses to start with a missing or weak key
-(xinyuan/core/keys.py; the audit signing key included) or with DEBUG on, and redirects plain HTTP; an unknown ``XINYUAN_ENV``
-refuses to start; demo users are never created in production mode and the demo password is
-refused at sign-in.
+(xinyuan/core/keys.py; the audit signing key included) or with DEBUG on, and redirects plain
+HTTP; an unknown ``XINYUAN_ENV`` refuses to start; demo users are never created in production
+mode and the demo password is refused at sign-in.
 """
 
 import os

@@ -104,7 +104,7 @@ class PasswordThrottleTests(PersonaMixin, TestCase):
     def test_many_failures_from_many_addresses_raise_an_alert_and_lock_nobody(self):
         for n in range(4):
             sign_in(self.client_class(), "supervisor", "guess", f"203.0.113.{n + 1}")
-        events = AuditEvent.objects.filter(action="login_failed").order_by("sequence")
+        events = AuditEvent.objects.filter(action="login_failed").order_by("id")
         self.assertEqual(events.count(), 4)
         self.assertNotIn("account_failures", events[2].raw_changes)
         self.assertEqual(events[3].raw_changes["account_failures"], 4)
@@ -251,7 +251,7 @@ class CodeThrottleTests(PersonaMixin, TestCase):
         response = self.password_then(self.client_class(), SUPERVISOR_DESK, current_code(self.user))
         self.assertEqual(response.status_code, 429)
         self.assertIn("该账号", error_text(response))
-        last = AuditEvent.objects.filter(action="login_failed").order_by("-sequence").first()
+        last = AuditEvent.objects.filter(action="login_failed").order_by("-id").first()
         self.assertEqual(last.raw_changes["throttle"], "account")
         self.assertEqual(last.raw_changes["stage"], "code")
 
