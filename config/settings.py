@@ -66,6 +66,9 @@ AUDIT_CHECKPOINT_FILE = Path(
 )
 # An event unsealed for longer than this is a warning of verify_audit (a failure with
 # --strict), and the sealer's routine search looks back this far for late commits.
+# Keys that seal a contact's clinical words, kept per process once committed (audit/shred.py):
+# off in the test suite, whose flushed databases reuse record ids.
+AUDIT_CACHE_SEALING_KEYS = env_bool("XINYUAN_AUDIT_CACHE_SEALING_KEYS", True)
 AUDIT_SEAL_GRACE_SECONDS = int(os.environ.get("XINYUAN_AUDIT_SEAL_GRACE_SECONDS", "300"))
 
 if PRODUCTION:

@@ -19,6 +19,8 @@ from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken
 from django.apps import apps
+from django.conf import settings
+from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from xinyuan.audit import registry
@@ -55,7 +57,25 @@ def needs_sealing(target_type: str, action: str, changes: dict[str, Any], reason
     )
 
 
+# Keys already committed, by subject, in this process: sealing the words of a contact being
+# written costs no query after its first write here. A key enters only once its row is committed
+# (a rolled-back first write must not leave a key the database does not have). Shredding drops
+# it here; another process may still hold it, which only matters for a write to a record after
+# retention or erasure anonymised it — and those records can no longer be changed.
+_SEALING_KEYS: dict[str, Fernet] = {}
+_SEALING_KEYS_MAX = 20_000
+
+
+def _remember_key(subject: str, key: Fernet) -> None:
+    if len(_SEALING_KEYS) >= _SEALING_KEYS_MAX:
+        _SEALING_KEYS.clear()
+    _SEALING_KEYS[subject] = key
+
+
 def _new_key_for(subject: str) -> Fernet:
+    known = _SEALING_KEYS.get(subject) if settings.AUDIT_CACHE_SEALING_KEYS else None
+    if known is not None:
+        return known
     SubjectKey = _subject_keys()
     kind, _sep, pk = subject.partition(":")
     row = SubjectKey.objects.filter(subject_type=kind, subject_pk=int(pk)).first()
@@ -67,7 +87,10 @@ def _new_key_for(subject: str) -> Fernet:
         fresh = SubjectKey(subject_type=kind, subject_pk=int(pk), wrapped_key=crypto.encrypt(raw))
         SubjectKey.objects.bulk_create([fresh], ignore_conflicts=True)
         row = SubjectKey.objects.get(subject_type=kind, subject_pk=int(pk))
-    return Fernet(crypto.decrypt(row.wrapped_key).encode())
+    key = Fernet(crypto.decrypt(row.wrapped_key).encode())
+    if settings.AUDIT_CACHE_SEALING_KEYS:
+        transaction.on_commit(lambda: _remember_key(subject, key))
+    return key
 
 
 def seal(
@@ -166,8 +189,11 @@ def open_reason(reason: str, changes: dict[str, Any], ring: KeyRing | None = Non
 def shred(contact_ids) -> int:
     """Destroy the keys of these contacts: their words in the trail become unreadable."""
     SubjectKey = _subject_keys()
+    contact_ids = list(contact_ids)
+    for pk in contact_ids:
+        _SEALING_KEYS.pop(f"contact:{pk}", None)
     deleted, _per_model = SubjectKey.objects.filter(
-        subject_type="contact", subject_pk__in=list(contact_ids)
+        subject_type="contact", subject_pk__in=contact_ids
     ).delete()
     return deleted
 
