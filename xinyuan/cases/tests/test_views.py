@@ -103,3 +103,17 @@ class CallerPanelTests(PersonaMixin, TestCase):
         self.assertEqual(
             client_for(self.p.outsider_supervisor).post(url, {"reason": "x"}).status_code, 404
         )
+
+
+class ManagementRuleViewTests(PersonaMixin, TestCase):
+    def test_a_refused_rule_change_answers_403_and_changes_nothing(self):
+        from xinyuan.hotline.tests.factories import start_contact
+
+        person = start_contact(self.p.counsellor, caller_number="13800138000").person
+        url = f"/cases/persons/{person.public_id}/rule/"
+        response = client_for(self.p.counsellor_b).post(url, {"management_rule": "每周一次"})
+        self.assertEqual(response.status_code, 403, "a caller this counsellor never handled")
+        person.refresh_from_db()
+        self.assertEqual(person.management_rule, "")
+        allowed = client_for(self.p.counsellor).post(url, {"management_rule": "每周一次"})
+        self.assertEqual(allowed.status_code, 302)
