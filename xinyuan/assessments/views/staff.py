@@ -19,6 +19,7 @@ from xinyuan.assessments.models import TaskStatus
 from xinyuan.assessments.rules import Result
 from xinyuan.audit.actions import do_record_export, do_record_view
 from xinyuan.core import permissions
+from xinyuan.core.downloads import attachment
 from xinyuan.core.errors import PermissionDeniedError
 from xinyuan.core.views_helpers import error_messages, require_perm
 
@@ -296,7 +297,5 @@ def person_fhir(request, public_id):
     )
     response = JsonResponse(fhir.bundle(resources), json_dumps_params={"ensure_ascii": False})
     stamp = datetime.date.today().isoformat()
-    response["Content-Disposition"] = (
-        f'attachment; filename="archive-{person.public_id}-{stamp}.json"'
-    )
+    response["Content-Disposition"] = attachment(f"archive-{person.public_id}-{stamp}.json")
     return response

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from xinyuan.audit.actions import do_record_export
 from xinyuan.cases.selectors import persons_visible_to
 from xinyuan.core import permissions
+from xinyuan.core.downloads import attachment
 from xinyuan.core.views_helpers import require_perm, safe_next
 from xinyuan.hotline import selectors
 from xinyuan.hotline.actions.retention import do_anonymise_person_on_request
@@ -41,7 +42,7 @@ def person_export(request, public_id):
     body = json.dumps(data, ensure_ascii=False, indent=2)
     response = HttpResponse(body, content_type="application/json; charset=utf-8")
     stamp = timezone.localtime().strftime("%Y%m%d")
-    response["Content-Disposition"] = f'attachment; filename="person-{person.label}-{stamp}.json"'
+    response["Content-Disposition"] = attachment(f"person-{person.label}-{stamp}.json")
     return response
 
 
