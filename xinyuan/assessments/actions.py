@@ -24,6 +24,9 @@ from xinyuan.audit.actions import record
 from xinyuan.cases import rules as case_rules
 from xinyuan.core import crypto, permissions
 from xinyuan.core.errors import PermissionDeniedError
+from xinyuan.core.limits import check_length
+
+OUTCOME_MAX_LENGTH = 2000
 
 
 def new_key() -> str:
@@ -118,7 +121,13 @@ def do_request_callback(*, assessment: SelfAssessment, phone: str, preferred_tim
     number = case_rules.normalise_identity("phone", phone or "")
     if not case_rules.is_valid_phone(number) or len(number) < 7:
         raise ValidationError({"phone": _("Enter a phone number we can call, digits only.")})
-    preferred_time = (preferred_time or "").strip()[:100]
+    preferred_time = (preferred_time or "").strip()
+    check_length(
+        preferred_time,
+        field="preferred_time",
+        label=HelpTask._meta.get_field("preferred_time").verbose_name,
+        limit=100,
+    )
     # A serious result already has an urgent task: the number goes on it (one task per person,
     # and whoever took it has the number); otherwise a call-back task of its own.
     urgent = (
@@ -176,12 +185,13 @@ def do_complete_task(*, actor, task: HelpTask, outcome: str) -> HelpTask:
     outcome = (outcome or "").strip()
     if not outcome:
         raise ValidationError({"outcome": _("Say what was done (e.g. called, no answer).")})
+    check_length(outcome, field="outcome", label=_("outcome"), limit=OUTCOME_MAX_LENGTH)
     task = HelpTask.objects.select_for_update().get(pk=task.pk)
     if task.status == TaskStatus.DONE:
         raise ValidationError(_("This task is already done."))
     if task.taken_by_id is None:
         task.taken_by, task.taken_at = actor, timezone.now()
-    task.status, task.done_at, task.outcome = TaskStatus.DONE, timezone.now(), outcome[:2000]
+    task.status, task.done_at, task.outcome = TaskStatus.DONE, timezone.now(), outcome
     task.save()
     record(
         actor=actor,

@@ -19,6 +19,7 @@ from xinyuan.cases import actions as case_actions
 from xinyuan.cases.actions.consent import record_recording_answer
 from xinyuan.core import permissions
 from xinyuan.core.errors import ConflictError, PermissionDeniedError
+from xinyuan.core.limits import check_length
 from xinyuan.hotline import rules
 from xinyuan.hotline.models import (
     Contact,
@@ -419,6 +420,9 @@ def do_record_follow_up_declined(*, actor, contact: Contact, reason: str) -> Con
     reason = reason.strip()
     if not reason:
         raise ValidationError({"reason": _("Say what the caller said.")})
+    check_length(
+        reason, field="reason", label=Contact._meta.get_field("follow_up_declined").verbose_name
+    )
     Contact.objects.filter(pk=contact.pk).update(follow_up_declined=reason)
     contact.follow_up_declined = reason
     record(

@@ -24,6 +24,7 @@ from xinyuan.cases.models import CallerIdentity, FollowUp, FollowUpStatus, Perso
 from xinyuan.cases.rules import retention_cutoff
 from xinyuan.core import permissions
 from xinyuan.core.errors import PermissionDeniedError
+from xinyuan.core.limits import check_length
 from xinyuan.hotline.clinical_text import (
     ASSESSMENT_TEXT_FIELDS,
     CONTACT_TEXT_FIELDS,
@@ -223,6 +224,10 @@ def do_set_legal_hold(*, actor, contact: Contact, hold: bool, reason: str = "") 
     reason = (reason or "").strip()
     if hold and len(reason) < 5:
         raise ValidationError({"reason": _("Give the reason for the legal hold.")})
+    reason_field = Contact._meta.get_field("legal_hold_reason")
+    check_length(
+        reason, field="reason", label=reason_field.verbose_name, limit=reason_field.max_length or 0
+    )
     if contact.anonymised_at is not None:
         raise ValidationError(_("This record was already anonymised; a hold cannot restore it."))
     Contact.objects.filter(pk=contact.pk).update(
