@@ -6,6 +6,8 @@ import secrets
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import CharField, Value
+from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -260,7 +262,10 @@ def do_create_campaign(
 @transaction.atomic
 def do_add_participants(*, actor, campaign: Campaign, lines: str) -> list[Participant]:
     """Invite people to an identified campaign: one line each, "reference, group" (the
-    reference is how the organisation knows them, e.g. a staff or student number)."""
+    reference is how the organisation knows them in this campaign, e.g. a staff or student
+    number). Each new reference is a new person: a reference names nobody outside its campaign,
+    so nobody is ever looked up by a label (a caller's "C-1A2B3C" or another campaign's "E-001"
+    is someone else). A reference already in the campaign is left as it is."""
     from xinyuan.cases.models import Person
 
     _require_campaigns(actor)
@@ -268,7 +273,11 @@ def do_add_participants(*, actor, campaign: Campaign, lines: str) -> list[Partic
         raise PermissionDeniedError
     if not campaign.identified:
         raise ValidationError(_("An anonymous campaign has no personal links."))
+    # One list at a time per campaign: the same reference sent twice at once is added once.
+    Campaign.objects.select_for_update().filter(pk=campaign.pk).exists()
+    check_length(lines, field="lines", label=_("people to invite"))
     rows, problems = [], []
+    seen: dict[str, int] = {}
     for number, line in enumerate((lines or "").splitlines(), start=1):
         if not line.strip():
             continue
@@ -285,24 +294,36 @@ def do_add_participants(*, actor, campaign: Campaign, lines: str) -> list[Partic
                 _("line %(n)s: the group must be one of %(groups)s")
                 % {"n": number, "groups": "、".join(campaign.groups)}
             )
+        elif reference in seen:
+            problems.append(
+                _("line %(n)s: %(reference)s is already on line %(first)s")
+                % {"n": number, "reference": reference, "first": seen[reference]}
+            )
         else:
+            seen[reference] = number
             rows.append((reference, group))
     if problems:
         raise ValidationError({"lines": problems})
+    known = set(
+        Participant.objects.filter(
+            campaign=campaign, reference__in=[reference for reference, _group in rows]
+        ).values_list("reference", flat=True)
+    )
     added = []
     for reference, group in rows:
-        person = Person.objects.filter(
-            organisation_id=campaign.organisation_id, label=reference
-        ).first() or Person.objects.create(
-            organisation_id=campaign.organisation_id, label=reference
+        if reference in known:
+            continue
+        person = Person.objects.create(organisation_id=campaign.organisation_id, label=reference)
+        record(actor=actor, action="create", target=person, changes={"source": "campaign"})
+        added.append(
+            Participant.objects.create(
+                campaign=campaign,
+                person=person,
+                reference=reference,
+                group=group,
+                token=secrets.token_urlsafe(12),
+            )
         )
-        participant, created = Participant.objects.get_or_create(
-            campaign=campaign,
-            person=person,
-            defaults={"group": group, "token": secrets.token_urlsafe(12)},
-        )
-        if created:
-            added.append(participant)
     record(
         actor=actor,
         action="update",
@@ -310,3 +331,11 @@ def do_add_participants(*, actor, campaign: Campaign, lines: str) -> list[Partic
         changes={"participants_added": len(added)},
     )
     return added
+
+
+def anonymise_participants(person) -> None:
+    """Retention or erasure of a person (registered with hotline's retention): the campaigns'
+    references for them go; their coded results stay for the statistics."""
+    Participant.objects.filter(person=person).update(
+        reference=Concat(Value("X-"), Cast("pk", output_field=CharField()))
+    )

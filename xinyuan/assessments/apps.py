@@ -7,3 +7,7 @@ class AssessmentsConfig(AppConfig):
 
     def ready(self) -> None:
         from xinyuan.assessments import checks  # noqa: F401  (registers the system check)
+        from xinyuan.assessments.actions import anonymise_participants
+        from xinyuan.hotline.actions.retention import register_person_anonymiser
+
+        register_person_anonymiser(anonymise_participants)

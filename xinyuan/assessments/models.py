@@ -45,10 +45,15 @@ class Campaign(PublicModel):
 
 
 class Participant(PublicModel):
-    """A person invited by an identified campaign, with a personal link."""
+    """A person invited by an identified campaign, with a personal link.
+
+    ``reference`` is how the organisation knows them in this campaign (a staff or student
+    number): it names nobody outside the campaign, so a new participant is always a new person
+    (the same "E-001" in another campaign, or a caller's label, is someone else)."""
 
     campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="participants")
     person = models.ForeignKey("cases.Person", on_delete=models.PROTECT, related_name="+")
+    reference = models.CharField(_("reference"), max_length=40)
     group = models.CharField(_("group"), max_length=100, blank=True)
     token = models.CharField(max_length=32, unique=True)
 
@@ -56,7 +61,10 @@ class Participant(PublicModel):
         verbose_name = _("participant")
         verbose_name_plural = _("participants")
         constraints = [
-            models.UniqueConstraint(fields=["campaign", "person"], name="participant_once")
+            models.UniqueConstraint(fields=["campaign", "person"], name="participant_once"),
+            models.UniqueConstraint(
+                fields=["campaign", "reference"], name="participant_reference_once"
+            ),
         ]
 
 

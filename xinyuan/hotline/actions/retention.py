@@ -9,6 +9,7 @@ stays for statistics. A contact without a person follows the same rule on its ow
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -114,9 +115,22 @@ def _anonymise_contacts(contact_ids: list[int], now) -> int:
     return shred(contact_ids)
 
 
+# What apps above hotline hold about a person (a campaign's reference for them …): each
+# registers, in its AppConfig.ready, how to anonymise it; hotline never imports them.
+_person_anonymisers: list[Callable[[Person], object]] = []
+
+
+def register_person_anonymiser(anonymise: Callable[[Person], object]) -> None:
+    """``anonymise(person)`` removes what identifies the person in the app's own records; it
+    runs inside the anonymisation's transaction (retention and erasure on request)."""
+    _person_anonymisers.append(anonymise)
+
+
 def _anonymise_person(person: Person, contact_ids: list[int], now) -> int:
     """Returns how many audit-trail keys were destroyed."""
     keys = _anonymise_contacts(contact_ids, now)
+    for anonymise in _person_anonymisers:
+        anonymise(person)
     FollowUp.objects.filter(person=person).update(notes="")
     CallerIdentity.objects.filter(person=person).delete()
     # A campaign participant's label is the organisation's reference for them (a staff or
