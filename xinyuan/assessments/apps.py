@@ -6,8 +6,9 @@ class AssessmentsConfig(AppConfig):
     label = "assessments"
 
     def ready(self) -> None:
-        from xinyuan.assessments import checks  # noqa: F401  (registers the system check)
+        from xinyuan.assessments import alerts, checks  # noqa: F401  (checks: the system check)
         from xinyuan.assessments.actions import anonymise_participants
         from xinyuan.hotline.actions.retention import register_person_anonymiser
 
         register_person_anonymiser(anonymise_participants)
+        alerts.register()

@@ -6,6 +6,7 @@ class HotlineConfig(AppConfig):
     label = "hotline"
 
     def ready(self) -> None:
-        from xinyuan.hotline import audit_hooks
+        from xinyuan.hotline import alerts, audit_hooks
 
         audit_hooks.register()
+        alerts.register()

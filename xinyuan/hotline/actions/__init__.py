@@ -449,12 +449,19 @@ def do_acknowledge_alert(*, actor, alert: RiskAlert) -> RiskAlert:
     _require(actor, permissions.ACKNOWLEDGE_ALERTS)
     if alert.organisation_id != actor.organisation_id:
         raise PermissionDeniedError
-    updated = RiskAlert.objects.filter(pk=alert.pk, acknowledged_at__isnull=True).update(
+    # The panel shows one line per contact (its newest alert): acknowledging it acknowledges
+    # the contact's earlier open alerts too (a re-raised level leaves the lower one open).
+    pending = list(
+        RiskAlert.objects.select_for_update()
+        .filter(contact_id=alert.contact_id, acknowledged_at__isnull=True, pk__lte=alert.pk)
+        .order_by("pk")
+    )
+    RiskAlert.objects.filter(pk__in=[a.pk for a in pending]).update(
         acknowledged_by=actor, acknowledged_at=timezone.now()
     )
+    for open_alert in pending:
+        record(actor=actor, action="acknowledge", target=open_alert)
     alert.refresh_from_db()
-    if updated:
-        record(actor=actor, action="acknowledge", target=alert)
     return alert
 
 
