@@ -10,7 +10,7 @@ from xinyuan.core.downloads import attachment
 from xinyuan.core.testing import PersonaMixin, client_for
 from xinyuan.hotline.tests.factories import start_contact
 
-HOSTILE = 'T-01"; filename="evil.exe\r\nSet-Cookie: x=1;李雷\\..\\/'
+HOSTILE = 'T"; f="x.exe\r\nSet-Cookie: a;李雷\\../'  # a person label: 40 characters at most
 HEADER = re.compile(
     r"""attachment; filename="(?P<ascii>[A-Za-z0-9._-]+)"; """
     r"""filename\*=UTF-8''(?P<utf8>[A-Za-z0-9%._~-]+)"""
