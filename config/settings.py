@@ -75,21 +75,23 @@ INSTALLED_APPS = [
     "xinyuan.assessments",
 ]
 
+# "Browser…" middleware runs for every request except an API request with a bearer token, which
+# has no session, CSRF cookie or messages (xinyuan/core/middleware.py: BrowserOnly).
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    "xinyuan.core.middleware.BrowserSessionMiddleware",
     "xinyuan.core.locale.ChineseByDefaultMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "xinyuan.core.middleware.BrowserCsrfMiddleware",
+    "xinyuan.core.middleware.BrowserAuthenticationMiddleware",
+    "xinyuan.core.middleware.BrowserMessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "django_htmx.middleware.HtmxMiddleware",
+    "xinyuan.core.middleware.BrowserHtmxMiddleware",
     "xinyuan.core.middleware.LoginRequiredMiddleware",
-    "xinyuan.accounts.middleware.IdleTimeoutMiddleware",
-    "xinyuan.accounts.middleware.TwoFactorRequiredMiddleware",
+    "xinyuan.accounts.middleware.BrowserIdleTimeoutMiddleware",
+    "xinyuan.accounts.middleware.BrowserTwoFactorRequiredMiddleware",
     "xinyuan.core.middleware.SecurityHeadersMiddleware",
     "xinyuan.audit.middleware.AuditContextMiddleware",
 ]
@@ -132,7 +134,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
     DATABASES["default"]["TEST"] = {"NAME": os.environ.get("XINYUAN_TEST_SQLITE", "")}
 else:
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # No health check (a "SELECT 1") before each request: a connection broken by a database
+    # restart fails its next request once and is then replaced (docs/deployment.md).
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = False
     if os.environ.get("XINYUAN_TEST_DB_NAME"):
         DATABASES["default"]["TEST"] = {"NAME": os.environ["XINYUAN_TEST_DB_NAME"]}
 

@@ -191,3 +191,20 @@ def do_rotate_totp_keys() -> int:
                 User.objects.filter(pk=user.pk).update(totp_secret_encrypted=token)
                 changed += 1
     return changed
+
+
+@transaction.atomic
+def do_set_duty(*, actor: User, on_duty: bool) -> User:
+    """A supervisor or director marks themself on duty (receives the alerts) or off duty."""
+    if not permissions.has_perm(actor, permissions.SET_DUTY):
+        raise PermissionDeniedError
+    if actor.is_on_duty != on_duty:
+        actor.is_on_duty = on_duty
+        actor.save(update_fields=["is_on_duty"])
+        record(
+            actor=actor,
+            action="update",
+            target=actor,
+            changes={"is_on_duty": [not on_duty, on_duty]},
+        )
+    return actor

@@ -8,6 +8,7 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
 from xinyuan.core import permissions
+from xinyuan.core.middleware import BrowserOnly
 
 # Polled in the background (alerts): they do not count as the user being active.
 BACKGROUND_PATHS = ("/alerts/panel/",)
@@ -78,3 +79,13 @@ class TwoFactorRequiredMiddleware:
                 return HttpResponse(status=204)
             return redirect("accounts:2fa-setup")
         return self.get_response(request)
+
+
+class BrowserIdleTimeoutMiddleware(BrowserOnly):
+    """Idle sign-out concerns browser sessions only (a token has none)."""
+
+    wrapped = "xinyuan.accounts.middleware.IdleTimeoutMiddleware"
+
+
+class BrowserTwoFactorRequiredMiddleware(BrowserOnly):
+    wrapped = "xinyuan.accounts.middleware.TwoFactorRequiredMiddleware"

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from xinyuan.accounts.models import Organisation
 from xinyuan.assessments import registry
+from xinyuan.assessments.access import decide_campaign, decide_task, may_manage_campaigns
 from xinyuan.assessments.models import (
     Campaign,
     HelpTask,
@@ -27,7 +28,7 @@ from xinyuan.assessments.models import (
 from xinyuan.assessments.rules import RULE_VERSION, Origin, is_beyond_limit
 from xinyuan.audit.actions import record
 from xinyuan.cases import rules as case_rules
-from xinyuan.core import crypto, permissions
+from xinyuan.core import crypto
 from xinyuan.core.errors import PermissionDeniedError
 from xinyuan.core.limits import check_length
 
@@ -253,10 +254,7 @@ def do_request_callback(
 
 
 def _require_task_access(actor, task: HelpTask) -> None:
-    if not (
-        permissions.has_perm(actor, permissions.HANDLE_SELF_TEST_TASKS)
-        and actor.organisation_id == task.organisation_id
-    ):
+    if not decide_task(actor, task).can_work:
         raise PermissionDeniedError
 
 
@@ -308,18 +306,18 @@ def do_complete_task(*, actor, task: HelpTask, outcome: str) -> HelpTask:
     return task
 
 
-def reveal_task_phone(*, actor, task: HelpTask) -> str:
+@transaction.atomic
+def do_reveal_task_phone(*, actor, task: HelpTask) -> str:
     """The number to call back, for those who work the task; audited as a reveal."""
     _require_task_access(actor, task)
     if not task.phone_encrypted:
         return ""
-    with transaction.atomic():
-        record(actor=actor, action="reveal", target=task, changes={"fields": ["phone"]})
+    record(actor=actor, action="reveal", target=task, changes={"fields": ["phone"]})
     return crypto.decrypt(task.phone_encrypted)
 
 
 def _require_campaigns(actor) -> None:
-    if not permissions.has_perm(actor, permissions.MANAGE_CAMPAIGNS):
+    if not may_manage_campaigns(actor):
         raise PermissionDeniedError
 
 
@@ -372,8 +370,7 @@ def do_add_participants(*, actor, campaign: Campaign, lines: str) -> list[Partic
     is someone else). A reference already in the campaign is left as it is."""
     from xinyuan.cases.models import Person
 
-    _require_campaigns(actor)
-    if actor.organisation_id != campaign.organisation_id:
+    if not decide_campaign(actor, campaign).can_manage:
         raise PermissionDeniedError
     if not campaign.identified:
         raise ValidationError(_("An anonymous campaign has no personal links."))
@@ -443,3 +440,13 @@ def anonymise_participants(person) -> None:
     Participant.objects.filter(person=person).update(
         reference=Concat(Value("X-"), Cast("pk", output_field=CharField()))
     )
+
+
+def expire_callback_numbers(cutoff, dry_run: bool) -> int:
+    """Retention (HL-13), run by ``apply_retention``: numbers left with self-test call-back
+    requests, and what was noted about the call, are kept for the same period as contacts (the
+    results themselves are coded data and stay)."""
+    old = HelpTask.objects.filter(created_at__lt=cutoff).exclude(phone_encrypted="", outcome="")
+    if dry_run:
+        return old.count()
+    return old.update(phone_encrypted="", phone_hash="", outcome="")

@@ -130,11 +130,34 @@ def do_record_view(*, actor, target, fields: tuple[str, ...] = (), reason: str =
 
 
 @transaction.atomic
-def do_record_export(*, actor, what: str, count: int, filters: dict[str, Any]) -> AuditEvent:
-    """An export leaves the system: who, what, how many rows, with which filters."""
+def do_record_export(
+    *, actor, what: str, count: int, filters: dict[str, Any], subject=None
+) -> AuditEvent:
+    """An export leaves the system: who, what, how many rows, with which filters. An export
+    about one person names them (``subject``, the event's record), so the auditor finds it by
+    person; otherwise the record is the exporting user."""
     return record(
         actor=actor,
         action="export",
-        target=actor,
+        target=subject if subject is not None else actor,
         changes={"what": what, "rows": count, "filters": filters},
+    )
+
+
+@transaction.atomic
+def do_record_list_view(
+    *, actor, model_label: str, records, query: dict[str, Any] | None = None
+) -> AuditEvent | None:
+    """A list or search that returned records with clinical content (PR-03): one event naming
+    every record returned (its target is the reader, as for an export). The filters are
+    named, not their values (a search may be typed with a caller's words)."""
+    ids = [str(r.public_id) for r in records]
+    if not ids:
+        return None
+    used = sorted(name for name, value in (query or {}).items() if value not in (None, "", []))
+    return record(
+        actor=actor,
+        action="list",
+        target=actor,
+        changes={"what": model_label, "records": ids, "filters": used},
     )

@@ -26,6 +26,7 @@ ACTION_LABELS = {
     "reveal_notes": _("clinical notes read"),
     "revoke": _("revoked"),
     "view": _("viewed"),
+    "list": _("listed or searched"),
     "export": _("exported"),
     "login": _("signed in"),
     "login_failed": _("sign-in failed"),
@@ -72,13 +73,20 @@ EXTRA_LABELS = {
     "due_at": _("due at"),
     "assigned_to": _("assigned to"),
     "fields": _("fields read"),
+    "records": _("records"),
+    "filters": _("filters"),
+    "what": _("what"),
     "level": _("risk level"),
     "audit_keys_destroyed": _("audit-trail keys destroyed"),
     "contacts": _("contacts"),
     "identities": _("identities"),
     "cutoff": _("cut-off date"),
 }
-HIDDEN_KEYS = {"contact", shred.SUBJECT_KEY}  # internal references, shown elsewhere on the page
+HIDDEN_KEYS = {
+    "contact",
+    "assessment",
+    shred.SUBJECT_KEY,
+}  # internal references, shown elsewhere on the page
 
 
 @dataclass
@@ -155,7 +163,9 @@ def _work_name(username: str) -> str:
 
 def _field_label(model, name: str) -> str:
     field = _field(model, name)
-    return str(getattr(field, "verbose_name", name)) if field is not None else name
+    if field is not None:
+        return str(getattr(field, "verbose_name", name))
+    return str(EXTRA_LABELS.get(name, name))
 
 
 def change_rows(

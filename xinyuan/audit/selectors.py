@@ -41,3 +41,20 @@ def search_events(user, filters: dict[str, Any]) -> QuerySet[AuditEvent]:
         end: date = filters["date_to"] + timedelta(days=1)
         qs = qs.filter(created_at__lt=timezone.make_aware(datetime.combine(end, time.min)))
     return qs
+
+
+def last_event_at(*, actor, action: str, target, since: datetime) -> datetime | None:
+    """When ``actor`` last did ``action`` to ``target`` since ``since`` (a grant that the trail
+    itself records, e.g. a director's reason to read a contact's notes)."""
+    return (
+        AuditEvent.objects.filter(
+            target_type=target._meta.label_lower,
+            target_id=target.public_id,
+            created_at__gte=since,
+            actor_id=actor.pk,
+            action=action,
+        )
+        .order_by("-created_at")
+        .values_list("created_at", flat=True)
+        .first()
+    )

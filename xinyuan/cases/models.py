@@ -1,10 +1,25 @@
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from xinyuan.cases import rules
 from xinyuan.core.models import PublicModel
-from xinyuan.hotline.models import RiskLevel, scale_0_10
+
+
+def scale_0_10(verbose_name, **kwargs):
+    return models.PositiveSmallIntegerField(
+        verbose_name,
+        validators=[MinValueValidator(0), MaxValueValidator(10)],
+        **kwargs,
+    )
+
+
+class RiskLevel(models.TextChoices):
+    LOW = "low", _("Low")
+    MODERATE = "moderate", _("Moderate")
+    HIGH = "high", _("High")
+    IMMINENT = "imminent", _("Imminent")
 
 
 class Person(PublicModel):

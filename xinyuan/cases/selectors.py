@@ -9,6 +9,8 @@ from django.utils import timezone
 
 from xinyuan.cases.models import (
     CallerIdentity,
+    Consent,
+    ConsentPurpose,
     FollowUp,
     FollowUpReminder,
     FollowUpStatus,
@@ -19,9 +21,8 @@ from xinyuan.core import permissions
 
 
 def count_recent_contacts(*, person: Person, since: datetime) -> int:
-    from xinyuan.hotline.models import Contact
-
-    return Contact.objects.filter(person=person, started_at__gte=since).count()
+    """The person's contacts since ``since`` (through the contacts' link to the person)."""
+    return person.contacts.filter(started_at__gte=since).count()
 
 
 def persons_visible_to(user) -> QuerySet[Person]:
@@ -110,4 +111,32 @@ def open_reminders(user) -> QuerySet[FollowUpReminder]:
         .exclude(superseded)
         .select_related("follow_up__person", "follow_up__assigned_to")
         .order_by("follow_up__due_at", "pk")
+    )
+
+
+def latest_consent(contact, purpose: str) -> Consent | None:
+    """The caller's latest answer about ``purpose`` in this contact."""
+    return (
+        Consent.objects.filter(contact=contact, purpose=purpose)
+        .order_by("-given_at", "-pk")
+        .first()
+    )
+
+
+def has_sharing_consent(contact) -> bool:
+    """The caller's latest answer about sharing is yes and was not withdrawn (a later refusal
+    overrides an earlier agreement)."""
+    qs = Consent.objects.filter(purpose=ConsentPurpose.SHARING)
+    qs = qs.filter(person_id=contact.person_id) if contact.person_id else qs.filter(contact=contact)
+    latest = qs.order_by("-given_at", "-pk").first()
+    return latest is not None and latest.is_active
+
+
+def consents_for(contact) -> list:
+    """The caller's consents: of this contact, and of the same person in earlier contacts."""
+    scope = Q(contact=contact)
+    if contact.person_id:
+        scope |= Q(person_id=contact.person_id)
+    return list(
+        Consent.objects.filter(scope).select_related("recorded_by").order_by("-given_at")[:50]
     )

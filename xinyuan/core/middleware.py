@@ -1,6 +1,8 @@
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpResponse
+from django.utils.module_loading import import_string
 
 # Paths that answer without a browser session: the API authenticates each request itself
 # (bearer token or session + CSRF), the health check is for load balancers, /bench/ exists only
@@ -64,3 +66,80 @@ class SecurityHeadersMiddleware:
         if request.user.is_authenticated if hasattr(request, "user") else False:
             response.setdefault("Cache-Control", "no-store")
         return response
+
+
+# The browser's middleware, skipped by a request of an API client holding a token ---------------
+
+
+def is_token_api_request(request) -> bool:
+    """A request to the JSON API that authenticates with a bearer token: it carries no
+    session, no CSRF cookie and no messages, so the middleware that serves those for browser
+    pages has nothing to do for it (and would cost every such request)."""
+    return request.path_info.startswith("/api/") and request.META.get(
+        "HTTP_AUTHORIZATION", ""
+    ).startswith("Bearer ")
+
+
+class BrowserOnly:
+    """Runs the middleware named by ``wrapped`` for every request except a token-authenticated
+    API request, which goes straight on. Its ``process_view``/``process_exception``/
+    ``process_template_response`` hooks are forwarded on the same condition."""
+
+    wrapped = ""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.inner = import_string(self.wrapped)(get_response)
+
+    def __call__(self, request):
+        if is_token_api_request(request):
+            return self.skip(request)
+        return self.inner(request)
+
+    def skip(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        hook = getattr(self.inner, "process_view", None)
+        if hook is None or is_token_api_request(request):
+            return None
+        return hook(request, view_func, view_args, view_kwargs)
+
+    def process_exception(self, request, exception):
+        hook = getattr(self.inner, "process_exception", None)
+        if hook is None or is_token_api_request(request):
+            return None
+        return hook(request, exception)
+
+    def process_template_response(self, request, response):
+        hook = getattr(self.inner, "process_template_response", None)
+        if hook is None or is_token_api_request(request):
+            return response
+        return hook(request, response)
+
+
+class BrowserSessionMiddleware(BrowserOnly):
+    wrapped = "django.contrib.sessions.middleware.SessionMiddleware"
+
+
+class BrowserCsrfMiddleware(BrowserOnly):
+    wrapped = "django.middleware.csrf.CsrfViewMiddleware"
+
+
+class BrowserAuthenticationMiddleware(BrowserOnly):
+    """The session's user for a browser; for a token, nobody until the API's own
+    authentication names the token's user."""
+
+    wrapped = "django.contrib.auth.middleware.AuthenticationMiddleware"
+
+    def skip(self, request):
+        request.user = AnonymousUser()
+        return self.get_response(request)
+
+
+class BrowserMessageMiddleware(BrowserOnly):
+    wrapped = "django.contrib.messages.middleware.MessageMiddleware"
+
+
+class BrowserHtmxMiddleware(BrowserOnly):
+    wrapped = "django_htmx.middleware.HtmxMiddleware"

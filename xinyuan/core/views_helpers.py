@@ -26,10 +26,10 @@ def error_messages(exc) -> list[str]:
     return [str(m) for m in getattr(exc, "messages", [exc])]
 
 
-def posted_version(request) -> int:
-    """The contact version the page posted; 0 (never current) if missing or not a number."""
+def posted_version(request, name: str = "version") -> int:
+    """The record version the page posted; 0 (never current) if missing or not a number."""
     try:
-        return max(int(request.POST.get("version", "0") or 0), 0)
+        return max(int(request.POST.get(name, "0") or 0), 0)
     except ValueError:
         return 0
 

@@ -1,6 +1,6 @@
 """Hotline API: risk evaluation and contacts (create, read, partial update, list)."""
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Literal
 from uuid import UUID
 
@@ -8,14 +8,16 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from ninja import Field, FilterSchema, Query, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
-from pydantic import StrictBool, ValidationInfo, model_validator
+from pydantic import StrictBool, model_validator
 
-from xinyuan.audit.actions import do_record_view
+from xinyuan.audit.actions import do_record_list_view, do_record_view
 from xinyuan.core import permissions
 from xinyuan.core.errors import PermissionDeniedError
 from xinyuan.core.limits import FREE_TEXT_MAX_LENGTH
 from xinyuan.hotline import actions, rules, selectors
-from xinyuan.hotline.clinical_text import hidden_fields
+from xinyuan.hotline.access import ContactAccess, access_contact, decide_contact
+from xinyuan.hotline.actions.notes import do_reveal_notes
+from xinyuan.hotline.clinical_text import redact
 from xinyuan.hotline.models import (
     Channel,
     ContactStatus,
@@ -158,8 +160,9 @@ class ContactPatch(CleanText):
 
 
 class ContactOut(Schema):
-    """A contact. Free-text clinical notes are null, with ``notes_hidden`` true, for a reader
-    whose role does not read them (a director reads them only in the page, after stating why)."""
+    """A contact. Free-text clinical notes are null, with ``notes_hidden`` true, for a reader who
+    may not read them (a director, until they state why: ``POST …/notes/reveal``), by the same
+    rule as the page (``hotline.access``, ``clinical_text.redact``)."""
 
     public_id: UUID
     version: int
@@ -205,39 +208,46 @@ class ContactOut(Schema):
     goal_attainment: int | None
     outcome: str
     counsellor_notes: str | None
-
     notes_hidden: bool = False
 
-    @model_validator(mode="after")
-    def _hide_notes(self, info: ValidationInfo):
-        request = (info.context or {}).get("request")
-        if request is not None and not permissions.has_perm(
-            request.user, permissions.READ_CLINICAL_NOTES
-        ):
-            for name in hidden_fields("hotline.contact") & type(self).model_fields.keys():
-                setattr(self, name, None)
-            self.notes_hidden = True
-        return self
 
-    @staticmethod
-    def resolve_seat(obj):
-        return obj.seat.code if obj.seat_id else None
+# The contact's own fields in the answer, read straight from the record.
+_PLAIN_FIELDS = tuple(
+    name
+    for name in ContactOut.model_fields
+    if name
+    not in {
+        "seat",
+        "counsellor",
+        "counsellor_alias",
+        "duration_seconds",
+        "is_repeated_caller",
+        "person",
+        "notes_hidden",
+    }
+)
 
-    @staticmethod
-    def resolve_counsellor(obj):
-        return obj.counsellor.public_id
 
-    @staticmethod
-    def resolve_counsellor_alias(obj):
-        return obj.counsellor.work_name
-
-    @staticmethod
-    def resolve_person(obj):
-        return obj.person.public_id if obj.person_id else None
-
-    @staticmethod
-    def resolve_is_repeated_caller(obj):
-        return bool(obj.person_id and obj.person.is_repeated_caller)
+def contact_payload(access: ContactAccess) -> dict:
+    """The contact as this reader may see it (the one place the API shapes a contact)."""
+    contact = access.contact
+    values = {name: getattr(contact, name) for name in _PLAIN_FIELDS}
+    # Times in UTC, as read from the database, whether the record was just written or read.
+    for name in ("started_at", "ended_at"):
+        if values[name] is not None:
+            values[name] = values[name].astimezone(UTC)
+    values = redact(access, "hotline.contact", values)
+    person = contact.person if contact.person_id else None
+    values.update(
+        seat=contact.seat.code if contact.seat is not None else None,
+        counsellor=contact.counsellor.public_id,
+        counsellor_alias=contact.counsellor.work_name,
+        duration_seconds=contact.duration_seconds,
+        is_repeated_caller=bool(person and person.is_repeated_caller),
+        person=person.public_id if person else None,
+        notes_hidden=not access.can_read_notes,
+    )
+    return values
 
 
 class ContactFilters(FilterSchema):
@@ -277,7 +287,8 @@ def create_contact(request, payload: ContactIn):
         recording_consent=payload.recording_consent or "",
         contact_type=payload.contact_type,
     )
-    return Status(201, selectors.get_contact(request.user, contact.public_id))
+    # The answer is the record just written, as the caller may see it: no second read.
+    return Status(201, contact_payload(decide_contact(request.user, contact)))
 
 
 class BoundedPagination(LimitOffsetPagination):
@@ -288,9 +299,27 @@ class BoundedPagination(LimitOffsetPagination):
         offset: int = Field(0, ge=0, le=MAX_OFFSET)
 
 
+class AuditedPagination(BoundedPagination):
+    """The page of contacts returned is a read of each: one audit event names them all."""
+
+    def paginate_queryset(self, queryset, pagination, request=None, **params):
+        page = super().paginate_queryset(queryset, pagination, request=request, **params)
+        rows = list(page["items"])
+        do_record_list_view(
+            actor=request.user,
+            model_label="hotline.contact",
+            records=rows,
+            query=params.get("filters").dict(exclude_none=True) if params.get("filters") else {},
+        )
+        page["items"] = [contact_payload(decide_contact(request.user, c)) for c in rows]
+        return page
+
+
 @contacts_router.get("", response=list[ContactOut], summary="List contacts")
-@paginate(BoundedPagination)
+@paginate(AuditedPagination)
 def list_contacts(request, filters: Query[ContactFilters]):
+    """Contacts in the caller's scope, newest first; the clinical words follow the same rule as
+    the page (and a search never matches words the caller may not read)."""
     _require(request, *CONTACT_VIEWERS)
     return selectors.filter_contacts(
         selectors.contacts_visible_to(request.user),
@@ -301,22 +330,28 @@ def list_contacts(request, filters: Query[ContactFilters]):
 
 @contacts_router.get("/{public_id}", response=ContactOut, summary="Read a contact")
 def read_contact(request, public_id: UUID):
+    """One contact (audited as a read), including one opened under an emergency access."""
     _require(request, *CONTACT_VIEWERS)
-    contact = get_object_or_404(selectors.contacts_visible_to(request.user), public_id=public_id)
-    do_record_view(actor=request.user, target=contact)
-    return contact
+    access = access_contact(request.user, public_id)
+    do_record_view(
+        actor=request.user,
+        target=access.contact,
+        reason="break_glass" if access.via_break_glass else "",
+    )
+    return contact_payload(access)
 
 
 @contacts_router.patch("/{public_id}", response=ContactOut, summary="Change a contact")
 def update_contact(request, public_id: UUID, payload: ContactPatch):
     """Partial update with a version check: merged when nobody changed the same fields since
-    ``version``, otherwise 409 naming them.
+    ``version``, otherwise 409 naming them. The whole request is one action (one transaction):
+    a change refused leaves nothing of it saved.
 
     A telephone switch posts the call's end as ``{"version": n, "ended_at": …,
     "recording_url": …, "status": "closed"}``.
     """
     _require(request, permissions.HANDLE_CONTACTS)
-    contact = get_object_or_404(selectors.contacts_visible_to(request.user), public_id=public_id)
+    access = access_contact(request.user, public_id, edit=True)
     data = payload.dict(exclude_unset=True)
     version = data.pop("version")
     close = data.pop("status", None) == "closed"
@@ -325,11 +360,37 @@ def update_contact(request, public_id: UUID, payload: ContactPatch):
     data = {k: v for k, v in data.items() if v is not None or k in ("seat", "ended_at")}
     if data.get("ended_at") is not None:
         data["ended_at"] = _aware(data["ended_at"])
-    if data:
-        contact = actions.do_update_contact(
-            actor=request.user, contact=contact, version=version, changes=data
-        )
-        version = contact.version
     if close:
-        actions.do_close_contact(actor=request.user, contact=contact, version=version)
-    return selectors.get_contact(request.user, public_id)
+        contact = actions.do_close_contact(
+            actor=request.user, contact=access.contact, version=version, changes=data
+        )
+    else:
+        contact = actions.do_update_contact(
+            actor=request.user, contact=access.contact, version=version, changes=data
+        )
+    return contact_payload(
+        decide_contact(request.user, contact, notes_revealed_until=access.notes_revealed_until)
+    )
+
+
+class NotesRevealIn(CleanText):
+    reason: str = Field(..., min_length=1, max_length=1000, description="Why you need the notes")
+
+    model_config = {"extra": "forbid"}
+
+
+@contacts_router.post(
+    "/{public_id}/notes/reveal",
+    response=ContactOut,
+    summary="Read a contact's clinical notes, stating why",
+)
+def reveal_contact_notes(request, public_id: UUID, payload: NotesRevealIn):
+    """For a reader who sees the coded record only (a director): the reason is recorded in the
+    audit trail and the notes are readable to them for 30 minutes (here and in the page), the
+    same audited reveal the page offers. Others get 403."""
+    _require(request, permissions.REVEAL_CLINICAL_NOTES)
+    access = access_contact(request.user, public_id)
+    if not access.can_reveal_notes:
+        raise PermissionDeniedError
+    do_reveal_notes(actor=request.user, contact=access.contact, reason=payload.reason)
+    return contact_payload(access_contact(request.user, public_id))

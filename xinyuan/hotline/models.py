@@ -1,18 +1,10 @@
 from django.conf import settings
-from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from xinyuan.cases.models import RiskLevel, scale_0_10
 from xinyuan.core.models import PublicModel
-
-
-def scale_0_10(verbose_name, **kwargs):
-    return models.PositiveSmallIntegerField(
-        verbose_name,
-        validators=[MinValueValidator(0), MaxValueValidator(10)],
-        **kwargs,
-    )
 
 
 class Channel(models.TextChoices):
@@ -37,13 +29,6 @@ class ContactType(models.TextChoices):
 class ContactStatus(models.TextChoices):
     OPEN = "open", _("In progress")
     CLOSED = "closed", _("Closed")
-
-
-class RiskLevel(models.TextChoices):
-    LOW = "low", _("Low")
-    MODERATE = "moderate", _("Moderate")
-    HIGH = "high", _("High")
-    IMMINENT = "imminent", _("Imminent")
 
 
 class Gender(models.TextChoices):
@@ -379,6 +364,10 @@ class SafetyPlan(PublicModel):
     medical_institutions = models.TextField(_("medical institutions"), blank=True)
     referral_advice = models.TextField(_("referral advice"), blank=True)
     handover_note = models.TextField(_("handover note"), blank=True)
+    # Edited from an autosaving page by the counsellor and colleagues: every write bumps the
+    # version and notes, per field, the version at which it last changed (audit.versioned).
+    version = models.PositiveIntegerField(default=1)
+    field_versions = models.JSONField(default=dict, blank=True)
 
     class Meta:
         verbose_name = _("safety plan")

@@ -226,38 +226,21 @@ def break_glass_candidates(user, *, reference=None, caller_number: str = "") -> 
     return list(qs.order_by("-started_at")[:BREAK_GLASS_RESULTS])
 
 
-def break_glass_contact(user, public_id) -> Contact | None:
-    """The contact, if the user holds an unexpired emergency access to it."""
+def break_glass_grant(user, public_id):
+    """The user's unexpired emergency access to the contact, if any (with the contact)."""
     from xinyuan.hotline.models import BreakGlassAccess
 
     if not permissions.has_perm(user, permissions.BREAK_GLASS):
         return None
-    grant = (
+    return (
         BreakGlassAccess.objects.filter(
             user=user, contact__public_id=public_id, expires_at__gt=timezone.now()
         )
-        .select_related("contact__counsellor", "contact__seat", "contact__person")
+        .select_related(
+            "contact__counsellor", "contact__seat", "contact__person", "contact__organisation"
+        )
         .order_by("-expires_at")
         .first()
-    )
-    if grant is None:
-        return None
-    contact = grant.contact
-    contact.break_glass = grant  # type: ignore[attr-defined]
-    return contact
-
-
-def consents_for(contact: Contact) -> list:
-    """The caller's consents: of this contact, and of the same person in earlier contacts."""
-    from django.db.models import Q
-
-    from xinyuan.cases.models import Consent
-
-    scope = Q(contact=contact)
-    if contact.person_id:
-        scope |= Q(person_id=contact.person_id)
-    return list(
-        Consent.objects.filter(scope).select_related("recorded_by").order_by("-given_at")[:50]
     )
 
 
@@ -294,6 +277,7 @@ EXPORT_SKIP = {
     "identity",
     "person",
     "field_versions",
+    "version",
     "contact",
     "follow_up",
     "legal_hold",
@@ -322,14 +306,22 @@ def _plain(obj) -> dict:
     return out
 
 
-def person_data(user, person) -> dict:
-    """Everything held about one person, for their request under PIPL (the director's export)."""
-    from xinyuan.core import crypto
+def person_data(person, *, with_notes: bool) -> dict:
+    """Everything held about one person, for their request under PIPL (the director's export).
 
-    if not permissions.has_perm(user, permissions.HANDLE_DATA_REQUESTS):
-        return {}
-    if person.organisation_id != user.organisation_id:
-        return {}
+    The caller decides who may export (``cases.access``); ``with_notes``: the clinical words
+    are included only when the reader may read them — a director only after stating why, which
+    is recorded as a reveal on each contact (field-level hiding, as in the page and the API)."""
+    from xinyuan.core import crypto
+    from xinyuan.hotline.clinical_text import hidden_fields
+
+    def plain(obj) -> dict:
+        values = _plain(obj)
+        if not with_notes:
+            for name in hidden_fields(obj._meta.label_lower) & values.keys():
+                values[name] = None
+        return values
+
     contacts = (
         Contact.objects.filter(person=person)
         .select_related("counsellor", "seat")
@@ -348,18 +340,41 @@ def person_data(user, person) -> dict:
         "self_assessments": [
             _plain(r) for r in person.self_assessments.order_by("created_at", "id")
         ],
+        "clinical_notes_included": with_notes,
     }
     for contact in contacts:
-        item = _plain(contact)
-        item["risk_assessments"] = [_plain(a) for a in contact.assessments.all()]
+        item = plain(contact)
+        item["risk_assessments"] = [plain(a) for a in contact.assessments.all()]
         plan = getattr(contact, "safety_plan", None)
-        item["safety_plan"] = _plain(plan) if plan else None
+        item["safety_plan"] = plain(plan) if plan else None
         item["follow_ups"] = [
-            {**_plain(f), "risk_assessments": [_plain(a) for a in f.assessments.all()]}
+            {**plain(f), "risk_assessments": [plain(a) for a in f.assessments.all()]}
             for f in contact.follow_ups.all()
         ]
         item["disclosures"] = [
-            _plain(d) for d in contact.disclosures.all() if d.kind == DisclosureKind.WITH_CONSENT
+            plain(d) for d in contact.disclosures.all() if d.kind == DisclosureKind.WITH_CONSENT
         ]
         items.append(item)
     return data
+
+
+def last_assessment_of(contact: Contact) -> RiskAssessment | None:
+    """The last suicide-risk assessment of a contact, at the contact or at one of its
+    follow-ups (two indexed reads instead of one OR across a join, which scanned every
+    assessment)."""
+    candidates = [
+        RiskAssessment.objects.filter(**where).order_by("-created_at", "-id").first()
+        for where in ({"contact": contact}, {"follow_up__contact": contact})
+    ]
+    return max(
+        (a for a in candidates if a is not None),
+        key=lambda a: (a.created_at, a.id),
+        default=None,
+    )
+
+
+def next_follow_up_of(follow_up):
+    """The follow-up booked after this one, if any."""
+    from xinyuan.cases.models import FollowUp
+
+    return FollowUp.objects.filter(previous=follow_up).first()

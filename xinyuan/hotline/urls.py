@@ -5,8 +5,10 @@ from xinyuan.hotline.views import (
     alerts,
     break_glass,
     consents,
+    contact,
     data_rights,
     disclosures,
+    follow_ups,
     legal_hold,
     notes,
 )
@@ -18,35 +20,35 @@ urlpatterns = [
     path("contacts/", views.contact_list, name="contact-list"),
     path("contacts/start/", views.contact_start, name="contact-start"),
     path("contacts/break-glass/", break_glass.break_glass, name="break-glass"),
-    path("contacts/<uuid:public_id>/", views.contact_detail, name="contact-detail"),
+    path("contacts/<uuid:public_id>/", contact.contact_detail, name="contact-detail"),
     path(
         "contacts/<uuid:public_id>/stages/<int:stage>/",
-        views.contact_stage_save,
+        contact.contact_stage_save,
         name="contact-stage-save",
     ),
-    path("contacts/<uuid:public_id>/steps/", views.contact_protocol_step, name="contact-step"),
+    path("contacts/<uuid:public_id>/steps/", contact.contact_protocol_step, name="contact-step"),
     path(
         "contacts/<uuid:public_id>/risk/preview/",
-        views.contact_risk_preview,
+        contact.contact_risk_preview,
         name="contact-risk-preview",
     ),
-    path("contacts/<uuid:public_id>/risk/", views.contact_risk_assess, name="contact-risk"),
+    path("contacts/<uuid:public_id>/risk/", contact.contact_risk_assess, name="contact-risk"),
     path(
         "contacts/<uuid:public_id>/safety-plan/",
-        views.contact_safety_plan_save,
+        contact.contact_safety_plan_save,
         name="contact-safety-plan",
     ),
     path(
         "contacts/<uuid:public_id>/follow-ups/",
-        views.contact_follow_up_book,
+        contact.contact_follow_up_book,
         name="contact-follow-up-book",
     ),
     path(
         "contacts/<uuid:public_id>/follow-ups/declined/",
-        views.contact_follow_up_declined,
+        contact.contact_follow_up_declined,
         name="contact-follow-up-declined",
     ),
-    path("contacts/<uuid:public_id>/close/", views.contact_close, name="contact-close"),
+    path("contacts/<uuid:public_id>/close/", contact.contact_close, name="contact-close"),
     path(
         "contacts/<uuid:public_id>/consents/",
         consents.contact_consent_add,
@@ -74,7 +76,7 @@ urlpatterns = [
     ),
     path(
         "contacts/<uuid:public_id>/end-harassment/",
-        views.contact_end_harassment,
+        contact.contact_end_harassment,
         name="contact-end-harassment",
     ),
     # The review of emergency accesses sits beside the audit trail (/audit/…), where auditors
@@ -88,6 +90,12 @@ urlpatterns = [
         "audit/break-glass/<uuid:public_id>/review/",
         break_glass.break_glass_review,
         name="break-glass-review",
+    ),
+    # Recording a follow-up call (the list of due follow-ups is the cases app's /cases/).
+    path(
+        "cases/follow-ups/<uuid:public_id>/",
+        follow_ups.follow_up_record,
+        name="follow-up-record",
     ),
     path("persons/<uuid:public_id>/export/", data_rights.person_export, name="person-export"),
     path("persons/<uuid:public_id>/erase/", data_rights.person_erase, name="person-erase"),

@@ -48,3 +48,12 @@ def flag_labels(result) -> str:
         c.label.get(get_language()) for c in compiled.scale.critical_items if c.flag in result.flags
     ]
     return "；".join(labels) if labels else ""
+
+
+@register.simple_tag
+def scales_offered() -> list:
+    """The scales a counsellor may give a caller during a contact (the contact page composes
+    the self-assessment app through this tag: the hotline app does not import it)."""
+    from xinyuan.assessments import registry
+
+    return [compiled.scale for _code, compiled in sorted(registry.scales().items())]

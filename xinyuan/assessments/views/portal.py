@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -17,11 +17,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from xinyuan.assessments import registry, selectors
+from xinyuan.assessments.access import decide_archive
 from xinyuan.assessments.actions import do_request_callback, do_submit, new_key
 from xinyuan.assessments.models import Campaign, Participant, SelfAssessment, Source
 from xinyuan.assessments.rules import Origin, network_of
-from xinyuan.cases.actions.consent import do_record_consent
-from xinyuan.core import crypto, permissions
+from xinyuan.core import crypto
+from xinyuan.hotline.access import access_contact
+from xinyuan.hotline.actions import do_record_consent
 
 DRAFTS = "selftest_drafts"
 MINE = "selftest_results"
@@ -206,19 +208,14 @@ def portal_start(request, code: str):
 def _staff_contact(request, params):
     """A counsellor giving the scale to a caller (``contact`` parameter): the result goes to
     the caller's archive. Only a contact the user may work on, of a known caller."""
-    from xinyuan.hotline.actions import _can_edit
-    from xinyuan.hotline.selectors import contacts_visible_to
-
     public_id = params.get("contact") or ""
     if not public_id or not request.user.is_authenticated:
         return None
     try:
-        contact = contacts_visible_to(request.user).filter(public_id=public_id).first()
-    except ValidationError:
+        access = access_contact(request.user, public_id)
+    except (Http404, PermissionDenied):
         return None
-    if contact is None or contact.person_id is None or not _can_edit(request.user, contact):
-        return None
-    return contact
+    return access.contact if access.can_give_scale else None
 
 
 @require_http_methods(["GET", "POST"])
@@ -354,9 +351,8 @@ def portal_result(request, public_id, callback_error: str = ""):
             "staff_view": staff_view,
             "callback_error": callback_error,
             "staff_contact": request.session.get(STAFF_CONTACTS, {}).get(str(public_id)),
-            "can_see_archive": permissions.has_perm(
-                request.user, permissions.VIEW_SELF_TEST_RESULTS
-            ),
+            "can_see_archive": assessment.person_id is not None
+            and decide_archive(request.user, assessment.person).can_view,
             "more_link": _more_link(assessment),
         },
     )

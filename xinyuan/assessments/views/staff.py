@@ -8,18 +8,23 @@ import datetime
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from xinyuan.assessments import actions, registry, selectors
+from xinyuan.assessments.access import (
+    access_archive,
+    access_campaign,
+    access_task,
+    decide_campaign,
+)
 from xinyuan.assessments.charts import trend_chart
 from xinyuan.assessments.forms import CampaignForm
 from xinyuan.assessments.rules import Result
 from xinyuan.audit.actions import do_record_export, do_record_view
 from xinyuan.core import permissions
 from xinyuan.core.downloads import attachment
-from xinyuan.core.errors import PermissionDeniedError
 from xinyuan.core.views_helpers import error_messages, require_perm
 
 
@@ -37,7 +42,7 @@ def task_list(request):
 
 
 def _task(request, public_id):
-    return get_object_or_404(selectors.tasks_visible_to(request.user), public_id=public_id)
+    return access_task(request.user, public_id).task
 
 
 def answer_rows(assessment) -> list[dict]:
@@ -104,7 +109,7 @@ def task_done(request, public_id):
 @require_POST
 @require_perm(permissions.HANDLE_SELF_TEST_TASKS)
 def task_phone(request, public_id):
-    number = actions.reveal_task_phone(actor=request.user, task=_task(request, public_id))
+    number = actions.do_reveal_task_phone(actor=request.user, task=_task(request, public_id))
     return render(request, "assessments/partials/_phone.html", {"number": number})
 
 
@@ -129,7 +134,7 @@ def campaign_list(request):
 
 
 def _campaign(request, public_id):
-    return get_object_or_404(selectors.campaigns_visible_to(request.user), public_id=public_id)
+    return access_campaign(request.user, public_id).campaign
 
 
 def campaign_link(request, campaign) -> str:
@@ -175,9 +180,7 @@ def campaign_detail(request, public_id):
             "stats": stats,
             "tables": tables,
             "participants": participants,
-            "can_see_results": permissions.has_perm(
-                request.user, permissions.VIEW_SELF_TEST_RESULTS
-            ),
+            "can_see_results": decide_campaign(request.user, campaign).can_see_results,
         },
     )
 
@@ -223,13 +226,7 @@ def campaign_participants(request, public_id):
 
 
 def _person(request, public_id):
-    from xinyuan.cases.models import Person
-
-    if not permissions.has_perm(request.user, permissions.VIEW_SELF_TEST_RESULTS):
-        raise PermissionDeniedError
-    return get_object_or_404(
-        Person.objects.filter(organisation_id=request.user.organisation_id), public_id=public_id
-    )
+    return access_archive(request.user, public_id).person
 
 
 @require_GET
@@ -289,7 +286,8 @@ def person_fhir(request, public_id):
         actor=request.user,
         what="fhir_questionnaire_responses",
         count=len(resources),
-        filters={"person": str(person.public_id)},
+        filters={},
+        subject=person,
     )
     response = JsonResponse(fhir.bundle(resources), json_dumps_params={"ensure_ascii": False})
     stamp = datetime.date.today().isoformat()

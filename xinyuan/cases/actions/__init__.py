@@ -6,14 +6,23 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from xinyuan.audit.actions import record
-from xinyuan.cases import rules
-from xinyuan.cases.actions.reminders import schedule_follow_up_reminders
-from xinyuan.cases.models import CallerIdentity, FollowUp, FollowUpStatus, Person
+from xinyuan.cases import rules, selectors
+from xinyuan.cases.access import decide_person
+from xinyuan.cases.models import (
+    CallerIdentity,
+    Consent,
+    ConsentMethod,
+    ConsentPurpose,
+    FollowUp,
+    FollowUpStatus,
+    Person,
+)
+from xinyuan.cases.tasks import schedule_follow_up_reminders
 from xinyuan.core import crypto, permissions
 from xinyuan.core.errors import PermissionDeniedError
 
@@ -24,80 +33,93 @@ def _person_label() -> str:
     return "C-" + secrets.token_hex(3).upper()
 
 
-def do_link_identity(*, actor, organisation, kind: str, value: str) -> CallerIdentity:
-    """Find the caller by keyed hash, or create the person and identity. Never stores clear text.
-
-    The lookup of a known caller (the common path, HL-08) reads without opening a transaction
-    or savepoint of its own; only a new caller is written, atomically and audited.
-    """
+def clean_identity(kind: str, value: str) -> str:
+    """The caller's number or chat id in canonical form, or a ValidationError naming it."""
     normalised = rules.normalise_identity(kind, value)
     if not normalised:
         raise ValidationError({"caller": _("The caller's number or chat id is empty.")})
     if kind == "phone" and not rules.is_valid_phone(normalised):
         raise ValidationError({"caller_number": _("Enter a phone number of digits only.")})
+    return normalised
+
+
+def find_identity(*, organisation_id, kind: str, normalised: str) -> CallerIdentity | None:
+    """A known caller of the centre, by keyed hash (one indexed read; no clear text stored)."""
     hashes = crypto.keyed_hashes(kind, normalised)
-    known = CallerIdentity.objects.select_related("person").filter(
-        organisation=organisation, kind=kind, value_hash__in=hashes
+    return (
+        CallerIdentity.objects.select_related("person")
+        .filter(organisation_id=organisation_id, kind=kind, value_hash__in=hashes)
+        .first()
     )
-    identity = next(iter(known[:1]), None)
-    if identity is not None:
-        return identity
-    try:
-        with transaction.atomic():
-            person = Person.objects.create(organisation=organisation, label=_person_label())
-            identity = CallerIdentity.objects.create(
-                organisation=organisation,
-                person=person,
-                kind=kind,
-                value_hash=hashes[0],
-                encrypted_value=crypto.encrypt(normalised),
-            )
-            record(actor=actor, action="create", target=person, changes={"source": kind})
-    except IntegrityError:
-        # The same caller was linked at the same moment by another seat: use that one.
-        return known[:1].get()
-    return identity
 
 
-@transaction.atomic
+def do_link_identity(
+    *, actor, organisation, kind: str, value: str, started_at: datetime | None = None
+) -> tuple[CallerIdentity, bool]:
+    """Find the caller by keyed hash, or create the person and identity. Never stores clear text.
+
+    Part of starting a contact: joins the caller's transaction without a savepoint of its own
+    (checked first, then written atomically), so two seats linking the same new number at the
+    same moment make one of the two starts fail with an IntegrityError, which
+    ``do_start_contact`` retries (and then finds the person). ``started_at``: a new person is
+    created already counting this contact (HL-08). Returns (identity, created)."""
+    if not permissions.has_perm(actor, permissions.HANDLE_CONTACTS):
+        raise PermissionDeniedError
+    if getattr(organisation, "pk", organisation) != actor.organisation_id:
+        raise PermissionDeniedError
+    normalised = clean_identity(kind, value)
+    with transaction.atomic(savepoint=False):
+        identity = find_identity(
+            organisation_id=actor.organisation_id, kind=kind, normalised=normalised
+        )
+        if identity is not None:
+            return identity, False
+        person = Person.objects.create(
+            organisation_id=actor.organisation_id,
+            label=_person_label(),
+            contact_count=1 if started_at else 0,
+            last_contact_at=started_at,
+        )
+        identity = CallerIdentity.objects.create(
+            organisation_id=actor.organisation_id,
+            person=person,
+            kind=kind,
+            value_hash=crypto.keyed_hash(kind, normalised),
+            encrypted_value=crypto.encrypt(normalised),
+        )
+        record(actor=actor, action="create", target=person, changes={"source": kind})
+        return identity, True
+
+
+@transaction.atomic(savepoint=False)
 def do_register_contact_for_person(*, person: Person, started_at: datetime) -> Person:
-    """Count the contact and apply the repeated-caller rule (HL-08)."""
-    from xinyuan.cases.selectors import count_recent_contacts
+    """Count a new contact of a known person and apply the repeated-caller rule (HL-08).
 
+    Called by ``do_start_contact`` before the contact is saved: the contacts in the window are
+    the ones already saved plus this one."""
     window_start = started_at - timedelta(days=settings.REPEATED_CALLER_WINDOW_DAYS)
-    recent = count_recent_contacts(person=person, since=window_start)
-    changes = {}
     fields = ["contact_count", "last_contact_at", "updated_at"]
     person.contact_count += 1
     person.last_contact_at = max(filter(None, [person.last_contact_at, started_at]))
-    if not person.is_repeated_caller and rules.is_repeated_caller(
-        recent, settings.REPEATED_CALLER_THRESHOLD
-    ):
-        person.is_repeated_caller = True
-        fields.append("is_repeated_caller")
-        changes["is_repeated_caller"] = [False, True]
+    changes = {}
+    if not person.is_repeated_caller:
+        recent = selectors.count_recent_contacts(person=person, since=window_start) + 1
+        if rules.is_repeated_caller(recent, settings.REPEATED_CALLER_THRESHOLD):
+            person.is_repeated_caller = True
+            fields.append("is_repeated_caller")
+            changes["is_repeated_caller"] = [False, True]
     person.save(update_fields=fields)
     if changes:
         record(actor=None, action="update", target=person, changes=changes)
     return person
 
 
-def may_reveal(actor, person: Person) -> bool:
-    """Roles that call back may reveal; a counsellor only for a follow-up assigned to them."""
-    if permissions.has_perm(actor, permissions.REVEAL_CALLER_IDENTITY):
-        return True
-    return permissions.has_perm(actor, permissions.PERFORM_FOLLOW_UPS) and (
-        FollowUp.objects.filter(
-            person=person, assigned_to=actor, status=FollowUpStatus.SCHEDULED
-        ).exists()
-    )
-
-
 @transaction.atomic
 def do_reveal_identity(*, actor, identity: CallerIdentity, reason: str = "") -> str:
+    """The caller's number in clear, for a call back: audited with the reason."""
     if identity.organisation_id != actor.organisation_id:
         raise PermissionDeniedError
-    if not may_reveal(actor, identity.person):
+    if not decide_person(actor, identity.person).can_reveal_identity:
         raise PermissionDeniedError
     record(actor=actor, action="reveal", target=identity, changes={"field": "value"}, reason=reason)
     return crypto.decrypt(identity.encrypted_value)
@@ -105,28 +127,25 @@ def do_reveal_identity(*, actor, identity: CallerIdentity, reason: str = "") -> 
 
 @transaction.atomic
 def do_set_management_rule(*, actor, person: Person, rule: str) -> Person:
-    if not permissions.has_perm(actor, permissions.SET_MANAGEMENT_RULE):
+    if not decide_person(actor, person).can_set_management_rule:
         raise PermissionDeniedError
-    if person.organisation_id != actor.organisation_id:
-        raise PermissionDeniedError
-    if not permissions.has_perm(actor, permissions.VIEW_ORG_CONTACTS) and not (
-        person.contacts.filter(counsellor=actor).exists()
-    ):
-        raise PermissionDeniedError  # a counsellor sets the rule of callers they have handled
-    old = person.management_rule
-    person.management_rule = rule.strip()
-    person.save(update_fields=["management_rule", "updated_at"])
-    record(
-        actor=actor,
-        action="update",
-        target=person,
-        changes={"management_rule": [old, person.management_rule]},
-    )
-    return person
+    locked = Person.objects.select_for_update().get(pk=person.pk)
+    old = locked.management_rule
+    locked.management_rule = rule.strip()
+    if locked.management_rule != old:
+        locked.save(update_fields=["management_rule", "updated_at"])
+        record(
+            actor=actor,
+            action="update",
+            target=locked,
+            changes={"management_rule": [old, locked.management_rule]},
+        )
+    person.management_rule = locked.management_rule
+    return locked
 
 
 @transaction.atomic
-def do_book_follow_up(
+def do_schedule_follow_up(
     *,
     actor,
     contact,
@@ -135,7 +154,15 @@ def do_book_follow_up(
     assigned_to=None,
     previous: FollowUp | None = None,
 ) -> FollowUp:
-    """Book a follow-up: only with consent, and within 24 hours for a high-risk contact."""
+    """Book a follow-up of a contact: only with consent, within 24 hours (HL-06).
+
+    The contact-level decision (may this actor work on this contact?) is the hotline's
+    (``hotline.actions.do_book_follow_up``); here: the centre, the role and the rules."""
+    if (
+        not permissions.has_any(actor, permissions.HANDLE_CONTACTS, permissions.PERFORM_FOLLOW_UPS)
+        or actor.organisation_id != contact.organisation_id
+    ):
+        raise PermissionDeniedError
     now = timezone.now()
     if not consent_given:
         raise ValidationError(
@@ -156,8 +183,8 @@ def do_book_follow_up(
     if assigned_to.organisation_id != contact.organisation_id:
         raise ValidationError({"assigned_to": _("Choose someone in your organisation.")})
     follow_up = FollowUp.objects.create(
-        organisation=contact.organisation,
-        person=contact.person,
+        organisation_id=contact.organisation_id,
+        person_id=contact.person_id,
         contact=contact,
         previous=previous,
         assigned_to=assigned_to,
@@ -167,8 +194,6 @@ def do_book_follow_up(
     )
     if previous is None:
         # The box ticked at booking is the caller's consent: kept as a consent record too.
-        from xinyuan.cases.models import Consent, ConsentMethod, ConsentPurpose
-
         Consent.objects.create(
             organisation_id=contact.organisation_id,
             person_id=contact.person_id,
@@ -201,64 +226,45 @@ FOLLOW_UP_FIELDS = (
     "quality_of_life",
     "notes",
 )
+RECORDED_STATUSES = (FollowUpStatus.DONE, FollowUpStatus.UNREACHABLE, FollowUpStatus.CANCELLED)
 
 
-@transaction.atomic
-def do_record_follow_up(
-    *,
-    actor,
-    follow_up: FollowUp,
-    status: str,
-    data: dict,
-    assessment: dict | None = None,
-) -> FollowUp:
-    """Record the outcome of a follow-up (附件2). A done follow-up carries a risk assessment by
-    the same rule as the contact; if the final level is still high, the next one is booked."""
-    from xinyuan.hotline.actions import do_assess_risk
-
-    if not permissions.has_perm(actor, permissions.PERFORM_FOLLOW_UPS):
-        raise PermissionDeniedError
-    locked = FollowUp.objects.select_for_update().get(pk=follow_up.pk)
-    if locked.status != FollowUpStatus.SCHEDULED:
-        raise ValidationError({"status": _("This follow-up has already been recorded.")})
-    if status not in (FollowUpStatus.DONE, FollowUpStatus.UNREACHABLE, FollowUpStatus.CANCELLED):
+def check_follow_up_outcome(status: str, data: dict) -> None:
+    """What a recorded follow-up needs (附件2), checked before anything is written."""
+    if status not in RECORDED_STATUSES:
         raise ValidationError({"status": _("Choose what happened.")})
     if status == FollowUpStatus.CANCELLED and not (data.get("notes") or "").strip():
         raise ValidationError({"notes": _("Give the reason for cancelling in the notes.")})
-    follow_up = locked
-    changes: dict = {"status": [follow_up.status, status]}
+
+
+@transaction.atomic
+def do_complete_follow_up(
+    *, actor, follow_up: FollowUp, status: str, data: dict, risk_level: str = ""
+) -> FollowUp:
+    """Write the outcome of a follow-up. The call itself — with its risk assessment and the
+    next booking — is ``hotline.actions.do_record_follow_up``, which calls this."""
+    if not permissions.has_perm(actor, permissions.PERFORM_FOLLOW_UPS):
+        raise PermissionDeniedError
+    if actor.organisation_id != follow_up.organisation_id:
+        raise PermissionDeniedError
+    check_follow_up_outcome(status, data)
+    locked = FollowUp.objects.select_for_update().get(pk=follow_up.pk)
+    if locked.status != FollowUpStatus.SCHEDULED:
+        raise ValidationError({"status": _("This follow-up has already been recorded.")})
+    changes: dict = {"status": [locked.status, status]}
     for name in FOLLOW_UP_FIELDS:
         if name in data:
-            changes[name] = [getattr(follow_up, name), data[name]]
-            setattr(follow_up, name, data[name])
-    follow_up.status = status
-    follow_up.done_at = timezone.now()
-    follow_up.done_by = actor
-    risk = None
-    if status == FollowUpStatus.DONE:
-        if assessment is None:
-            raise ValidationError(
-                {"risk": _("A completed follow-up needs a suicide-risk assessment.")}
-            )
-        risk = do_assess_risk(actor=actor, follow_up=follow_up, **assessment)
-        follow_up.risk_level = risk.final_level
-        changes["risk_level"] = ["", risk.final_level]
-    follow_up.save()
-    record(actor=actor, action="update", target=follow_up, changes=changes)
-    from xinyuan.hotline.rules import is_high_risk
-
-    still_high = risk is not None and is_high_risk(risk.final_level)
-    unsafe = follow_up.safety_status == "at_risk"
-    if still_high or unsafe or status == FollowUpStatus.UNREACHABLE:
-        # Still high, unsafe or not reached: intervention continues, another one is booked.
-        do_book_follow_up(
-            actor=actor,
-            contact=follow_up.contact,
-            consent_given=follow_up.consent_given,
-            assigned_to=follow_up.assigned_to,
-            previous=follow_up,
-        )
-    return follow_up
+            changes[name] = [getattr(locked, name), data[name]]
+            setattr(locked, name, data[name])
+    locked.status = status
+    locked.done_at = timezone.now()
+    locked.done_by = actor
+    if risk_level:
+        changes["risk_level"] = [locked.risk_level, risk_level]
+        locked.risk_level = risk_level
+    locked.save()
+    record(actor=actor, action="update", target=locked, changes=changes)
+    return locked
 
 
 # Key rotation (run by ``manage.py rotate_keys``) ------------------------------------------------

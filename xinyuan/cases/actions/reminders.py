@@ -21,8 +21,8 @@ from django.utils import timezone
 
 from xinyuan.audit.actions import record
 from xinyuan.cases import rules, selectors
+from xinyuan.cases.access import decide_reminder
 from xinyuan.cases.models import FollowUp, FollowUpReminder, FollowUpStatus, ReminderKind
-from xinyuan.core import permissions
 from xinyuan.core.errors import PermissionDeniedError
 
 
@@ -98,21 +98,11 @@ def _remind(pk: int, *, now: datetime, lead: timedelta) -> int:
     return created
 
 
-def may_read(actor, reminder: FollowUpReminder) -> bool:
-    """The counsellor a reminder is addressed to; an escalation: supervisors and directors of
-    the follow-up's organisation."""
-    if reminder.organisation_id != actor.organisation_id:
-        return False
-    if reminder.recipient_id is not None:
-        return reminder.recipient_id == actor.pk
-    return permissions.has_perm(actor, permissions.ACKNOWLEDGE_ALERTS)
-
-
 @transaction.atomic
 def do_mark_reminder_read(*, actor, reminder: FollowUpReminder) -> FollowUpReminder:
     """The recipient has seen the reminder: it leaves their list. Marking it again changes
     nothing and records nothing."""
-    if not may_read(actor, reminder):
+    if not decide_reminder(actor, reminder).can_mark_read:
         raise PermissionDeniedError
     now = timezone.now()
     updated = FollowUpReminder.objects.filter(pk=reminder.pk, read_at__isnull=True).update(
@@ -122,16 +112,3 @@ def do_mark_reminder_read(*, actor, reminder: FollowUpReminder) -> FollowUpRemin
     if updated:
         record(actor=actor, action="update", target=reminder, changes={"read_at": [None, now]})
     return reminder
-
-
-def schedule_follow_up_reminders(follow_up: FollowUp) -> None:
-    """Enqueue the sweep for the moments this follow-up needs a reminder: when it comes due
-    and just after it is due. Called inside the booking's transaction: the queue is a table of
-    the same database (django-tasks-db), so the booking and its reminders commit together.
-    The cron sweep catches anything missed (a worker that was down, a task that was cut off).
-    """
-    from xinyuan.cases.tasks import send_follow_up_reminders
-
-    now = timezone.now()
-    for moment in (follow_up.due_at - reminder_lead(), follow_up.due_at + timedelta(seconds=1)):
-        send_follow_up_reminders.using(run_after=max(moment, now)).enqueue()

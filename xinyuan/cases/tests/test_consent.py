@@ -2,12 +2,11 @@ from django.core.exceptions import ValidationError
 from django.test import TestCase
 
 from xinyuan.audit.models import AuditEvent
-from xinyuan.cases.actions import do_book_follow_up
-from xinyuan.cases.actions.consent import do_record_consent, do_withdraw_consent
 from xinyuan.cases.models import Consent, FollowUp, FollowUpStatus
 from xinyuan.core.errors import PermissionDeniedError
 from xinyuan.core.testing import PersonaMixin, client_for
 from xinyuan.hotline import actions
+from xinyuan.hotline.actions import do_book_follow_up, do_record_consent, do_withdraw_consent
 from xinyuan.hotline.actions.disclosures import do_record_disclosure
 from xinyuan.hotline.tests.factories import high_risk_contact, start_contact
 
@@ -101,7 +100,7 @@ class ConsentAcrossContactsTests(PersonaMixin, TestCase):
         self.assertEqual(self.first.person_id, self.later.person_id)
 
     def test_a_later_refusal_overrides_an_earlier_agreement(self):
-        from xinyuan.cases.actions.consent import has_sharing_consent
+        from xinyuan.cases.selectors import has_sharing_consent
 
         do_record_consent(
             actor=self.p.counsellor, contact=self.first, purpose="sharing", agreed=True

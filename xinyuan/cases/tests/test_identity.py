@@ -35,15 +35,16 @@ class NormaliseIdentityTests(TestCase):
 
 class FullWidthCallerTests(PersonaMixin, TestCase):
     def test_a_full_width_number_finds_the_same_person(self):
-        half = do_link_identity(
+        half, _created = do_link_identity(
             actor=self.p.counsellor, organisation=self.p.org, kind="phone", value=HALF
         )
-        full = do_link_identity(
+        full, created = do_link_identity(
             actor=self.p.counsellor,
             organisation=self.p.org,
             kind="phone",
             value="＋８６\u3000１３８００１３８０００",
         )
+        self.assertFalse(created)
         self.assertEqual(full.person_id, half.person_id)
         self.assertEqual(full.pk, half.pk)
 

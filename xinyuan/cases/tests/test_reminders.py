@@ -20,7 +20,6 @@ from hypothesis import strategies as st
 from xinyuan.audit.models import AuditEvent
 from xinyuan.audit.verify import verify_chain
 from xinyuan.cases import rules
-from xinyuan.cases.actions import do_book_follow_up
 from xinyuan.cases.actions.reminders import (
     do_mark_reminder_read,
     do_send_follow_up_reminders,
@@ -32,6 +31,7 @@ from xinyuan.cases.tasks import send_follow_up_reminders
 from xinyuan.core.errors import PermissionDeniedError
 from xinyuan.core.testing import PersonaMixin, client_for
 from xinyuan.core.worker import requeue_stale_tasks
+from xinyuan.hotline.actions import do_book_follow_up
 from xinyuan.hotline.tests.factories import high_risk_contact
 
 DUE = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -255,7 +255,7 @@ class ReadingRemindersTests(PersonaMixin, TestCase):
         response = client_for(self.p.counsellor).get(reverse("hotline:workstation"))
         self.assertContains(response, 'data-testid="reminder"', count=1)
         self.assertContains(
-            response, reverse("cases:follow-up-record", args=[self.follow_up.public_id])
+            response, reverse("hotline:follow-up-record", args=[self.follow_up.public_id])
         )
         self.assertContains(response, reverse("cases:reminder-read", args=[self.mine.public_id]))
         other = client_for(self.p.counsellor_b).get(reverse("hotline:workstation"))

@@ -5,9 +5,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from xinyuan.audit.models import AuditEvent
-from xinyuan.cases.actions import do_book_follow_up
 from xinyuan.cases.models import FollowUp, Person
 from xinyuan.core.testing import PersonaMixin, client_for
+from xinyuan.hotline.actions import do_book_follow_up
 from xinyuan.hotline.tests.factories import high_risk_contact, start_contact
 
 RISK_HIGH = {
@@ -34,7 +34,7 @@ class FollowUpViewTests(PersonaMixin, TestCase):
         self.follow_up = do_book_follow_up(
             actor=self.p.counsellor, contact=self.contact, consent_given=True
         )
-        self.url = reverse("cases:follow-up-record", args=[self.follow_up.public_id])
+        self.url = reverse("hotline:follow-up-record", args=[self.follow_up.public_id])
 
     def test_the_due_list_marks_overdue_follow_ups(self):
         FollowUp.objects.filter(pk=self.follow_up.pk).update(

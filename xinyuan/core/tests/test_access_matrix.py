@@ -7,7 +7,10 @@ record) where the route names one, unless the role is refused outright (403, or 
 in). A route that exists without an entry here fails ``test_every_route_has_an_entry``: a new
 view cannot ship without someone deciding who may use it.
 
-Every request runs in a savepoint that is rolled back, so each role meets the same records.
+Every request runs in a savepoint that is rolled back, so each role meets the same records. The
+savepoint is marked as the test's own (as Django marks a TestCase's transaction), so an action
+that forgot its own transaction fails here as in production; and the client answers a server
+error as a 500 instead of raising it, as production does.
 Set ``ACCESS_MATRIX_PRINT=1`` to print the answers actually given (to review a new entry).
 """
 
@@ -26,10 +29,10 @@ from config.api import api
 from xinyuan.accounts import actions as account_actions
 from xinyuan.accounts.models import Region, Role
 from xinyuan.assessments import actions as assessment_actions
-from xinyuan.cases import actions as case_actions
 from xinyuan.cases.actions.reminders import do_send_follow_up_reminders
 from xinyuan.cases.models import Consent, FollowUp, FollowUpReminder
 from xinyuan.core.testing import make_personas, make_user
+from xinyuan.hotline import actions as hotline_actions
 from xinyuan.hotline.actions.break_glass import do_open_break_glass
 from xinyuan.hotline.models import RiskAlert
 from xinyuan.hotline.tests.factories import high_risk_contact
@@ -144,7 +147,7 @@ MATRIX: dict[str, Entry] = {
     "hotline:duty-toggle": Entry("POST", row(LOGIN, 403, 302, 302, 403, 403, 403)),
     # Cases ---------------------------------------------------------------------------------
     "cases:follow-up-list": Entry("GET", row(LOGIN, 200, 200, 200, 403, 403, 403)),
-    "cases:follow-up-record": Entry(
+    "hotline:follow-up-record": Entry(
         "GET", row(LOGIN, 200, 200, 200, 403, 403, 403), obj="follow_up"
     ),
     "cases:reminder-read": Entry("POST", row(LOGIN, 302, 404, 404, 403, 403, 403), obj="reminder"),
@@ -198,6 +201,13 @@ MATRIX: dict[str, Entry] = {
     ),
     "GET /api/v1/contacts/{public_id}": Entry(
         "GET", row(401, 200, 200, 200, 403, 403, 403), obj="contact"
+    ),
+    "POST /api/v1/contacts/{public_id}/notes/reveal": Entry(
+        "POST",
+        row(401, 403, 403, 200, 403, 403, 403),
+        obj="contact",
+        data={"reason": "核查投诉需要阅读记录原文"},
+        json=True,
     ),
     "PATCH /api/v1/contacts/{public_id}": Entry(
         "PATCH",
@@ -273,7 +283,7 @@ class AccessMatrixTests(TestCase):
             ),
         }
         contact = high_risk_contact(p.counsellor, caller_number="13800138000")
-        follow_up = case_actions.do_book_follow_up(
+        follow_up = hotline_actions.do_book_follow_up(
             actor=p.counsellor, contact=contact, consent_given=True
         )
         # The counsellor's "due soon" reminder (a supervisor or director of the centre gets 404:
@@ -361,11 +371,13 @@ class AccessMatrixTests(TestCase):
         return reverse(key, kwargs=kwargs or None)
 
     def answer(self, user, key: str, entry: Entry) -> int:
-        client = Client()
+        client = Client(raise_request_exception=False)
         if user is not None:
             client.force_login(user)
         url = self.url_for(key, entry)
-        with transaction.atomic():
+        rolled_back = transaction.atomic()
+        rolled_back._from_testcase = True  # type: ignore[attr-defined]
+        with rolled_back:
             if entry.json:
                 response = client.generic(
                     entry.method,

@@ -10,9 +10,9 @@ from django.test import TransactionTestCase
 from xinyuan.audit.models import AuditChainHead
 from xinyuan.audit.triggers import lifted
 from xinyuan.audit.verify import verify_chain
-from xinyuan.cases.actions import do_book_follow_up
 from xinyuan.core.backup import row_counts
 from xinyuan.core.testing import make_personas
+from xinyuan.hotline.actions import do_book_follow_up
 from xinyuan.hotline.models import Contact
 from xinyuan.hotline.tests.factories import high_risk_contact, start_contact
 

@@ -127,7 +127,7 @@ import json
 from datetime import timedelta
 from django.utils import timezone
 from xinyuan.accounts.models import Organisation, Role, User
-from xinyuan.cases.actions import do_book_follow_up
+from xinyuan.hotline.actions import do_book_follow_up
 from xinyuan.cases.models import FollowUp
 from xinyuan.hotline.tests.factories import high_risk_contact
 

@@ -12,24 +12,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from xinyuan.audit.actions import record
-from xinyuan.core import permissions
 from xinyuan.core.errors import PermissionDeniedError
+from xinyuan.hotline.access import decide_break_glass_review, may_break_glass_into
 from xinyuan.hotline.models import BreakGlassAccess, Contact
 
 MIN_REASON_LENGTH = 10
-
-
-def may_break_glass_into(actor, contact: Contact) -> bool:
-    """Only into another centre of the actor's own region (never across regions)."""
-    if not permissions.has_perm(actor, permissions.BREAK_GLASS):
-        return False
-    own = actor.organisation
-    return (
-        own is not None
-        and own.region_id is not None
-        and contact.organisation_id != own.pk
-        and contact.organisation.region_id == own.region_id
-    )
 
 
 @transaction.atomic
@@ -77,9 +64,7 @@ def do_open_break_glass(
 @transaction.atomic
 def do_review_break_glass(*, actor, access: BreakGlassAccess, note: str) -> BreakGlassAccess:
     """The record's centre (auditor or director) marks an emergency access as reviewed."""
-    if not permissions.has_perm(actor, permissions.VIEW_AUDIT):
-        raise PermissionDeniedError
-    if access.organisation_id != actor.organisation_id:
+    if not decide_break_glass_review(actor, access).can_review:
         raise PermissionDeniedError
     if access.reviewed_at is not None:
         raise ValidationError(_("This emergency access has already been reviewed."))

@@ -10,20 +10,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from xinyuan.audit.actions import record
-from xinyuan.core import permissions
+from xinyuan.cases.selectors import has_sharing_consent
 from xinyuan.core.errors import PermissionDeniedError
+from xinyuan.hotline.access import decide_contact
 from xinyuan.hotline.models import Contact, Disclosure, DisclosureKind
-
-
-def may_record_disclosure(actor, contact: Contact) -> bool:
-    """The contact's counsellor, or a supervisor/director of its centre."""
-    if actor.organisation_id != contact.organisation_id:
-        return False
-    if permissions.has_perm(actor, permissions.VIEW_ORG_CONTACTS):
-        return True
-    return contact.counsellor_id == actor.pk and permissions.has_perm(
-        actor, permissions.HANDLE_CONTACTS
-    )
 
 
 @transaction.atomic
@@ -36,7 +26,7 @@ def do_record_disclosure(
     reason: str,
     disclosed_at: datetime | None = None,
 ) -> Disclosure:
-    if not may_record_disclosure(actor, contact):
+    if not decide_contact(actor, contact).can_disclose:
         raise PermissionDeniedError
     errors = {}
     if kind not in DisclosureKind.values:
@@ -46,8 +36,6 @@ def do_record_disclosure(
     if len((reason or "").strip()) < 5:
         errors["reason"] = _("Give the reason (at least 5 characters).")
     if kind == DisclosureKind.WITH_CONSENT:
-        from xinyuan.cases.actions.consent import has_sharing_consent
-
         if not has_sharing_consent(contact):
             errors["kind"] = _(
                 "There is no consent to share in force: record the caller's consent first, "

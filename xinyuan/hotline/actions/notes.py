@@ -7,8 +7,8 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from xinyuan.audit.actions import record
-from xinyuan.core import permissions
 from xinyuan.core.errors import PermissionDeniedError
+from xinyuan.hotline.access import decide_contact
 from xinyuan.hotline.clinical_text import hidden_fields
 from xinyuan.hotline.models import Contact
 
@@ -17,11 +17,9 @@ MIN_REASON_LENGTH = 10
 
 @transaction.atomic
 def do_reveal_notes(*, actor, contact: Contact, reason: str) -> None:
-    """Record that the actor reads the contact's clinical notes, with the reason given."""
-    if not (
-        permissions.has_perm(actor, permissions.REVEAL_CLINICAL_NOTES)
-        and actor.organisation_id == contact.organisation_id
-    ):
+    """Record that the actor reads the contact's clinical notes, with the reason given: the
+    event itself opens them to the actor for ``access.NOTES_REVEAL_MINUTES`` (page and API)."""
+    if not decide_contact(actor, contact).can_reveal_notes:
         raise PermissionDeniedError
     reason = (reason or "").strip()
     if len(reason) < MIN_REASON_LENGTH:

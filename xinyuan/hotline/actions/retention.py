@@ -11,21 +11,24 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Exists, Max, OuterRef, Q
+from django.db.models import Exists, F, Max, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from xinyuan.audit.actions import record
 from xinyuan.audit.shred import shred
+from xinyuan.audit.versioned import write_versioned
+from xinyuan.cases.access import decide_person
 from xinyuan.cases.models import CallerIdentity, FollowUp, FollowUpStatus, Person
 from xinyuan.cases.rules import retention_cutoff
-from xinyuan.core import permissions
 from xinyuan.core.errors import PermissionDeniedError
 from xinyuan.core.limits import check_length
+from xinyuan.hotline.access import decide_contact
 from xinyuan.hotline.clinical_text import (
     ASSESSMENT_TEXT_FIELDS,
     CONTACT_TEXT_FIELDS,
@@ -36,6 +39,14 @@ from xinyuan.hotline.models import Contact, Disclosure, RiskAssessment, SafetyPl
 
 ANONYMISED = "—"  # keeps "the caller declined" while the words are gone
 
+# What other apps keep for the same period and remove in the same run (registered in their
+# AppConfig.ready): name → step(cutoff, dry_run) → how many were (or would be) removed.
+RETENTION_STEPS: dict[str, Callable[[datetime, bool], int]] = {}
+
+
+def register_retention_step(name: str, step: Callable[[datetime, bool], int]) -> None:
+    RETENTION_STEPS[name] = step
+
 
 @dataclass
 class RetentionReport:
@@ -45,9 +56,14 @@ class RetentionReport:
     identities: int = 0
     held_persons: int = 0
     held_contacts: int = 0
-    callback_numbers: int = 0
+    # What the other apps' registered steps removed, by step name (e.g. "callback_numbers").
+    steps: dict = field(default_factory=dict)
     dry_run: bool = False
     person_ids: list = field(default_factory=list)
+
+    @property
+    def callback_numbers(self) -> int:
+        return self.steps.get("callback_numbers", 0)
 
     def as_dict(self) -> dict:
         return {
@@ -57,7 +73,7 @@ class RetentionReport:
             "identities": self.identities,
             "held_persons": self.held_persons,
             "held_contacts": self.held_contacts,
-            "callback_numbers": self.callback_numbers,
+            **self.steps,
             "dry_run": self.dry_run,
         }
 
@@ -85,11 +101,16 @@ def _anonymise_contacts(contact_ids: list[int], now) -> int:
     from xinyuan.cases.models import Consent
     from xinyuan.hotline.models import BreakGlassAccess
 
+    # A bulk write with its own audit event (one per person or contact, by the caller); the
+    # version moves on, so a page still open on the record cannot save over the anonymisation
+    # (and may no longer edit it: ``access.can_edit``).
     Contact.objects.filter(pk__in=contact_ids).update(
         **dict.fromkeys(CONTACT_TEXT_FIELDS, ""),
         identity=None,
         anonymised_at=now,
         legal_hold_reason="",
+        version=F("version") + 1,
+        updated_at=now,
     )
     Contact.objects.filter(pk__in=contact_ids).exclude(follow_up_declined="").update(
         follow_up_declined=ANONYMISED
@@ -99,7 +120,7 @@ def _anonymise_contacts(contact_ids: list[int], now) -> int:
         Q(contact_id__in=contact_ids) | Q(follow_up__contact_id__in=contact_ids)
     ).update(**dict.fromkeys(ASSESSMENT_TEXT_FIELDS, ""))
     SafetyPlan.objects.filter(contact_id__in=contact_ids).update(
-        **dict.fromkeys(SAFETY_PLAN_TEXT_FIELDS, "")
+        **dict.fromkeys(SAFETY_PLAN_TEXT_FIELDS, ""), version=F("version") + 1, updated_at=now
     )
     FollowUp.objects.filter(contact_id__in=contact_ids).update(
         **dict.fromkeys(FOLLOW_UP_TEXT_FIELDS, "")
@@ -210,7 +231,9 @@ def apply_retention(*, now=None, dry_run: bool = False, batch_size: int = 200) -
             for contact in Contact.objects.filter(pk__in=ids).only("public_id", "organisation_id"):
                 record(actor=None, action="retention", target=contact, changes={"cutoff": cutoff})
         report.contacts += len(ids)
-    report.callback_numbers = _expire_callback_numbers(cutoff, dry_run)
+    for name, step in RETENTION_STEPS.items():
+        with transaction.atomic():
+            report.steps[name] = step(cutoff, dry_run)
     if not dry_run:
         with transaction.atomic():
             record(actor=None, action="retention", target=None, changes=report.as_dict())
@@ -218,22 +241,9 @@ def apply_retention(*, now=None, dry_run: bool = False, batch_size: int = 200) -
 
 
 @transaction.atomic
-def _expire_callback_numbers(cutoff, dry_run: bool) -> int:
-    """Numbers left with self-test call-back requests, and what was noted about the call, are
-    kept for the same period (the results themselves are coded data and stay)."""
-    from xinyuan.assessments.models import HelpTask
-
-    old = HelpTask.objects.filter(created_at__lt=cutoff).exclude(phone_encrypted="", outcome="")
-    if dry_run:
-        return old.count()
-    return old.update(phone_encrypted="", phone_hash="", outcome="")
-
-
 def do_set_legal_hold(*, actor, contact: Contact, hold: bool, reason: str = "") -> Contact:
     """A director places a contact (and so its person) under legal hold, or lifts it."""
-    if not permissions.has_perm(actor, permissions.SET_LEGAL_HOLD):
-        raise PermissionDeniedError
-    if actor.organisation_id != contact.organisation_id:
+    if not decide_contact(actor, contact).can_hold:
         raise PermissionDeniedError
     reason = (reason or "").strip()
     if hold and len(reason) < 5:
@@ -242,19 +252,20 @@ def do_set_legal_hold(*, actor, contact: Contact, hold: bool, reason: str = "") 
     check_length(
         reason, field="reason", label=reason_field.verbose_name, limit=reason_field.max_length or 0
     )
-    if contact.anonymised_at is not None:
+    locked = Contact.objects.select_for_update(of=("self",)).get(pk=contact.pk)
+    if locked.anonymised_at is not None:
         raise ValidationError(_("This record was already anonymised; a hold cannot restore it."))
-    Contact.objects.filter(pk=contact.pk).update(
-        legal_hold=hold, legal_hold_reason=reason if hold else ""
-    )
-    contact.legal_hold, contact.legal_hold_reason = hold, reason if hold else ""
-    record(
+    write_versioned(
         actor=actor,
+        locked=locked,
+        changes={"legal_hold": hold, "legal_hold_reason": reason if hold else ""},
+        version=None,
         action="legal_hold" if hold else "legal_hold_lifted",
-        target=contact,
-        changes={"legal_hold": hold},
         reason=reason,
+        always_audit=True,
     )
+    contact.legal_hold, contact.legal_hold_reason = locked.legal_hold, locked.legal_hold_reason
+    contact.version = locked.version
     return contact
 
 
@@ -265,9 +276,7 @@ def do_set_legal_hold(*, actor, contact: Contact, hold: bool, reason: str = "") 
 def do_anonymise_person_on_request(*, actor, person: Person, reference: str) -> int:
     """A director approves a person's request for erasure: the same anonymisation as at the
     end of the retention period, now. Refused while a legal hold is on any of their contacts."""
-    if not permissions.has_perm(actor, permissions.HANDLE_DATA_REQUESTS):
-        raise PermissionDeniedError
-    if actor.organisation_id != person.organisation_id:
+    if not decide_person(actor, person).can_handle_data_requests:
         raise PermissionDeniedError
     reference = (reference or "").strip()
     if len(reference) < 3:

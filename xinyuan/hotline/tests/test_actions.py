@@ -215,14 +215,14 @@ class FollowUpTests(PersonaMixin, TestCase):
         self.contact = high_risk_contact(self.p.counsellor, caller_number="13900000000")
 
     def test_a_follow_up_needs_consent(self):
-        from xinyuan.cases.actions import do_book_follow_up
+        from xinyuan.hotline.actions import do_book_follow_up
 
         with self.assertRaises(ValidationError) as caught:
             do_book_follow_up(actor=self.p.counsellor, contact=self.contact, consent_given=False)
         self.assertIn("consent_given", caught.exception.message_dict)
 
     def test_a_follow_up_is_due_within_24_hours(self):
-        from xinyuan.cases.actions import do_book_follow_up
+        from xinyuan.hotline.actions import do_book_follow_up
 
         follow_up = do_book_follow_up(
             actor=self.p.counsellor, contact=self.contact, consent_given=True
@@ -238,7 +238,7 @@ class FollowUpTests(PersonaMixin, TestCase):
             )
 
     def test_still_high_at_follow_up_books_the_next_one(self):
-        from xinyuan.cases.actions import do_book_follow_up, do_record_follow_up
+        from xinyuan.hotline.actions import do_book_follow_up, do_record_follow_up
 
         follow_up = do_book_follow_up(
             actor=self.p.counsellor, contact=self.contact, consent_given=True
@@ -257,7 +257,7 @@ class FollowUpTests(PersonaMixin, TestCase):
         self.assertLessEqual(nxt.due_at, timezone.now() + timedelta(hours=24))
 
     def test_a_follow_up_that_is_no_longer_high_books_nothing_more(self):
-        from xinyuan.cases.actions import do_book_follow_up, do_record_follow_up
+        from xinyuan.hotline.actions import do_book_follow_up, do_record_follow_up
 
         follow_up = do_book_follow_up(
             actor=self.p.counsellor, contact=self.contact, consent_given=True
@@ -276,7 +276,7 @@ class FollowUpTests(PersonaMixin, TestCase):
         self.assertEqual(FollowUp.objects.count(), 1)
 
     def test_an_untouched_follow_up_assessment_keeps_the_contacts_level(self):
-        from xinyuan.cases.actions import do_book_follow_up, do_record_follow_up
+        from xinyuan.hotline.actions import do_book_follow_up, do_record_follow_up
 
         follow_up = do_book_follow_up(
             actor=self.p.counsellor, contact=self.contact, consent_given=True
@@ -293,7 +293,7 @@ class FollowUpTests(PersonaMixin, TestCase):
         self.assertTrue(FollowUp.objects.filter(previous=follow_up).exists())
 
     def test_cancelling_needs_a_reason(self):
-        from xinyuan.cases.actions import do_book_follow_up, do_record_follow_up
+        from xinyuan.hotline.actions import do_book_follow_up, do_record_follow_up
 
         follow_up = do_book_follow_up(
             actor=self.p.counsellor, contact=self.contact, consent_given=True
@@ -340,7 +340,7 @@ class HighRiskCloseTests(PersonaMixin, TestCase):
         self.assertIn("rule", keys)
 
     def test_a_done_follow_up_needs_an_assessment(self):
-        from xinyuan.cases.actions import do_book_follow_up, do_record_follow_up
+        from xinyuan.hotline.actions import do_book_follow_up, do_record_follow_up
 
         follow_up = do_book_follow_up(
             actor=self.p.counsellor, contact=self.contact, consent_given=True

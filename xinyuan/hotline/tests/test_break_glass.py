@@ -54,7 +54,7 @@ class BreakGlassTests(PersonaMixin, TestCase):
         self.assertNotContains(page, "/reveal/", msg_prefix="no reveal of the number")
         self.assertNotContains(page, "/rule/", msg_prefix="no change of the management rule")
         save = client.post(f"{self.detail(self.foreign)}stages/1/", {"version": "1"})
-        self.assertEqual(save.status_code, 404, "read-only: nothing can be changed")
+        self.assertEqual(save.status_code, 403, "read-only: seen, but nothing can be changed")
         self.assertEqual(client.get(self.detail(self.far)).status_code, 404)
 
     def test_the_access_is_audited_in_the_records_centre_and_listed_for_review(self):

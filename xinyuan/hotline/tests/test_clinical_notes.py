@@ -7,9 +7,9 @@ from django.test import TestCase
 
 from xinyuan.accounts.actions import do_issue_api_token
 from xinyuan.audit.models import AuditEvent
-from xinyuan.cases.actions import do_book_follow_up
 from xinyuan.core.testing import PersonaMixin, client_for
 from xinyuan.hotline import actions
+from xinyuan.hotline.actions import do_book_follow_up
 from xinyuan.hotline.tests.factories import high_risk_contact
 
 SECRET = "丈夫不知道我在吃药"
@@ -67,11 +67,47 @@ class ClinicalNotesTests(PersonaMixin, TestCase):
         self.assertIn(SECRET, html)
         self.assertIn('data-testid="notes-revealed"', html)
 
-    def test_a_reveal_lasts_only_in_that_session(self):
+    def test_a_reveal_lasts_thirty_minutes_for_that_director_only(self):
+        from datetime import timedelta
+        from unittest import mock
+
+        from django.utils import timezone
+
+        from xinyuan.accounts.models import Role
+        from xinyuan.core.testing import make_user
+
         client_for(self.p.director).post(
             f"{self.url}notes/reveal/", {"reason": "处理家属投诉，需核实记录"}
         )
-        self.assertNotIn(SECRET, self.page(self.p.director))
+        self.assertIn(SECRET, self.page(self.p.director), "in any of their sessions")
+        deputy = make_user("deputy_director", self.p.org, Role.DIRECTOR)
+        self.assertNotIn(SECRET, self.page(deputy), "another director states their own reason")
+        later = timezone.now() + timedelta(minutes=31)
+        with mock.patch("django.utils.timezone.now", return_value=later):
+            self.assertNotIn(SECRET, self.page(self.p.director), "the reveal has expired")
+
+    def test_the_api_offers_the_same_audited_reveal(self):
+        _t, token = do_issue_api_token(actor=self.p.director, user=self.p.director, name="t")
+        auth = {"Authorization": f"Bearer {token}"}
+        url = f"/api/v1/contacts/{self.contact.public_id}"
+        short = self.client.post(
+            f"{url}/notes/reveal", {"reason": "投诉"}, content_type="application/json", headers=auth
+        )
+        self.assertEqual(short.status_code, 422)
+        self.assertFalse(AuditEvent.objects.filter(action="reveal_notes").exists())
+        revealed = self.client.post(
+            f"{url}/notes/reveal",
+            {"reason": "处理家属投诉，需核实记录"},
+            content_type="application/json",
+            headers=auth,
+        )
+        self.assertEqual(revealed.status_code, 200, revealed.content)
+        self.assertEqual(revealed.json()["counsellor_notes"], SECRET)
+        self.assertFalse(revealed.json()["notes_hidden"])
+        event = AuditEvent.objects.get(action="reveal_notes")
+        self.assertEqual((event.actor, event.target_id), (self.p.director, self.contact.public_id))
+        self.assertEqual(self.client.get(url, headers=auth).json()["counsellor_notes"], SECRET)
+        self.assertIn(SECRET, self.page(self.p.director), "the page honours the same reveal")
 
     def test_roles_without_the_reveal_permission_are_refused(self):
         for user in (self.p.counsellor, self.p.supervisor, self.p.auditor, self.p.admin):

@@ -3,10 +3,10 @@ import json
 from django.test import TestCase
 
 from xinyuan.audit.models import AuditEvent
-from xinyuan.cases.actions import do_book_follow_up
 from xinyuan.cases.models import CallerIdentity
 from xinyuan.core.testing import PersonaMixin, client_for
 from xinyuan.hotline import actions
+from xinyuan.hotline.actions import do_book_follow_up
 from xinyuan.hotline.actions.retention import do_set_legal_hold
 from xinyuan.hotline.tests.factories import high_risk_contact
 
@@ -28,7 +28,8 @@ class PersonDataRightsTests(PersonaMixin, TestCase):
 
     def test_the_director_exports_everything_held_about_the_person(self):
         response = client_for(self.p.director).post(
-            self.base + "export/", {"reference": "申请-2026-031"}
+            self.base + "export/",
+            {"reference": "申请-2026-031", "notes_reason": "本人依法申请复制全部个人信息"},
         )
         self.assertEqual(response["Content-Type"], "application/json; charset=utf-8")
         self.assertIn("attachment;", response["Content-Disposition"])
@@ -36,12 +37,38 @@ class PersonDataRightsTests(PersonaMixin, TestCase):
         self.assertEqual(data["identities"], [{"kind": "phone", "value": "13800138000"}])
         (contact,) = data["contacts"]
         self.assertEqual(contact["problems"], "失业后整夜失眠")
+        self.assertTrue(data["clinical_notes_included"])
         self.assertEqual(contact["counsellor"], "07号", "staff appear by work name only (HL-12)")
         self.assertEqual(contact["risk_assessments"][0]["final_level"], "imminent")
         self.assertEqual(len(contact["follow_ups"]), 1)
         self.assertEqual(data["self_assessments"], [], "self-test results are part of it")
         event = AuditEvent.objects.get(action="export")
         self.assertIn("申请-2026-031", event.changes_json)
+        self.assertEqual(
+            (event.target_type, event.target_id),
+            ("cases.person", self.person.public_id),
+            "the export names the person: the auditor finds it by person",
+        )
+        reveal = AuditEvent.objects.get(action="reveal_notes")
+        self.assertEqual(reveal.target_id, self.contact.public_id)
+        self.assertEqual(reveal.reason, "本人依法申请复制全部个人信息")
+
+    def test_without_a_reason_the_export_leaves_the_notes_out(self):
+        response = client_for(self.p.director).post(
+            self.base + "export/", {"reference": "申请-2026-031"}
+        )
+        data = json.loads(response.content)
+        (contact,) = data["contacts"]
+        self.assertIsNone(contact["problems"], "field-level hiding holds in the export")
+        self.assertFalse(data["clinical_notes_included"])
+        self.assertEqual(contact["risk_assessments"][0]["final_level"], "imminent", "coded")
+        self.assertNotIn("失业后整夜失眠", response.content.decode())
+        self.assertFalse(AuditEvent.objects.filter(action="reveal_notes").exists())
+
+    def test_the_auditor_finds_the_export_by_person(self):
+        client_for(self.p.director).post(self.base + "export/", {"reference": "申请-2026-031"})
+        page = client_for(self.p.auditor).get("/audit/", {"person": self.person.label})
+        self.assertContains(page, "导出")
 
     def test_an_export_needs_the_request_reference(self):
         response = client_for(self.p.director).post(self.base + "export/", {"reference": ""})

@@ -7,12 +7,12 @@ from django.test import TestCase, override_settings
 from django.utils import timezone
 
 from xinyuan.audit.models import AuditEvent
-from xinyuan.cases.actions import do_book_follow_up
 from xinyuan.cases.models import CallerIdentity, FollowUp, Person
 from xinyuan.cases.rules import retention_cutoff
 from xinyuan.core.errors import PermissionDeniedError
 from xinyuan.core.testing import PersonaMixin, client_for
 from xinyuan.hotline import actions
+from xinyuan.hotline.actions import do_book_follow_up
 from xinyuan.hotline.actions.retention import apply_retention, do_set_legal_hold
 from xinyuan.hotline.models import Contact, RiskAssessment, SafetyPlan
 from xinyuan.hotline.tests.factories import high_risk_contact, start_contact

@@ -4,12 +4,14 @@ alert, and the duty toggle."""
 from __future__ import annotations
 
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
+from xinyuan.accounts.actions import do_set_duty
 from xinyuan.core import permissions
 from xinyuan.core.views_helpers import require_perm, safe_next
-from xinyuan.hotline import actions, selectors
+from xinyuan.hotline import actions
+from xinyuan.hotline.access import access_alert
 from xinyuan.hotline.alerts import build_panel, panel_state
 
 
@@ -37,8 +39,8 @@ def render_alerts(request, state=None):
 @require_POST
 @require_perm(permissions.ACKNOWLEDGE_ALERTS)
 def alert_acknowledge(request, public_id):
-    alert = get_object_or_404(selectors.alerts_visible_to(request.user), public_id=public_id)
-    actions.do_acknowledge_alert(actor=request.user, alert=alert)
+    access = access_alert(request.user, public_id)
+    actions.do_acknowledge_alert(actor=request.user, alert=access.alert)
     if request.htmx:
         return render_alerts(request)
     return redirect(safe_next(request, "hotline:workstation"))
@@ -47,5 +49,5 @@ def alert_acknowledge(request, public_id):
 @require_POST
 @require_perm(permissions.SET_DUTY)
 def duty_toggle(request):
-    actions.do_set_duty(actor=request.user, on_duty=request.POST.get("on_duty") == "1")
+    do_set_duty(actor=request.user, on_duty=request.POST.get("on_duty") == "1")
     return redirect(safe_next(request, "hotline:workstation"))

@@ -1,9 +1,9 @@
 """Emergency (break-glass) access to a contact of another centre of the region."""
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import F
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from xinyuan.core import permissions
 from xinyuan.core.views_helpers import require_perm
 from xinyuan.hotline import selectors
+from xinyuan.hotline.access import access_break_glass_review
 from xinyuan.hotline.actions.break_glass import do_open_break_glass, do_review_break_glass
 from xinyuan.hotline.forms import BreakGlassForm, BreakGlassReviewForm
 
@@ -90,13 +91,15 @@ def break_glass_review_list(request):
 @require_POST
 @require_perm(permissions.VIEW_AUDIT)
 def break_glass_review(request, public_id):
-    access = get_object_or_404(
-        selectors.break_glass_accesses_for_review(request.user), public_id=public_id
-    )
+    decision = access_break_glass_review(request.user, public_id)
+    if not decision.can_review:
+        raise PermissionDenied
     form = BreakGlassReviewForm(request.POST)
     if form.is_valid():
         try:
-            do_review_break_glass(actor=request.user, access=access, note=form.cleaned_data["note"])
+            do_review_break_glass(
+                actor=request.user, access=decision.access, note=form.cleaned_data["note"]
+            )
             messages.success(request, _("The emergency access is marked as reviewed."))
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))

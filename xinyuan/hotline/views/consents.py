@@ -3,16 +3,18 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from xinyuan.cases.actions.consent import do_record_consent, do_withdraw_consent
 from xinyuan.cases.forms import ConsentForm
+from xinyuan.cases.selectors import consents_for
 from xinyuan.core import permissions
 from xinyuan.core.views_helpers import require_perm
-from xinyuan.hotline import selectors
+from xinyuan.hotline.access import access_contact
+from xinyuan.hotline.actions import do_record_consent, do_withdraw_consent
+from xinyuan.hotline.views.contact import render_contact_page
 
 
 def _back(contact):
@@ -22,30 +24,26 @@ def _back(contact):
 @require_POST
 @require_perm(permissions.HANDLE_CONTACTS)
 def contact_consent_add(request, public_id):
-    from xinyuan.hotline.views import _detail_context
-
-    contact = get_object_or_404(selectors.contacts_visible_to(request.user), public_id=public_id)
+    access = access_contact(request.user, public_id, edit=True)
     form = ConsentForm(request.POST)
     if form.is_valid():
         try:
-            do_record_consent(actor=request.user, contact=contact, **form.cleaned_data)
+            do_record_consent(actor=request.user, contact=access.contact, **form.cleaned_data)
         except ValidationError as exc:
             for field, errors in exc.message_dict.items():
                 form.add_error(field if field in form.fields else None, errors)
         else:
             messages.success(request, _("The consent is recorded."))
-            return _back(contact)
-    context = _detail_context(request, contact, contact.current_stage, consent_form=form)
-    return render(request, "hotline/contact_detail.html", context, status=422)
+            return _back(access.contact)
+    return render_contact_page(request, access, status=422, consent_form=form)
 
 
 @require_POST
 @require_perm(permissions.HANDLE_CONTACTS)
 def contact_consent_withdraw(request, public_id, consent_id):
-    contact = get_object_or_404(selectors.contacts_visible_to(request.user), public_id=public_id)
+    access = access_contact(request.user, public_id, edit=True)
     # The caller's consents from earlier contacts can be withdrawn in this one.
-    consents = {c.public_id: c for c in selectors.consents_for(contact)}
-    consent = consents.get(consent_id)
+    consent = {c.public_id: c for c in consents_for(access.contact)}.get(consent_id)
     if consent is None:
         raise Http404
     try:
@@ -53,10 +51,10 @@ def contact_consent_withdraw(request, public_id, consent_id):
             actor=request.user,
             consent=consent,
             note=request.POST.get("note", ""),
-            current_contact=contact,
+            current_contact=access.contact,
         )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
         messages.success(request, _("The withdrawal is recorded and respected from now on."))
-    return _back(contact)
+    return _back(access.contact)

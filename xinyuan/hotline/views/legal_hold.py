@@ -1,26 +1,31 @@
 """A director places a contact under legal hold (HL-13), or lifts it."""
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
-from django.shortcuts import get_object_or_404, redirect
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from xinyuan.core import permissions
 from xinyuan.core.views_helpers import require_perm
-from xinyuan.hotline import selectors
+from xinyuan.hotline.access import access_contact
 from xinyuan.hotline.actions.retention import do_set_legal_hold
 
 
 @require_POST
 @require_perm(permissions.SET_LEGAL_HOLD)
 def contact_legal_hold(request, public_id):
-    contact = get_object_or_404(selectors.contacts_visible_to(request.user), public_id=public_id)
+    access = access_contact(request.user, public_id)
+    if not access.can_hold:
+        raise PermissionDenied
     hold = request.POST.get("hold") == "1"
     try:
         do_set_legal_hold(
-            actor=request.user, contact=contact, hold=hold, reason=request.POST.get("reason", "")
+            actor=request.user,
+            contact=access.contact,
+            hold=hold,
+            reason=request.POST.get("reason", ""),
         )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
@@ -28,4 +33,5 @@ def contact_legal_hold(request, public_id):
         messages.success(
             request, _("The legal hold is set.") if hold else _("The legal hold is lifted.")
         )
-    return redirect(reverse("hotline:contact-detail", args=[contact.public_id]) + "#retention")
+    url = reverse("hotline:contact-detail", args=[access.contact.public_id])
+    return redirect(url + "#retention")

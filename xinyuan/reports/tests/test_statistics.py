@@ -4,8 +4,8 @@ from django.test import TestCase
 from django.utils import timezone
 
 from xinyuan.accounts.models import Organisation, Region, Role
-from xinyuan.cases import actions as case_actions
 from xinyuan.core.testing import PersonaMixin, client_for, make_user
+from xinyuan.hotline import actions as hotline_actions
 from xinyuan.hotline.tests.factories import high_risk_contact, start_contact
 from xinyuan.reports import selectors
 
@@ -18,7 +18,7 @@ class StatisticsTests(PersonaMixin, TestCase):
         super().setUpTestData()
         p = cls.p
         contact = high_risk_contact(p.counsellor, caller_number="13800138000")
-        case_actions.do_book_follow_up(actor=p.counsellor, contact=contact, consent_given=True)
+        hotline_actions.do_book_follow_up(actor=p.counsellor, contact=contact, consent_given=True)
         start_contact(p.counsellor)
         start_contact(p.outsider)
         far = Region.objects.create(name="远方市卫生健康委员会")

@@ -1,0 +1,121 @@
+"""Who may see or change a person's record, decided in one place (see ``hotline/access.py``).
+
+``access_person`` looks the person up in the user's scope (404 otherwise) and returns a
+``PersonAccess`` with every decision the pages, the API and the actions need. Decisions that
+need a look at other records (has this counsellor handled the caller? is a follow-up of theirs
+scheduled?) are computed once, on first use.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+
+from xinyuan.cases import selectors
+from xinyuan.cases.models import FollowUpReminder, FollowUpStatus, Person
+from xinyuan.core import permissions
+
+
+@dataclass(frozen=True)
+class PersonAccess:
+    user: Any
+    person: Person
+
+    def _has(self, permission: str) -> bool:
+        return permissions.has_perm(self.user, permission)
+
+    @property
+    def own_centre(self) -> bool:
+        return (
+            self.user.organisation_id is not None
+            and self.user.organisation_id == self.person.organisation_id
+        )
+
+    @cached_property
+    def has_handled(self) -> bool:
+        """The user recorded a contact of this person (a counsellor's own callers)."""
+        return self.person.contacts.filter(counsellor_id=self.user.pk).exists()
+
+    @cached_property
+    def has_follow_up_due(self) -> bool:
+        """A scheduled follow-up of this person is assigned to the user."""
+        return self.person.follow_ups.filter(
+            assigned_to_id=self.user.pk, status=FollowUpStatus.SCHEDULED
+        ).exists()
+
+    @property
+    def can_set_management_rule(self) -> bool:
+        if not (self.own_centre and self._has(permissions.SET_MANAGEMENT_RULE)):
+            return False
+        return self._has(permissions.VIEW_ORG_CONTACTS) or self.has_handled
+
+    @property
+    def can_reveal_identity(self) -> bool:
+        """See the caller's number, with an audited reason: those who call back, and a
+        counsellor for the person whose follow-up is theirs."""
+        if not self.own_centre or self.person.anonymised_at is not None:
+            return False
+        if self._has(permissions.REVEAL_CALLER_IDENTITY):
+            return True
+        return self._has(permissions.PERFORM_FOLLOW_UPS) and self.has_follow_up_due
+
+    @property
+    def can_see_archive(self) -> bool:
+        return self.own_centre and self._has(permissions.VIEW_SELF_TEST_RESULTS)
+
+    @property
+    def can_handle_data_requests(self) -> bool:
+        return self.own_centre and self._has(permissions.HANDLE_DATA_REQUESTS)
+
+
+def decide_person(user, person: Person) -> PersonAccess:
+    return PersonAccess(user=user, person=person)
+
+
+def _lookup(qs, public_id):
+    try:
+        found = qs.filter(public_id=public_id).first()
+    except ValidationError as exc:  # not a UUID
+        raise Http404 from exc
+    if found is None:
+        raise Http404
+    return found
+
+
+def access_person(user, public_id, *, require: str | None = None) -> PersonAccess:
+    """The person ``public_id`` as ``user`` may use them; 404 outside their scope; 403 when
+    ``require`` names a decision (``"can_set_management_rule"`` …) the user does not have."""
+    access = decide_person(user, _lookup(selectors.persons_visible_to(user), public_id))
+    if require is not None and not getattr(access, require):
+        raise PermissionDenied
+    return access
+
+
+@dataclass(frozen=True)
+class ReminderAccess:
+    user: Any
+    reminder: FollowUpReminder
+
+    @property
+    def can_mark_read(self) -> bool:
+        reminder = self.reminder
+        if reminder.organisation_id != self.user.organisation_id:
+            return False
+        if reminder.recipient_id is not None:
+            return reminder.recipient_id == self.user.pk
+        return permissions.has_perm(self.user, permissions.ACKNOWLEDGE_ALERTS)
+
+
+def decide_reminder(user, reminder: FollowUpReminder) -> ReminderAccess:
+    return ReminderAccess(user=user, reminder=reminder)
+
+
+def access_reminder(user, public_id) -> ReminderAccess:
+    access = decide_reminder(user, _lookup(selectors.reminders_visible_to(user), public_id))
+    if not access.can_mark_read:
+        raise PermissionDenied
+    return access

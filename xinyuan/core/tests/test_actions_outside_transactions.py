@@ -1,0 +1,485 @@
+"""Every ``do_*`` action, run as production runs it: outside any test transaction.
+
+Django's ``TestCase`` wraps each test in a transaction, so an action that forgot its own
+``atomic`` still "works" there — and in production commits its write without its audit event
+or answers 500 (the legal hold did both). Here each action is called from a
+``TransactionTestCase`` (autocommit, no wrapping transaction) with valid arguments, and must
+complete with its audit event committed. A new action without an entry in ``CALLS`` fails
+``test_every_action_has_an_entry``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from collections.abc import Callable
+from datetime import date, timedelta
+from types import SimpleNamespace
+
+from django.db import connection
+from django.utils import timezone
+
+import xinyuan
+from xinyuan.accounts import actions as account_actions
+from xinyuan.assessments import actions as assessment_actions
+from xinyuan.audit import actions as audit_actions
+from xinyuan.audit.models import AuditEvent
+from xinyuan.cases import actions as case_actions
+from xinyuan.cases.actions import consent as consent_actions
+from xinyuan.core.testing import ProductionTransactionTestCase, make_personas
+from xinyuan.hotline import actions as hotline_actions
+from xinyuan.hotline.actions import break_glass as break_glass_actions
+from xinyuan.hotline.actions import disclosures as disclosure_actions
+from xinyuan.hotline.actions import notes as notes_actions
+from xinyuan.hotline.actions import retention as retention_actions
+from xinyuan.hotline.tests import factories
+
+
+def action_modules():
+    """Every module named ``actions`` or inside an ``actions`` package, in every app."""
+    for info in pkgutil.walk_packages(xinyuan.__path__, "xinyuan."):
+        if ".tests" in info.name or ".migrations" in info.name:
+            continue
+        if info.name.endswith(".actions") or ".actions." in info.name:
+            yield importlib.import_module(info.name)
+
+
+def discovered_actions() -> dict[str, Callable]:
+    found = {}
+    for module in action_modules():
+        for name, value in vars(module).items():
+            if name.startswith("do_") and callable(value) and value.__module__ == module.__name__:
+                found[f"{module.__name__}.{name}"] = value
+    return found
+
+
+def world() -> SimpleNamespace:
+    """Personas and records in the states the actions need, built through actions."""
+    p = make_personas()
+    w = SimpleNamespace(p=p)
+    w.contact = factories.start_contact(p.counsellor, caller_number="13800000001")
+    w.high = factories.high_risk_contact(p.counsellor, caller_number="13800000002")
+    w.follow_up = hotline_actions.do_book_follow_up(
+        actor=p.counsellor, contact=w.high, consent_given=True
+    )
+    w.result, _created = assessment_actions.do_submit(
+        scale_code="phq9",
+        answers=[0] * 8 + [2],
+        organisation=p.org,
+        submission_key="outside",
+        language="zh-hans",
+    )
+    w.task = w.result.tasks.get()
+    w.campaign = assessment_actions.do_create_campaign(
+        actor=p.director,
+        name="职工筛查",
+        scales=["phq9"],
+        groups=[],
+        starts_on=date.today(),
+        ends_on=date.today(),
+        identified=True,
+    )
+    return w
+
+
+def fresh(w, number: str):
+    return factories.start_contact(w.p.counsellor, caller_number=number)
+
+
+def booked(w, number: str):
+    """A new contact with a follow-up booked, for an action that uses one up."""
+    contact = fresh(w, number)
+    return hotline_actions.do_book_follow_up(
+        actor=w.p.counsellor, contact=contact, consent_given=True
+    )
+
+
+def _record_follow_up(w):
+    from xinyuan.hotline import rules
+    from xinyuan.hotline.actions import do_record_follow_up
+
+    do_record_follow_up(
+        actor=w.p.counsellor,
+        follow_up=booked(w, "13800000031"),
+        status="done",
+        data={
+            "emotional_change": "better",
+            "pain_level": 3,
+            "hope_level": 6,
+            "safety_status": "safe",
+        },  # fmt: skip
+        assessment={
+            "factors": rules.RiskFactors(ideation=False),
+            "final_level": "low",
+            "override_reason": "来电者已与家人同住，情绪平稳",
+        },  # fmt: skip
+    )
+
+
+def _reminders(w):
+    from xinyuan.cases.actions.reminders import do_send_follow_up_reminders
+
+    do_send_follow_up_reminders(now=w.follow_up.due_at + timedelta(minutes=1))
+
+
+def _mark_reminder_read(w):
+    from xinyuan.cases.actions.reminders import do_mark_reminder_read, do_send_follow_up_reminders
+    from xinyuan.cases.models import FollowUpReminder
+
+    follow_up = booked(w, "13800000032")
+    do_send_follow_up_reminders(now=follow_up.due_at - timedelta(minutes=30))
+    reminder = FollowUpReminder.objects.get(follow_up=follow_up)
+    do_mark_reminder_read(actor=w.p.counsellor, reminder=reminder)
+
+
+def _close(w):
+    from xinyuan.hotline.actions import do_close_contact
+
+    contact = fresh(w, "13800000011")
+    do_close_contact(actor=w.p.counsellor, contact=contact, version=contact.version,
+                     outcome="resolved")  # fmt: skip
+
+
+def _harassment(w):
+    from xinyuan.hotline.actions import do_end_harassment_contact
+
+    contact = fresh(w, "13800000012")
+    do_end_harassment_contact(actor=w.p.counsellor, contact=contact, version=contact.version)
+
+
+def _anonymise_on_request(w):
+    from xinyuan.hotline.actions import do_close_contact
+    from xinyuan.hotline.actions.retention import do_anonymise_person_on_request
+
+    contact = fresh(w, "13800000013")
+    do_close_contact(actor=w.p.counsellor, contact=contact, version=contact.version,
+                     outcome="resolved")  # fmt: skip
+    do_anonymise_person_on_request(actor=w.p.director, person=contact.person, reference="批准-1")
+
+
+def _consent_withdrawal(w):
+    from xinyuan.hotline.actions import do_record_consent, do_withdraw_consent
+
+    consent = do_record_consent(
+        actor=w.p.counsellor, contact=w.contact, purpose="recording", agreed=True
+    )
+    do_withdraw_consent(actor=w.p.counsellor, consent=consent, note="不想录音了")
+
+
+def _mark_withdrawn(w):
+    from xinyuan.cases.actions.consent import do_add_consent, do_mark_consent_withdrawn
+
+    consent = do_add_consent(actor=w.p.counsellor, contact=w.contact, purpose="assessment",
+                             agreed=True)  # fmt: skip
+    do_mark_consent_withdrawn(actor=w.p.counsellor, consent=consent, note="改变主意")
+
+
+def _cancel_after_refusal(w):
+    from xinyuan.cases.actions.consent import do_add_consent, do_cancel_follow_ups_after_refusal
+
+    consent = do_add_consent(actor=w.p.counsellor, contact=w.high, purpose="follow_up",
+                             agreed=True)  # fmt: skip
+    do_cancel_follow_ups_after_refusal(actor=w.p.counsellor, consent=consent)
+
+
+def _review_break_glass(w):
+    from xinyuan.hotline.actions.break_glass import do_open_break_glass, do_review_break_glass
+
+    (grant,) = do_open_break_glass(
+        actor=w.p.outsider_supervisor, contacts=[w.high], reason="来电者有极高风险，需了解情况"
+    )
+    do_review_break_glass(actor=w.p.auditor, access=grant, note="已核实")
+
+
+def _totp(w, confirm: bool):
+    from xinyuan.accounts import totp
+    from xinyuan.accounts.actions import do_confirm_totp_enrolment, do_verify_totp
+
+    secret = totp.new_secret()
+    step = totp.current_step()
+    if confirm:
+        do_confirm_totp_enrolment(
+            actor=w.p.supervisor, secret=secret, code=totp.code_at(secret, step)
+        )
+    else:
+        do_confirm_totp_enrolment(
+            actor=w.p.director, secret=secret, code=totp.code_at(secret, step - 1)
+        )
+        w.p.director.refresh_from_db()
+        do_verify_totp(user=w.p.director, code=totp.code_at(secret, step))
+
+
+def _revoke_token(w):
+    from xinyuan.accounts.actions import do_issue_api_token, do_revoke_api_token
+
+    token, _clear = do_issue_api_token(actor=w.p.admin, user=w.p.counsellor, name="switch")
+    do_revoke_api_token(actor=w.p.admin, token=token)
+
+
+def _link_identity(w):
+    from xinyuan.cases.actions import do_link_identity
+
+    do_link_identity(actor=w.p.counsellor, organisation=w.p.org, kind="phone",
+                     value="13800000099")  # fmt: skip
+
+
+def _register_contact(w):
+    from xinyuan.cases.actions import do_register_contact_for_person
+
+    do_register_contact_for_person(person=w.contact.person, started_at=timezone.now())
+
+
+# module-qualified action → (call with valid arguments, whether it must leave an audit event)
+CALLS: dict[str, tuple[Callable[[SimpleNamespace], object], bool]] = {
+    # accounts
+    "xinyuan.accounts.actions.do_issue_api_token": (
+        lambda w: account_actions.do_issue_api_token(
+            actor=w.p.admin, user=w.p.counsellor, name="switch"
+        ),
+        True,
+    ),
+    "xinyuan.accounts.actions.do_revoke_api_token": (_revoke_token, True),
+    "xinyuan.accounts.actions.do_record_login_failure": (
+        lambda w: account_actions.do_record_login_failure(user=w.p.counsellor),
+        True,
+    ),
+    "xinyuan.accounts.actions.do_record_login": (
+        lambda w: account_actions.do_record_login(user=w.p.counsellor, two_factor=False),
+        True,
+    ),
+    "xinyuan.accounts.actions.do_confirm_totp_enrolment": (lambda w: _totp(w, True), True),
+    "xinyuan.accounts.actions.do_verify_totp": (lambda w: _totp(w, False), True),
+    "xinyuan.accounts.actions.do_rotate_totp_keys": (
+        lambda w: account_actions.do_rotate_totp_keys(),
+        False,  # maintenance: ``rotate_keys`` records one event for the whole rotation
+    ),
+    "xinyuan.accounts.actions.do_set_duty": (
+        lambda w: account_actions.do_set_duty(actor=w.p.director, on_duty=True),
+        True,
+    ),
+    # audit
+    "xinyuan.audit.actions.do_record_view": (
+        lambda w: audit_actions.do_record_view(actor=w.p.supervisor, target=w.contact),
+        True,
+    ),
+    "xinyuan.audit.actions.do_record_list_view": (
+        lambda w: audit_actions.do_record_list_view(
+            actor=w.p.supervisor, model_label="hotline.contact", records=[w.contact]
+        ),
+        True,
+    ),
+    "xinyuan.audit.actions.do_record_export": (
+        lambda w: audit_actions.do_record_export(
+            actor=w.p.director, what="test", count=1, filters={}, subject=w.contact.person
+        ),
+        True,
+    ),
+    # cases
+    "xinyuan.cases.actions.do_link_identity": (_link_identity, True),
+    "xinyuan.cases.actions.do_register_contact_for_person": (_register_contact, False),
+    "xinyuan.cases.actions.do_reveal_identity": (
+        lambda w: case_actions.do_reveal_identity(
+            actor=w.p.supervisor, identity=w.contact.identity, reason="回访"
+        ),
+        True,
+    ),
+    "xinyuan.cases.actions.do_set_management_rule": (
+        lambda w: case_actions.do_set_management_rule(
+            actor=w.p.supervisor, person=w.contact.person, rule="每周一次，每次20分钟"
+        ),
+        True,
+    ),
+    "xinyuan.cases.actions.do_schedule_follow_up": (
+        lambda w: case_actions.do_schedule_follow_up(
+            actor=w.p.counsellor, contact=w.contact, consent_given=True
+        ),
+        True,
+    ),
+    "xinyuan.cases.actions.do_complete_follow_up": (
+        lambda w: case_actions.do_complete_follow_up(
+            actor=w.p.counsellor, follow_up=booked(w, "13800000033"), status="unreachable", data={}
+        ),
+        True,
+    ),
+    "xinyuan.cases.actions.do_rotate_identity_keys": (
+        lambda w: case_actions.do_rotate_identity_keys(),
+        False,  # maintenance: ``rotate_keys`` records one event for the whole rotation
+    ),
+    "xinyuan.cases.actions.consent.do_add_consent": (
+        lambda w: consent_actions.do_add_consent(
+            actor=w.p.counsellor, contact=w.contact, purpose="sharing", agreed=True
+        ),
+        True,
+    ),
+    "xinyuan.cases.actions.consent.do_mark_consent_withdrawn": (_mark_withdrawn, True),
+    "xinyuan.cases.actions.consent.do_cancel_follow_ups_after_refusal": (
+        _cancel_after_refusal,
+        True,
+    ),
+    "xinyuan.cases.actions.reminders.do_send_follow_up_reminders": (_reminders, True),
+    "xinyuan.cases.actions.reminders.do_mark_reminder_read": (_mark_reminder_read, True),
+    # hotline
+    "xinyuan.hotline.actions.contacts.do_start_contact": (
+        lambda w: fresh(w, "13800000021"),
+        True,
+    ),
+    "xinyuan.hotline.actions.contacts.do_update_contact": (
+        lambda w: hotline_actions.do_update_contact(
+            actor=w.p.counsellor,
+            contact=w.contact,
+            version=w.contact.version,
+            changes={"purpose": "失眠"},
+        ),  # fmt: skip
+        True,
+    ),
+    "xinyuan.hotline.actions.contacts.do_close_contact": (_close, True),
+    "xinyuan.hotline.actions.contacts.do_end_harassment_contact": (_harassment, True),
+    "xinyuan.hotline.actions.contacts.do_record_follow_up_declined": (
+        lambda w: hotline_actions.do_record_follow_up_declined(
+            actor=w.p.counsellor, contact=w.high, reason="不需要"
+        ),
+        True,
+    ),
+    "xinyuan.hotline.actions.risk.do_assess_risk": (
+        lambda w: factories.high_risk_contact(w.p.counsellor),
+        True,
+    ),
+    "xinyuan.hotline.actions.risk.do_raise_alert": (
+        lambda w: hotline_actions.do_raise_alert(
+            actor=w.p.counsellor, contact=w.contact, level="high"
+        ),
+        True,
+    ),
+    "xinyuan.hotline.actions.risk.do_acknowledge_alert": (
+        lambda w: hotline_actions.do_acknowledge_alert(
+            actor=w.p.supervisor, alert=w.high.alerts.get()
+        ),
+        True,
+    ),
+    "xinyuan.hotline.actions.safety_plan.do_save_safety_plan": (
+        lambda w: hotline_actions.do_save_safety_plan(
+            actor=w.p.counsellor, contact=w.high, data={"people_to_call": "姐姐"}
+        ),
+        True,
+    ),
+    "xinyuan.hotline.actions.follow_ups.do_book_follow_up": (
+        lambda w: hotline_actions.do_book_follow_up(
+            actor=w.p.counsellor, contact=w.contact, consent_given=True
+        ),
+        True,
+    ),
+    "xinyuan.hotline.actions.follow_ups.do_record_follow_up": (_record_follow_up, True),
+    "xinyuan.hotline.actions.consents.do_record_consent": (
+        lambda w: hotline_actions.do_record_consent(
+            actor=w.p.counsellor, contact=w.contact, purpose="recording", agreed=True
+        ),
+        True,
+    ),
+    "xinyuan.hotline.actions.consents.do_withdraw_consent": (_consent_withdrawal, True),
+    "xinyuan.hotline.actions.break_glass.do_open_break_glass": (
+        lambda w: break_glass_actions.do_open_break_glass(
+            actor=w.p.outsider_supervisor, contacts=[w.high], reason="来电者有极高风险，需了解情况"
+        ),
+        True,
+    ),
+    "xinyuan.hotline.actions.break_glass.do_review_break_glass": (_review_break_glass, True),
+    "xinyuan.hotline.actions.disclosures.do_record_disclosure": (
+        lambda w: disclosure_actions.do_record_disclosure(
+            actor=w.p.counsellor,
+            contact=w.high,
+            kind="danger_to_self",
+            disclosed_to="120急救中心",
+            reason="来电者已服药，通知急救",
+        ),  # fmt: skip
+        True,
+    ),
+    "xinyuan.hotline.actions.notes.do_reveal_notes": (
+        lambda w: notes_actions.do_reveal_notes(
+            actor=w.p.director, contact=w.contact, reason="处理家属投诉，需核实记录"
+        ),
+        True,
+    ),
+    "xinyuan.hotline.actions.retention.do_set_legal_hold": (
+        lambda w: retention_actions.do_set_legal_hold(
+            actor=w.p.director, contact=w.contact, hold=True, reason="法院调取材料（2026）民初12号"
+        ),
+        True,
+    ),
+    "xinyuan.hotline.actions.retention.do_anonymise_person_on_request": (
+        _anonymise_on_request,
+        True,
+    ),
+    # assessments
+    "xinyuan.assessments.actions.do_submit": (
+        lambda w: assessment_actions.do_submit(
+            scale_code="gad7",
+            answers=[1] * 7,
+            organisation=w.p.org,
+            submission_key="k2",
+            language="zh-hans",
+        ),  # fmt: skip
+        True,
+    ),
+    "xinyuan.assessments.actions.do_request_callback": (
+        lambda w: assessment_actions.do_request_callback(
+            assessment=w.result, phone="13900000000", preferred_time="晚上"
+        ),
+        True,
+    ),
+    "xinyuan.assessments.actions.do_take_task": (
+        lambda w: assessment_actions.do_take_task(actor=w.p.supervisor, task=w.task),
+        True,
+    ),
+    "xinyuan.assessments.actions.do_complete_task": (
+        lambda w: assessment_actions.do_complete_task(
+            actor=w.p.supervisor, task=w.task, outcome="已回电，情绪平稳"
+        ),
+        True,
+    ),
+    "xinyuan.assessments.actions.do_reveal_task_phone": (
+        lambda w: (
+            assessment_actions.do_request_callback(
+                assessment=w.result, phone="13900000000", preferred_time=""
+            ),
+            assessment_actions.do_reveal_task_phone(actor=w.p.counsellor, task=w.task),
+        ),
+        True,
+    ),
+    "xinyuan.assessments.actions.do_create_campaign": (
+        lambda w: assessment_actions.do_create_campaign(
+            actor=w.p.supervisor,
+            name="春季筛查",
+            scales=["phq9"],
+            groups=[],
+            starts_on=date.today(),
+            ends_on=date.today(),
+            identified=False,
+        ),  # fmt: skip
+        True,
+    ),
+    "xinyuan.assessments.actions.do_add_participants": (
+        lambda w: assessment_actions.do_add_participants(
+            actor=w.p.director, campaign=w.campaign, lines="E-001\nE-002"
+        ),
+        True,
+    ),
+}
+
+
+class ActionsOutsideTransactionsTests(ProductionTransactionTestCase):
+    def test_every_action_has_an_entry(self):
+        missing = sorted(set(discovered_actions()) - set(CALLS))
+        self.assertEqual(missing, [], "actions without an entry in CALLS")
+        stale = sorted(set(CALLS) - set(discovered_actions()))
+        self.assertEqual(stale, [], "entries for actions that no longer exist")
+
+    def test_every_action_commits_with_its_audit_event_outside_a_transaction(self):
+        w = world()
+        self.assertFalse(connection.in_atomic_block, "no wrapping transaction here")
+        for name, (call, audited) in CALLS.items():
+            with self.subTest(action=name):
+                before = AuditEvent.objects.count()
+                call(w)
+                self.assertFalse(connection.in_atomic_block)
+                if audited:
+                    self.assertGreater(AuditEvent.objects.count(), before, "no audit event")

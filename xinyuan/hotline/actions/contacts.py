@@ -1,0 +1,412 @@
+"""Writes of a contact: start, record the stages, close, end a harassment call.
+
+Every change of a contact goes through ``audit.versioned.write_versioned`` (version, field
+versions, updated_at and the audit event together, in the action's transaction), and every
+action asks ``hotline.access`` whether the actor may make it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from xinyuan.audit.actions import record
+from xinyuan.audit.versioned import StaleRecord, write_versioned
+from xinyuan.cases import actions as case_actions
+from xinyuan.core import permissions
+from xinyuan.core.errors import PermissionDeniedError
+from xinyuan.core.limits import check_length
+from xinyuan.hotline import rules
+from xinyuan.hotline.access import decide_contact
+from xinyuan.hotline.models import (
+    Contact,
+    ContactStatus,
+    ContactType,
+    Outcome,
+    SafetyPlan,
+    Seat,
+)
+
+# Fields a counsellor edits, by stage (HL-01/HL-03). "stage 0" holds the contact's frame.
+STAGE_FIELDS: dict[int, tuple[str, ...]] = {
+    0: ("channel", "seat", "contact_type", "recording_consent", "recording_url", "ended_at"),
+    1: (
+        "about",
+        "caller_gender",
+        "caller_age_group",
+        "caller_education",
+        "caller_work_status",
+        "caller_marital_status",
+        "caller_prior_treatment",
+        "purpose",
+    ),
+    2: ("emotional_state", "voice_cues", "strong_negative_emotion"),
+    3: ("problems", "goal"),
+    4: (
+        "motivation",
+        "past_coping",
+        "resources",
+        "obstacles",
+        "smart_goal",
+        "options",
+        "interventions",
+    ),
+    5: ("actions_decided", "caller_feedback", "goal_attainment", "outcome", "counsellor_notes"),
+}
+EDITABLE_FIELDS = frozenset(f for fields in STAGE_FIELDS.values() for f in fields) | {
+    "protocol_steps_done",
+    "current_stage",
+}
+# Navigation state: the last writer wins, it never conflicts.
+MERGE_ALWAYS = frozenset({"current_stage"})
+# Fields of the frame a telephone switch or the start form sets, checked without a query.
+_START_FIELDS = (
+    "channel",
+    "contact_type",
+    "recording_consent",
+    "recording_url",
+    "external_call_id",
+)
+
+
+def _require_edit(actor, contact: Contact) -> None:
+    if not decide_contact(actor, contact).can_edit:
+        raise PermissionDeniedError
+
+
+def _lock(contact: Contact) -> Contact:
+    return (
+        Contact.objects.select_for_update(of=("self",))
+        .select_related("counsellor", "seat", "person")
+        .get(pk=contact.pk)
+    )
+
+
+def do_start_contact(**kwargs) -> Contact:
+    """Start a contact (see ``_start_contact``). Two seats linking the same new caller's number
+    at the same moment: the second start meets the first one's identity (an IntegrityError),
+    and is run again once, when it finds that caller."""
+    try:
+        return _start_contact(**kwargs)
+    except IntegrityError:
+        if transaction.get_connection().in_atomic_block:
+            raise
+        return _start_contact(**kwargs)
+
+
+@transaction.atomic
+def _start_contact(
+    *,
+    actor,
+    channel: str,
+    seat: Seat | None = None,
+    counsellor=None,
+    caller_number: str = "",
+    caller_chat_id: str = "",
+    started_at: datetime | None = None,
+    external_call_id: str = "",
+    recording_url: str = "",
+    recording_consent: str = "",
+    contact_type: str = ContactType.GENERAL,
+) -> Contact:
+    """One call, chat or walk-in begins (HL-01). A caller's number or chat id links it to the
+    person (keyed hash) and applies the repeated-caller rule (HL-08)."""
+    if not permissions.has_perm(actor, permissions.HANDLE_CONTACTS):
+        raise PermissionDeniedError
+    counsellor = counsellor or actor
+    if counsellor.organisation_id != actor.organisation_id:
+        raise ValidationError({"counsellor": _("Choose a counsellor of your organisation.")})
+    if counsellor.pk != actor.pk and not permissions.has_perm(
+        actor, permissions.TAKE_OVER_CONTACTS
+    ):
+        raise PermissionDeniedError
+    if seat is not None and seat.organisation_id != actor.organisation_id:
+        raise ValidationError({"seat": _("Choose a seat of your organisation.")})
+    started_at = started_at or timezone.now()
+    contact = Contact(
+        organisation_id=actor.organisation_id,
+        counsellor=counsellor,
+        seat=seat,
+        channel=channel,
+        started_at=started_at,
+        external_call_id=external_call_id,
+        recording_url=recording_url,
+        contact_type=contact_type,
+    )
+    if recording_consent:
+        contact.recording_consent = recording_consent
+    # Checked field by field, without the foreign-key queries of full_clean (the related
+    # records are the actor's own, checked above).
+    errors = {}
+    for name in _START_FIELDS:
+        try:
+            field = Contact._meta.get_field(name)
+            value = field.clean(getattr(contact, name), contact)  # type: ignore[union-attr]
+            setattr(contact, name, value)
+        except ValidationError as exc:
+            errors[name] = exc.messages
+    if errors:
+        raise ValidationError(errors)
+    kind, value = ("phone", caller_number) if caller_number else ("chat", caller_chat_id)
+    if value:
+        identity, created = case_actions.do_link_identity(
+            actor=actor,
+            organisation=actor.organisation_id,
+            kind=kind,
+            value=value,
+            started_at=started_at,
+        )
+        person = identity.person
+        if not created:  # a new person already counts this contact
+            person = case_actions.do_register_contact_for_person(
+                person=person, started_at=started_at
+            )
+        contact.identity, contact.person = identity, person
+        if person.is_repeated_caller and contact.contact_type == ContactType.GENERAL:
+            contact.contact_type = ContactType.REPEATED
+    contact.save(force_insert=True)
+    record(
+        actor=actor,
+        action="create",
+        target=contact,
+        changes={
+            "channel": channel,
+            "seat": getattr(seat, "code", None),
+            "counsellor": counsellor.username,
+            "contact_type": contact.contact_type,
+            "identity": contact.identity_id is not None,
+        },
+    )
+    if contact.recording_consent != "not_recorded":
+        from xinyuan.hotline.actions.consents import record_recording_answer
+
+        record_recording_answer(actor=actor, contact=contact, value=contact.recording_consent)
+    return contact
+
+
+def clean_contact_value(contact: Contact, name: str, value: Any) -> Any:
+    """One field of a change, checked as the model would, in the user's words."""
+    field = Contact._meta.get_field(name)
+    if name == "protocol_steps_done":
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ValidationError({name: _("Expected a list of step names.")})
+        return value
+    if name == "current_stage":
+        if not isinstance(value, int) or not 1 <= value <= 5:
+            raise ValidationError({name: _("The stage is a number from 1 to 5.")})
+        return value
+    if name == "seat":
+        if value is None or isinstance(value, Seat):
+            if value is not None and value.organisation_id != contact.organisation_id:
+                raise ValidationError({"seat": _("Choose a seat of your organisation.")})
+            return value
+        raise ValidationError({"seat": _("Choose a seat of your organisation.")})
+    try:
+        value = field.clean(value, contact)  # type: ignore[union-attr]
+    except ValidationError as exc:
+        raise ValidationError({name: exc.messages}) from exc
+    return value
+
+
+def _clean_changes(locked: Contact, changes: dict[str, Any]) -> dict[str, Any]:
+    unknown = set(changes) - EDITABLE_FIELDS
+    if unknown:
+        raise ValidationError({name: _("This field cannot be changed.") for name in unknown})
+    cleaned = {name: clean_contact_value(locked, name, value) for name, value in changes.items()}
+    ended_at = cleaned.get("ended_at")
+    if ended_at and ended_at < locked.started_at:
+        raise ValidationError({"ended_at": _("The end cannot be before the start.")})
+    return cleaned
+
+
+def _write(
+    *,
+    actor,
+    locked: Contact,
+    changes: dict[str, Any],
+    version: int | None,
+    action: str = "update",
+    extra: dict[str, Any] | None = None,
+    reason: str = "",
+    optimistic: bool = False,
+) -> Contact:
+    diff = write_versioned(
+        actor=actor,
+        locked=locked,
+        changes=changes,
+        version=version,
+        action=action,
+        extra=extra,
+        reason=reason,
+        merge_always=MERGE_ALWAYS,
+        optimistic=optimistic,
+    )
+    if "recording_consent" in diff:
+        from xinyuan.hotline.actions.consents import record_recording_answer
+
+        record_recording_answer(actor=actor, contact=locked, value=locked.recording_consent)
+    return locked
+
+
+def _apply(
+    *,
+    actor,
+    contact: Contact,
+    version: int | None,
+    changes_for: Callable[[Contact], dict[str, Any]],
+    action: str = "update",
+) -> Contact:
+    """Write what ``changes_for(row)`` decides on the contact. When the caller's row is the
+    version the change was made on (a page or the API that just read it), one conditional
+    UPDATE does it, with no lock taken first; if someone wrote meanwhile — or the row in hand
+    is older — the row is locked and read again, and the change decided again (merged, or
+    refused with ConflictError)."""
+    if version is not None and version == contact.version:
+        try:
+            changes = changes_for(contact)
+        except ValidationError:
+            changes = None  # decided again on the row as it is now (the one in hand may be older)
+        if changes is not None:
+            try:
+                return _write(
+                    actor=actor,
+                    locked=contact,
+                    changes=changes,
+                    version=version,
+                    action=action,
+                    optimistic=True,
+                )
+            except StaleRecord:
+                pass  # nothing was written: someone wrote meanwhile
+    locked = _lock(contact)
+    _write(actor=actor, locked=locked, changes=changes_for(locked), version=version, action=action)
+    # The caller's object follows the row written (a view or a test keeps using it).
+    for field in Contact._meta.concrete_fields:
+        setattr(contact, field.attname, getattr(locked, field.attname))
+    return locked
+
+
+@transaction.atomic
+def do_update_contact(*, actor, contact: Contact, version: int, changes: dict[str, Any]) -> Contact:
+    """Apply a partial change made on ``version`` of the contact.
+
+    If someone saved in between, the change is merged only when none of its fields was changed
+    by them since ``version``; otherwise ConflictError names those fields and nothing is written.
+    So a telephone switch posting the end of a call never collides with the counsellor typing,
+    while two people editing the same field never silently overwrite each other.
+    Every field is validated before anything is written; the audit event lists old → new.
+    """
+    _require_edit(actor, contact)
+    return _apply(
+        actor=actor,
+        contact=contact,
+        version=version,
+        changes_for=lambda row: _clean_changes(row, changes),
+    )
+
+
+def high_risk_close_problems(contact: Contact) -> list[str]:
+    """What a high-risk contact still needs before it may be closed (HL-05, HL-06)."""
+    if not rules.is_high_risk(contact.risk_level):
+        return []
+    problems = []
+    if not SafetyPlan.objects.filter(contact=contact).exists():
+        problems.append(str(_("a safety plan")))
+    if not contact.follow_up_declined and not contact.follow_ups.exists():
+        problems.append(str(_("a booked follow-up, or the caller's refusal recorded")))
+    return problems
+
+
+@transaction.atomic
+def do_close_contact(
+    *,
+    actor,
+    contact: Contact,
+    version: int,
+    outcome: str = "",
+    ended_at: datetime | None = None,
+    changes: dict[str, Any] | None = None,
+) -> Contact:
+    """Close the contact, with whatever else the same request changes (one transaction: a
+    close refused leaves nothing of the request saved).
+
+    The outcome chosen is stored; an empty choice keeps the outcome already recorded (stage 5).
+    A high-risk contact needs a safety plan and a follow-up (or the caller's refusal) first,
+    unless the caller hung up. Closed already (the counsellor, then the switch posting the end
+    of the call): the other changes of the request still apply, nothing is closed twice."""
+    _require_edit(actor, contact)
+
+    def closing(row: Contact) -> dict[str, Any]:
+        cleaned = _clean_changes(row, dict(changes or {}))
+        if outcome:
+            cleaned["outcome"] = clean_contact_value(row, "outcome", outcome)
+        if row.status == ContactStatus.CLOSED:
+            return cleaned
+        problems = high_risk_close_problems(row)
+        if problems and cleaned.get("outcome", row.outcome) != Outcome.DROPPED:
+            raise ValidationError(
+                {
+                    "outcome": _("A high-risk contact needs %(missing)s before it is closed.")
+                    % {"missing": "; ".join(problems)}
+                }
+            )
+        cleaned.setdefault("ended_at", ended_at or row.ended_at or timezone.now())
+        return cleaned | {"status": ContactStatus.CLOSED}
+
+    action = "update" if contact.status == ContactStatus.CLOSED else "close"
+    return _apply(actor=actor, contact=contact, version=version, changes_for=closing, action=action)
+
+
+@transaction.atomic
+def do_end_harassment_contact(*, actor, contact: Contact, version: int) -> Contact:
+    """HL-07: state the scope, end the contact and flag it — the second of two clicks.
+
+    Refused for a contact judged high risk: that caller is handled by the crisis protocol.
+    """
+    _require_edit(actor, contact)
+
+    def ending(row: Contact) -> dict[str, Any]:
+        if rules.is_high_risk(row.risk_level):
+            raise ValidationError(
+                {"contact_type": _("A high-risk contact cannot be ended as harassment.")}
+            )
+        if row.status == ContactStatus.CLOSED:
+            return {}  # the second click arrived twice: it is already ended
+        return {
+            "contact_type": ContactType.HARASSMENT,
+            "outcome": Outcome.ENDED_BY_COUNSELLOR,
+            "is_flagged": True,
+            "flag_reason": "harassment",
+            "status": ContactStatus.CLOSED,
+            "ended_at": row.ended_at or timezone.now(),
+        }
+
+    return _apply(actor=actor, contact=contact, version=version, changes_for=ending, action="flag")
+
+
+@transaction.atomic
+def do_record_follow_up_declined(
+    *, actor, contact: Contact, reason: str, version: int | None = None
+) -> Contact:
+    """The caller declined a follow-up (HL-06 needs their consent): recorded with the reason."""
+    _require_edit(actor, contact)
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": _("Say what the caller said.")})
+    check_length(
+        reason, field="reason", label=Contact._meta.get_field("follow_up_declined").verbose_name
+    )
+    return _apply(
+        actor=actor,
+        contact=contact,
+        version=version,
+        changes_for=lambda row: {
+            "follow_up_declined": clean_contact_value(row, "follow_up_declined", reason)
+        },
+    )

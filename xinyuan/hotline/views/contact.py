@@ -1,0 +1,443 @@
+"""The contact page and what it posts: stages, protocol steps, risk, safety plan, follow-up,
+close, harassment. Every request starts with ``access_contact`` (404/403 decided there); every
+render of the page — a GET, or a form shown again after a refused post — is an audited read."""
+
+from __future__ import annotations
+
+import copy
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from xinyuan.audit.actions import do_record_view
+from xinyuan.audit.presentation import CLINICAL_REASON_ACTIONS, action_label, change_rows
+from xinyuan.audit.shred import KeyRing
+from xinyuan.cases.forms import ConsentForm
+from xinyuan.cases.selectors import consents_for
+from xinyuan.core import permissions
+from xinyuan.core.errors import ConflictError
+from xinyuan.core.views_helpers import error_messages, posted_version, require_perm
+from xinyuan.hotline import actions, protocols, rules, selectors
+from xinyuan.hotline.access import ContactAccess, access_contact
+from xinyuan.hotline.clinical_text import hidden_fields, mask_form, redact
+from xinyuan.hotline.forms import (
+    BookFollowUpForm,
+    CloseContactForm,
+    DisclosureForm,
+    RiskAssessmentForm,
+    SafetyPlanForm,
+    stage_form_class,
+)
+from xinyuan.hotline.models import ContactType
+
+RISK_FACTOR_FIELDS = tuple(rules.RiskFactors.__dataclass_fields__)
+CONTACT_VIEWERS = (permissions.HANDLE_CONTACTS, permissions.VIEW_ORG_CONTACTS)
+
+
+def _risk_context(access: ContactAccess, form=None, preview=None) -> dict:
+    contact = access.contact
+    assessments = list(selectors.assessments_for(contact))
+    latest = assessments[-1] if assessments else None
+    if preview is None and latest is not None:
+        # The form starts from the last answers: show what they derive to.
+        preview = rules.derive_risk_level(
+            rules.RiskFactors(**{name: getattr(latest, name) for name in RISK_FACTOR_FIELDS})
+        )
+    return {
+        "follow_up_assessments": list(selectors.follow_up_assessments_for(contact)),
+        "risk_form": form or RiskAssessmentForm(instance=_prefill_assessment(latest)),
+        "assessments": assessments,
+        "latest_assessment": latest,
+        "preview": preview,
+        "is_high": rules.is_high_risk(contact.risk_level),
+        "risk_rule_version": rules.RISK_RULE_VERSION,
+    }
+
+
+def _prefill_assessment(latest):
+    """A reassessment starts from the last answers, so nothing already asked is lost."""
+    if latest is None:
+        return None
+    draft = copy.copy(latest)
+    draft.pk = None
+    return draft
+
+
+def _change_history(access: ContactAccess) -> list[dict]:
+    """The contact's audit events as rows; clinical words unsealed with one lookup per key, and
+    shown only to a reader who may read the notes."""
+    ring = KeyRing()
+    hide = not access.can_read_notes
+    rows = []
+    for e in selectors.contact_history(access.contact):
+        hidden = hidden_fields(e.target_type) if hide else frozenset()
+        reason_hidden = hide and e.action in CLINICAL_REASON_ACTIONS
+        rows.append(
+            {
+                "event": e,
+                "action": action_label(e.action),
+                "rows": change_rows(e, hidden=hidden, ring=ring),
+                "reason": "" if reason_hidden or not e.reason else e.opened_reason(ring),
+                "reason_hidden": reason_hidden and bool(e.reason),
+            }
+        )
+    return rows
+
+
+def _disclosures(access: ContactAccess) -> list[dict]:
+    """Disclosures of the contact; to whom and why are clinical words (hidden by ``redact``)."""
+    rows = []
+    for d in access.contact.disclosures.select_related("recorded_by"):
+        words = redact(
+            access, "hotline.disclosure", {"disclosed_to": d.disclosed_to, "reason": d.reason}
+        )
+        rows.append({"disclosure": d, **words})
+    return rows
+
+
+def render_contact_page(
+    request, access: ContactAccess, *, stage: int | None = None, status=200, **extra
+):
+    """The contact page. Every render is a read of the record: audited here, once, whatever
+    brought it (a GET, a form refused and shown again)."""
+    contact = access.contact
+    user = request.user
+    stage = contact.current_stage if stage is None else min(max(stage, 1), 5)
+    do_record_view(
+        actor=user,
+        target=contact,
+        reason="break_glass" if access.via_break_glass else "",
+        fields=tuple(sorted(hidden_fields("hotline.contact")))
+        if access.notes_revealed_until
+        else (),
+    )
+    seats = selectors.seats_shown_on(user, contact)
+    typical_min, typical_max = settings.CONTACT_TYPICAL_MINUTES
+    plan = getattr(contact, "safety_plan", None)
+    context = {
+        "access": access,
+        "contact": contact,
+        "stage": stage,
+        "stages": protocols.STAGES,
+        "frame_form": stage_form_class(0)(instance=contact, seats=seats, prefix="s0"),
+        "stage_form": stage_form_class(stage)(instance=contact, seats=seats, prefix=f"s{stage}"),
+        "protocol_steps": protocols.steps_for(contact.contact_type, contact.risk_level),
+        "person": contact.person,
+        "history": selectors.caller_history(user, contact) if contact.person_id else [],
+        "safety_plan": plan,
+        "safety_plan_form": SafetyPlanForm(instance=plan),
+        "close_form": CloseContactForm(initial={"outcome": contact.outcome or None}),
+        "follow_up_form": BookFollowUpForm(),
+        "follow_ups": list(contact.follow_ups.select_related("assigned_to").order_by("due_at")),
+        "typical_min": typical_min,
+        "typical_max": typical_max,
+        "silent_seconds": settings.SILENT_CALL_SECONDS,
+        "is_silent": contact.contact_type == ContactType.SILENT,
+        "latest_alert": selectors.latest_alert_for(contact),
+        "supervisors_on_duty": selectors.supervisors_on_duty(contact.organisation_id),
+        "show_crisis": rules.is_high_risk(contact.risk_level)
+        or plan is not None
+        or contact.follow_ups.exists(),
+        "close_problems": actions.high_risk_close_problems(contact),
+        "disclosures": _disclosures(access),
+        "consents": consents_for(contact),
+        "consent_form": ConsentForm(),
+        "disclosure_form": DisclosureForm(),
+        "retention_years": settings.RETENTION_YEARS,
+        "change_history": _change_history(access),
+        "notes_reason_draft": request.session.get("notes_reason_draft", ""),
+    }
+    context.update(_risk_context(access))
+    context.update(extra)
+    if not access.can_read_notes:
+        # Field-level hiding: the coded record stays; what the caller said and the counsellor's
+        # notes are blanked, in the forms, the assessments and the change history.
+        mask_form(context["frame_form"], "hotline.contact")
+        mask_form(context["stage_form"], "hotline.contact")
+        mask_form(context["safety_plan_form"], "hotline.safetyplan")
+        mask_form(context["risk_form"], "hotline.riskassessment")
+    if not access.can_edit:
+        # Directors and colleagues reading the record see it, but cannot change it here.
+        for name in ("frame_form", "stage_form", "safety_plan_form"):
+            for field in context[name].fields.values():
+                field.disabled = True
+    return render(request, "hotline/contact_detail.html", context, status=status)
+
+
+def _revealed_fields(access: ContactAccess) -> tuple[str, ...]:
+    """A director reading the notes after stating why: the view names the fields read."""
+    if access.notes_revealed_until is None:
+        return ()
+    return tuple(sorted(hidden_fields("hotline.contact")))
+
+
+def _stage(request, access: ContactAccess) -> int:
+    try:
+        return int(request.GET.get("stage", access.contact.current_stage))
+    except ValueError:
+        return access.contact.current_stage
+
+
+@require_GET
+@require_perm(*CONTACT_VIEWERS)
+def contact_detail(request, public_id):
+    access = access_contact(request.user, public_id)
+    return render_contact_page(request, access, stage=_stage(request, access))
+
+
+def _save_status(
+    request, contact, *, errors=None, conflict=None, saved=False, plan=None, status=200
+):
+    return render(
+        request,
+        "hotline/partials/_save_status.html",
+        {
+            "contact": contact,
+            "plan": plan,
+            "errors": errors or [],
+            "conflict": conflict,
+            "saved": saved,
+        },
+        status=status,
+    )
+
+
+def _form_errors(form) -> list[str]:
+    return [
+        f"{form.fields[name].label}: {' '.join(str(m) for m in msgs)}"
+        for name, msgs in form.errors.items()
+        if name in form.fields
+    ]
+
+
+@require_POST
+@require_perm(permissions.HANDLE_CONTACTS)
+def contact_stage_save(request, public_id, stage: int):
+    """Autosave of one stage (htmx): validates, checks the version, answers a status line.
+
+    Nothing typed is lost on error: the browser keeps the form; the status line says why.
+    """
+    access = access_contact(request.user, public_id, edit=True)
+    contact = access.contact
+    if stage not in actions.STAGE_FIELDS:
+        raise PermissionDenied
+    # A model form writes what it cleans onto its instance: it gets a copy, so the contact in
+    # hand stays the row as read (the action writes on it only if nobody wrote meanwhile).
+    form = stage_form_class(stage)(
+        request.POST,
+        instance=copy.copy(contact),
+        seats=selectors.seats_for(request.user),
+        prefix=f"s{stage}",
+    )
+    try:
+        version = int(request.POST.get("version", ""))
+    except ValueError:
+        return _save_status(request, contact, errors=[_("The page is out of date; reload it.")])
+    errs = _form_errors(form) if not form.is_valid() else []
+    # Save every valid field; name the invalid ones (they stay in the page as typed).
+    changes = {name: form.cleaned_data[name] for name in form.fields if name in form.cleaned_data}
+    if stage in (1, 2, 3, 4, 5):
+        changes["current_stage"] = stage
+    try:
+        contact = actions.do_update_contact(
+            actor=request.user, contact=contact, version=version, changes=changes
+        )
+    except ConflictError as exc:
+        return _save_status(request, contact, conflict=exc.message)
+    except ValidationError as exc:
+        return _save_status(request, contact, errors=errs + error_messages(exc))
+    response = _save_status(request, contact, saved=True, errors=errs)
+    if stage == 0:
+        response["HX-Refresh"] = "true"  # the type decides the protocol shown: redraw the page
+    return response
+
+
+@require_POST
+@require_perm(permissions.HANDLE_CONTACTS)
+def contact_protocol_step(request, public_id):
+    access = access_contact(request.user, public_id, edit=True)
+    contact = access.contact
+    step = request.POST.get("step", "")
+    valid_keys = {
+        key for key, _text in protocols.steps_for(contact.contact_type, contact.risk_level)
+    }
+    if step not in valid_keys:
+        return _save_status(request, contact, errors=[_("Unknown protocol step.")])
+    done = list(contact.protocol_steps_done)
+    done = [s for s in done if s != step] if step in done else [*done, step]
+    try:
+        contact = actions.do_update_contact(
+            actor=request.user,
+            contact=contact,
+            version=posted_version(request),
+            changes={"protocol_steps_done": done},
+        )
+    except ConflictError as exc:
+        return _save_status(request, contact, conflict=exc.message)
+    return _save_status(request, contact, saved=True)
+
+
+@require_POST
+@require_perm(permissions.HANDLE_CONTACTS)
+def contact_risk_preview(request, public_id):
+    """Live preview of the derived level while the counsellor answers (nothing saved)."""
+    access = access_contact(request.user, public_id, edit=True)
+    form = RiskAssessmentForm(request.POST)
+    preview = None
+    error = None
+    if form.is_valid():
+        try:
+            preview = rules.derive_risk_level(rules.RiskFactors(**form.factor_kwargs()))
+        except rules.RiskInputError as exc:
+            error = exc.message
+    return render(
+        request,
+        "hotline/partials/_risk_preview.html",
+        {"preview": preview, "error": error, "form": form, "contact": access.contact},
+    )
+
+
+@require_POST
+@require_perm(permissions.HANDLE_CONTACTS)
+def contact_risk_assess(request, public_id):
+    access = access_contact(request.user, public_id, edit=True)
+    contact = access.contact
+    form = RiskAssessmentForm(request.POST)
+    if form.is_valid():
+        try:
+            actions.do_assess_risk(
+                actor=request.user,
+                contact=contact,
+                factors=rules.RiskFactors(**form.factor_kwargs()),
+                final_level=form.cleaned_data["final_level"] or None,
+                override_reason=form.cleaned_data["override_reason"],
+                plan_method=form.cleaned_data["plan_method"],
+                means_detail=form.cleaned_data["means_detail"],
+            )
+        except ValidationError as exc:
+            for field, msgs in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, msgs)
+        else:
+            if request.htmx:
+                response = HttpResponse(status=204)
+                response["HX-Refresh"] = "true"
+                return response
+            return redirect("hotline:contact-detail", public_id=contact.public_id)
+    if request.htmx:
+        do_record_view(actor=request.user, target=contact)
+        context = {"access": access, "contact": contact, "notes": access}
+        context.update(_risk_context(access, form=form))
+        return render(request, "hotline/partials/_risk_panel.html", context)
+    context = _risk_context(access, form=form)
+    return render_contact_page(request, access, status=422, **context)
+
+
+@require_POST
+@require_perm(permissions.HANDLE_CONTACTS)
+def contact_safety_plan_save(request, public_id):
+    """Autosave of the safety plan (htmx), with the plan's version (0: the page had none)."""
+    access = access_contact(request.user, public_id, edit=True)
+    contact = access.contact
+    form = SafetyPlanForm(request.POST)
+    if not form.is_valid():
+        return _save_status(request, contact, errors=_form_errors(form))
+    try:
+        plan = actions.do_save_safety_plan(
+            actor=request.user,
+            contact=contact,
+            data=form.cleaned_data,
+            version=posted_version(request, "plan_version"),
+        )
+    except ConflictError as exc:
+        return _save_status(request, contact, conflict=exc.message)
+    return _save_status(request, contact, saved=True, plan=plan)
+
+
+@require_POST
+@require_perm(permissions.HANDLE_CONTACTS)
+def contact_follow_up_book(request, public_id):
+    access = access_contact(request.user, public_id, edit=True)
+    form = BookFollowUpForm(request.POST)
+    if form.is_valid():
+        try:
+            actions.do_book_follow_up(
+                actor=request.user,
+                contact=access.contact,
+                consent_given=form.cleaned_data["consent_given"],
+                due_at=form.cleaned_data["due_at"],
+            )
+        except ValidationError as exc:
+            for field, msgs in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, msgs)
+        else:
+            messages.success(request, _("Follow-up booked."))
+            return redirect("hotline:contact-detail", public_id=access.contact.public_id)
+    return render_contact_page(request, access, status=422, follow_up_form=form)
+
+
+@require_POST
+@require_perm(permissions.HANDLE_CONTACTS)
+def contact_follow_up_declined(request, public_id):
+    access = access_contact(request.user, public_id, edit=True)
+    try:
+        actions.do_record_follow_up_declined(
+            actor=request.user, contact=access.contact, reason=request.POST.get("reason", "")
+        )
+    except ValidationError as exc:
+        for message in error_messages(exc):
+            messages.error(request, message)
+    else:
+        messages.success(request, _("The caller's refusal of a follow-up is recorded."))
+    return redirect("hotline:contact-detail", public_id=access.contact.public_id)
+
+
+@require_POST
+@require_perm(permissions.HANDLE_CONTACTS)
+def contact_close(request, public_id):
+    access = access_contact(request.user, public_id, edit=True)
+    contact = access.contact
+    form = CloseContactForm(request.POST)
+    if form.is_valid():
+        try:
+            actions.do_close_contact(
+                actor=request.user,
+                contact=contact,
+                version=posted_version(request),
+                outcome=form.cleaned_data["outcome"],
+            )
+        except ConflictError as exc:
+            messages.error(request, exc.message)
+            return redirect("hotline:contact-detail", public_id=contact.public_id)
+        except ValidationError as exc:
+            for message in error_messages(exc):
+                messages.error(request, message)
+            return redirect(
+                reverse("hotline:contact-detail", args=[contact.public_id]) + "?stage=5"
+            )
+        messages.success(request, _("Contact closed."))
+        return redirect("hotline:workstation")
+    return render_contact_page(request, access, stage=5, status=422, close_form=form)
+
+
+@require_POST
+@require_perm(permissions.HANDLE_CONTACTS)
+def contact_end_harassment(request, public_id):
+    """Second click of 'end and flag as harassment' (HL-07)."""
+    access = access_contact(request.user, public_id, edit=True)
+    contact = access.contact
+    try:
+        actions.do_end_harassment_contact(
+            actor=request.user, contact=contact, version=posted_version(request)
+        )
+    except (ConflictError, ValidationError) as exc:
+        for message in [exc.message] if isinstance(exc, ConflictError) else error_messages(exc):
+            messages.error(request, message)
+        return redirect("hotline:contact-detail", public_id=contact.public_id)
+    messages.success(request, _("Contact ended and flagged as harassment."))
+    return redirect("hotline:workstation")
