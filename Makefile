@@ -21,7 +21,7 @@ install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
 migrate: install
-	mkdir -p "$(XINYUAN_DATA_DIR)"
+	mkdir -p -m 0700 "$(XINYUAN_DATA_DIR)"
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py collectstatic --noinput -v 0
 
@@ -29,9 +29,9 @@ demo: migrate
 	$(PY) manage.py load_demo
 
 # Set up and serve on the embedded SQLite default with a production WSGI server, with the task
-# worker beside it; stopping one (Ctrl+C) stops both. Before the worker starts, tasks left
-# RUNNING by a worker that was killed are queued again (this is the only worker), and one
-# reminder sweep is queued to catch up on the time the app was stopped.
+# worker and the audit sealer beside it; stopping one (Ctrl+C) stops all. Before the worker
+# starts, tasks left RUNNING by a worker that was killed are queued again (this is the only
+# worker), and one reminder sweep is queued to catch up on the time the app was stopped.
 run: demo
 	@echo ""
 	@echo "Xinyuan is starting on http://127.0.0.1:$(PORT)/"
@@ -41,16 +41,17 @@ run: demo
 	$(PY) manage.py requeue_stale_tasks --older-than-minutes 0
 	$(PY) manage.py send_follow_up_reminders --enqueue
 	$(PY) manage.py db_worker --no-reload & worker=$$!; \
+	$(PY) manage.py seal_audit --loop 2 & sealer=$$!; \
 	$(VENV)/bin/gunicorn config.wsgi:application --bind 127.0.0.1:$(PORT) --workers 2 --threads 4 \
 		--access-logfile - --error-logfile - & server=$$!; \
-	trap 'kill -INT $$server $$worker 2>/dev/null' INT; \
-	trap 'kill -TERM $$server $$worker 2>/dev/null' TERM; \
+	trap 'kill -INT $$server $$worker $$sealer 2>/dev/null' INT; \
+	trap 'kill -TERM $$server $$worker $$sealer 2>/dev/null' TERM; \
 	wait $$server; status=$$?; \
-	kill -TERM $$server $$worker 2>/dev/null; wait; exit $$status
+	kill -TERM $$server $$worker $$sealer 2>/dev/null; wait; exit $$status
 
 # The whole suite: lint, types, migrations check, unit/integration and browser tests.
 test: install-dev
-	mkdir -p "$(XINYUAN_DATA_DIR)"
+	mkdir -p -m 0700 "$(XINYUAN_DATA_DIR)"
 	$(PY) manage.py compilemessages -v 0 --ignore=.venv 2>/dev/null || echo "msgfmt not found: using committed .mo files"
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .

@@ -15,6 +15,7 @@ from ninja.security import HttpBearer, django_auth
 
 from xinyuan.accounts.actions import authenticate_token
 from xinyuan.assessments.api import scales_router
+from xinyuan.core.crypto import KEY_UNAVAILABLE_MESSAGE, KeyUnavailable, report_key_unavailable
 from xinyuan.core.errors import ConflictError
 from xinyuan.hotline.api import contacts_router, risk_router
 from xinyuan.hotline.rules import RiskInputError
@@ -97,6 +98,14 @@ def on_conflict(request, exc):
         request,
         {"detail": exc.message, "code": "version_conflict", "current_version": exc.current_version},
         status=409,
+    )
+
+
+@api.exception_handler(KeyUnavailable)
+def on_key_unavailable(request, exc):
+    report_key_unavailable(f"{request.method} {request.path}")
+    return api.create_response(
+        request, {"detail": str(KEY_UNAVAILABLE_MESSAGE), "code": "key_unavailable"}, status=503
     )
 
 

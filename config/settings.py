@@ -1,7 +1,9 @@
 """Xinyuan settings: one file, driven by the environment.
 
-Production mode (``XINYUAN_ENV=production``) refuses to start with a default secret, with
-DEBUG on, or without the identity keys; demo users are never created in production mode.
+Production mode (``XINYUAN_ENV=production``) refuses to start with a missing or weak key
+(xinyuan/core/keys.py; the audit signing key included) or with DEBUG on, and redirects plain
+HTTP; an unknown ``XINYUAN_ENV`` refuses to start; demo users are never created in production
+mode and the demo password is refused at sign-in.
 """
 
 import os
@@ -25,7 +27,16 @@ def env_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
-PRODUCTION = os.environ.get("XINYUAN_ENV", "development").lower() == "production"
+# Known environments: anything else (a typo such as "prod") refuses to start rather than run
+# with development defaults. The test suite runs as "development".
+ENVIRONMENTS = ("development", "production")
+ENV = os.environ.get("XINYUAN_ENV", "development").strip().lower()
+if ENV not in ENVIRONMENTS:
+    raise ImproperlyConfigured(
+        f"XINYUAN_ENV={os.environ.get('XINYUAN_ENV', '')!r} is not known: set it to "
+        "'production' on a server or 'development' (the default) on a workstation."
+    )
+PRODUCTION = ENV == "production"
 DATA_DIR = Path(os.environ.get("XINYUAN_DATA_DIR", BASE_DIR / "var")).resolve()
 
 DEFAULT_SECRET_KEY = "insecure-development-key-change-me"  # noqa: S105 - refused in production
@@ -43,18 +54,45 @@ IDENTITY_HMAC_KEY = os.environ.get("XINYUAN_IDENTITY_HMAC_KEY", "")
 IDENTITY_HMAC_OLD_KEYS = env_list("XINYUAN_IDENTITY_HMAC_OLD_KEYS", "")
 FIELD_ENCRYPTION_KEYS = env_list("XINYUAN_FIELD_ENCRYPTION_KEYS", "")
 
+# The sealed audit log (docs/decisions/0007-sealed-audit-log.md): the sealer signs checkpoints
+# with this Ed25519 key (base64 of a 32-byte seed), which the database does not hold; in
+# development it is derived from SECRET_KEY. verify_audit needs only public keys: the current
+# key's, and those of retired keys (XINYUAN_AUDIT_VERIFY_KEYS, base64) for older checkpoints.
+AUDIT_SIGNING_KEY = os.environ.get("XINYUAN_AUDIT_SIGNING_KEY", "")
+AUDIT_VERIFY_KEYS = env_list("XINYUAN_AUDIT_VERIFY_KEYS", "")
+# Every checkpoint is also appended here, outside the database (keep it beside the backups).
+AUDIT_CHECKPOINT_FILE = Path(
+    os.environ.get("XINYUAN_AUDIT_CHECKPOINT_FILE", DATA_DIR / "audit-checkpoints.jsonl")
+)
+# An event unsealed for longer than this is a warning of verify_audit (a failure with
+# --strict), and the sealer's routine search looks back this far for late commits.
+# Keys that seal a contact's clinical words, kept per process once committed (audit/shred.py):
+# off in the test suite, whose flushed databases reuse record ids.
+AUDIT_CACHE_SEALING_KEYS = env_bool("XINYUAN_AUDIT_CACHE_SEALING_KEYS", True)
+AUDIT_SEAL_GRACE_SECONDS = int(os.environ.get("XINYUAN_AUDIT_SEAL_GRACE_SECONDS", "300"))
+
 if PRODUCTION:
-    problems = []
-    if SECRET_KEY == DEFAULT_SECRET_KEY or len(SECRET_KEY) < 32:
-        problems.append("SECRET_KEY must be set to a random value of at least 32 characters")
+    from xinyuan.core import keys
+
+    # Every key and how it is checked (xinyuan/core/keys.py; the rule in docs/security.md).
+    # A new key adds its line here.
+    KEY_CHECKS = [
+        keys.secret_problems("SECRET_KEY", SECRET_KEY, default=DEFAULT_SECRET_KEY),
+        keys.secret_problems("XINYUAN_IDENTITY_HMAC_KEY", IDENTITY_HMAC_KEY),
+        keys.distinct_problems(
+            ("XINYUAN_IDENTITY_HMAC_KEY", IDENTITY_HMAC_KEY), ("SECRET_KEY", SECRET_KEY)
+        ),
+        keys.fernet_key_problems("XINYUAN_FIELD_ENCRYPTION_KEYS", FIELD_ENCRYPTION_KEYS),
+        keys.signing_key_problems("XINYUAN_AUDIT_SIGNING_KEY", AUDIT_SIGNING_KEY),
+    ]
+    problems = [problem for check in KEY_CHECKS for problem in check]
     if DEBUG:
-        problems.append("DEBUG must be off")
-    if not IDENTITY_HMAC_KEY:
-        problems.append("XINYUAN_IDENTITY_HMAC_KEY must be set")
-    if not FIELD_ENCRYPTION_KEYS:
-        problems.append("XINYUAN_FIELD_ENCRYPTION_KEYS must be set (Fernet keys, newest first)")
+        problems.append("DEBUG must be off: remove DEBUG from the environment")
     if problems:
-        raise ImproperlyConfigured("Refusing to start in production mode: " + "; ".join(problems))
+        raise ImproperlyConfigured(
+            "Refusing to start in production mode (XINYUAN_ENV=production):\n- "
+            + "\n- ".join(problems)
+        )
 
 INSTALLED_APPS = [
     "django.contrib.auth",
@@ -78,6 +116,7 @@ INSTALLED_APPS = [
 # "Browser…" middleware runs for every request except an API request with a bearer token, which
 # has no session, CSRF cookie or messages (xinyuan/core/middleware.py: BrowserOnly).
 MIDDLEWARE = [
+    "xinyuan.core.middleware.TrustedProxyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "xinyuan.core.middleware.BrowserSessionMiddleware",
@@ -94,6 +133,7 @@ MIDDLEWARE = [
     "xinyuan.accounts.middleware.BrowserTwoFactorRequiredMiddleware",
     "xinyuan.core.middleware.SecurityHeadersMiddleware",
     "xinyuan.audit.middleware.AuditContextMiddleware",
+    "xinyuan.core.middleware.KeyUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -123,6 +163,8 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Django's backend, creating the directory 0700 and the database files 0600.
+    DATABASES["default"]["ENGINE"] = "xinyuan.core.sqlite"
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
@@ -196,14 +238,29 @@ if PRODUCTION:
     SECURE_HSTS_SECONDS = 31536000
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # Plain HTTP is redirected to HTTPS (the TLS front end sets X-Forwarded-Proto); the load
+    # balancer's health check may stay on plain HTTP.
+    SECURE_SSL_REDIRECT = True
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 
 FORMS_URLFIELD_ASSUME_HTTPS = True
 NINJA_PAGINATION_MAX_LIMIT = 200  # the API never returns unbounded lists of clinical records
 
-# Sign-in security (等级保护): two-factor sign-in for privileged roles, lockout, idle timeout.
+# Sign-in security (等级保护): two-factor sign-in for privileged roles, throttling, idle timeout.
 REQUIRE_2FA = env_bool("XINYUAN_REQUIRE_2FA", PRODUCTION)
-LOCKOUT_THRESHOLD = int(os.environ.get("XINYUAN_LOCKOUT_THRESHOLD", "5"))
-LOCKOUT_MINUTES = int(os.environ.get("XINYUAN_LOCKOUT_MINUTES", "15"))
+# Throttling (docs/decisions/0008-sign-in-throttling.md): failed sign-ins are counted per
+# (user name as typed, client network) and per network, within a sliding window; no account is
+# ever locked by failures from elsewhere. 0 switches a limit off.
+SIGNIN_WINDOW_MINUTES = int(os.environ.get("XINYUAN_SIGNIN_WINDOW_MINUTES", "15"))
+SIGNIN_LIMIT_PER_NAME = int(os.environ.get("XINYUAN_SIGNIN_LIMIT_PER_NAME", "5"))
+SIGNIN_LIMIT_PER_ADDRESS = int(os.environ.get("XINYUAN_SIGNIN_LIMIT_PER_ADDRESS", "20"))
+SIGNIN_ALERT_PER_ACCOUNT = int(os.environ.get("XINYUAN_SIGNIN_ALERT_PER_ACCOUNT", "30"))
+SIGNIN_CODE_LIMIT_PER_ACCOUNT = int(os.environ.get("XINYUAN_SIGNIN_CODE_LIMIT_PER_ACCOUNT", "10"))
+# A half-finished sign-in (password given, code not yet) and a new authenticator waiting for its
+# first code are forgotten after this long.
+TWO_FACTOR_PENDING_MINUTES = 10
+# Reverse proxies whose X-Forwarded-For is believed (addresses or CIDR blocks); nobody else's.
+TRUSTED_PROXIES = env_list("XINYUAN_TRUSTED_PROXIES", "")
 IDLE_TIMEOUT_MINUTES = int(os.environ.get("XINYUAN_IDLE_TIMEOUT_MINUTES", "30"))
 
 DEMO_PASSWORD = os.environ.get("XINYUAN_DEMO_PASSWORD", "xinyuan-demo-2026")

@@ -1,17 +1,27 @@
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
 from django.db import transaction
 from django.utils import timezone
 
-from xinyuan.accounts.models import ApiToken, User
+from xinyuan.accounts.models import ApiToken, SignInFailure, User
+from xinyuan.accounts.selectors import (
+    SignInAttempt,
+    Throttle,
+    sign_in_name_hash,
+    sign_in_throttle,
+)
 from xinyuan.accounts.tokens import generate_token, hash_token
 from xinyuan.audit.actions import record
 from xinyuan.core import permissions
 from xinyuan.core.errors import PermissionDeniedError
 
 DEFAULT_TOKEN_DAYS = 365
+logger = logging.getLogger(__name__)
+# Failures for one user name from all addresses are counted over a day for the alert.
+ALERT_WINDOW = timedelta(hours=24)
 
 
 @transaction.atomic
@@ -81,43 +91,59 @@ def authenticate_token(clear: str) -> User | None:
     return token.user
 
 
-# Sign-in: lockout and two-factor ------------------------------------------------------------
-
-
-def lockout_message(user: User) -> str:
-    from django.utils import formats
-    from django.utils.translation import gettext as _
-
-    until = formats.date_format(timezone.localtime(user.locked_until), "H:i")
-    return _(
-        "This account is locked after repeated failed sign-ins. Try again after %(time)s, "
-        "or ask an administrator to unlock it."
-    ) % {"time": until}
-
-
-def is_locked(user: User) -> bool:
-    return user.locked_until is not None and user.locked_until > timezone.now()
+# Sign-in: throttling and two-factor ---------------------------------------------------------
 
 
 @transaction.atomic
-def do_record_login_failure(*, user: User, stage: str = "password") -> User:
+def do_record_sign_in_failure(
+    *, attempt: SignInAttempt, username: str, user: User | None = None
+) -> Throttle | None:
+    """Remember a failed step (password or code) and audit it; return the throttle it starts.
+
+    Runs the same statements whether or not ``username`` is an account (the lookup below runs
+    for every name), so neither the answer nor its timing tells an account from a typo. Never
+    locks an account: failures from elsewhere only raise the account-wide alert."""
     from django.conf import settings
 
-    locked = User.objects.select_for_update().get(pk=user.pk)
-    locked.failed_logins += 1
-    changes: dict = {"stage": stage, "failed_logins": locked.failed_logins}
-    if locked.failed_logins >= settings.LOCKOUT_THRESHOLD:
-        locked.locked_until = timezone.now() + timedelta(minutes=settings.LOCKOUT_MINUTES)
-        locked.failed_logins = 0
-        changes["locked_until"] = locked.locked_until
-    locked.save(update_fields=["failed_logins", "locked_until"])
-    record(actor=locked, action="login_failed", target=locked, changes=changes)
-    return locked
+    now = timezone.now()
+    window = timedelta(minutes=settings.SIGNIN_WINDOW_MINUTES)
+    SignInFailure.objects.filter(at__lte=now - max(window, ALERT_WINDOW)).delete()
+    SignInFailure.objects.create(
+        stage=attempt.stage, name_hash=attempt.name_hash, network=attempt.network, at=now
+    )
+    if user is None:
+        user = User.objects.filter(username=username).first()
+    changes: dict = {"stage": attempt.stage}
+    throttle = sign_in_throttle(attempt, now=now)
+    if throttle is not None:
+        changes["throttled_until"] = throttle.until.replace(microsecond=0)
+        changes["throttle"] = "account" if throttle.account_wide else "address"
+    alert = settings.SIGNIN_ALERT_PER_ACCOUNT
+    count = SignInFailure.objects.filter(
+        name_hash=attempt.name_hash, stage=attempt.stage, at__gt=now - ALERT_WINDOW
+    ).count()
+    if alert > 0 and count % alert == 0:
+        # Many failures for one name from everywhere: a distributed guess. An alert for the
+        # auditor and the operator, not a lock (a lock would be the attacker's weapon).
+        changes["account_failures"] = count
+        logger.warning(
+            "sign-in: %s failed %s attempts for one user name within 24 hours (last from %s)",
+            count,
+            attempt.stage,
+            attempt.network,
+        )
+    record(actor=user, action="login_failed", target=user, changes=changes)
+    return throttle
 
 
 @transaction.atomic
-def do_record_login(*, user: User, two_factor: bool) -> User:
-    User.objects.filter(pk=user.pk).update(failed_logins=0, locked_until=None)
+def do_record_login(*, user: User, two_factor: bool, network: str = "") -> User:
+    """A completed sign-in: that address's failures for this name are forgotten (a typo before
+    the right password costs nothing later); other addresses' are not."""
+    if network:
+        SignInFailure.objects.filter(
+            name_hash=sign_in_name_hash(user.username), network=network
+        ).delete()
     record(actor=user, action="login", target=user, changes={"two_factor": two_factor})
     return user
 

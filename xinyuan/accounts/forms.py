@@ -1,33 +1,70 @@
+from datetime import timedelta
+
 from django import forms
+from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
+from django.utils import formats, timezone
+from django.utils.crypto import constant_time_compare
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from xinyuan.accounts import actions
-from xinyuan.accounts.models import User
+from xinyuan.accounts import actions, selectors
+from xinyuan.accounts.models import SignInStage
+from xinyuan.accounts.selectors import Throttle
 from xinyuan.core.forms import BootstrapMixin
 
 
+def throttle_message(throttle: Throttle) -> str:
+    """The one answer to a throttled attempt: it says nothing about the account."""
+    # Rounded up to the minute: at the time shown the attempt is allowed.
+    until = timezone.localtime(throttle.until + timedelta(seconds=59)).replace(second=0)
+    time = formats.date_format(until, "H:i")
+    if throttle.account_wide:
+        return gettext(
+            "Too many wrong codes for this account. Try again after %(time)s. If these were not "
+            "your attempts, someone knows your password: ask an administrator to change it."
+        ) % {"time": time}
+    return gettext("Too many failed attempts from here. Try again after %(time)s.") % {"time": time}
+
+
 class LoginForm(BootstrapMixin, AuthenticationForm):
-    """Password sign-in with lockout after repeated failures (the message says until when)."""
+    """Password sign-in, throttled per (name as typed, address) and per address
+    (docs/decisions/0008-sign-in-throttling.md); the same answer for every wrong combination."""
 
     error_messages = {
         **AuthenticationForm.error_messages,
         "invalid_login": _("Wrong user name or password (both are case-sensitive)."),
+        # Django's ModelBackend never returns an inactive user: "inactive" cannot be told apart.
+        "inactive": _("Wrong user name or password (both are case-sensitive)."),
+        "demo_password": _(
+            "This is the demo password, which is never accepted in production mode. Ask an "
+            "administrator to set a password of your own."
+        ),
     }
 
     def clean(self):
         username = self.cleaned_data.get("username")
-        user = User.objects.filter(username=username).first() if username else None
-        if user is not None and actions.is_locked(user):
-            raise ValidationError(actions.lockout_message(user), code="locked")
+        password = self.cleaned_data.get("password")
+        if not username or not password:
+            return super().clean()  # a missing field: nothing was tried
+        attempt = selectors.sign_in_attempt(
+            self.request, stage=SignInStage.PASSWORD, username=username
+        )
+        throttle = selectors.sign_in_throttle(attempt)
+        if throttle is not None:
+            # Not even the password is checked: a throttled address learns nothing.
+            raise ValidationError(throttle_message(throttle), code="throttled")
+        if settings.PRODUCTION and constant_time_compare(password, settings.DEMO_PASSWORD):
+            # Refused whoever the user: the answer tells nothing about any account.
+            actions.do_record_sign_in_failure(attempt=attempt, username=username)
+            raise ValidationError(self.error_messages["demo_password"], code="demo_password")
         try:
             return super().clean()
         except ValidationError:
-            if user is not None:
-                user = actions.do_record_login_failure(user=user)
-                if actions.is_locked(user):
-                    raise ValidationError(actions.lockout_message(user), code="locked") from None
+            throttle = actions.do_record_sign_in_failure(attempt=attempt, username=username)
+            if throttle is not None:
+                raise ValidationError(throttle_message(throttle), code="throttled") from None
             raise
 
 

@@ -86,9 +86,6 @@ class User(AbstractUser):
     totp_secret_encrypted = models.TextField(blank=True)
     totp_confirmed_at = models.DateTimeField(null=True, blank=True)
     totp_last_step = models.BigIntegerField(default=-1)
-    # Lockout after repeated failures.
-    failed_logins = models.PositiveSmallIntegerField(default=0)
-    locked_until = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("user")
@@ -121,3 +118,30 @@ class ApiToken(PublicModel):
         verbose_name = _("API token")
         verbose_name_plural = _("API tokens")
         ordering = ["-created_at"]
+
+
+class SignInStage(models.TextChoices):
+    PASSWORD = "password", _("password")
+    CODE = "code", _("two-factor code")
+
+
+class SignInFailure(models.Model):
+    """One failed sign-in step: the memory of the throttle (docs/decisions/0008), kept for one
+    window and then deleted. Keyed by a keyed hash of the user name *as typed*, so a row exists
+    alike for names that are no account, and by the client's network. Bookkeeping that never
+    leaves the server (no public id); what happened is in the audit trail."""
+
+    stage = models.CharField(max_length=10, choices=SignInStage.choices)
+    name_hash = models.CharField(max_length=64)
+    network = models.CharField(max_length=50)
+    at = models.DateTimeField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["network", "stage", "at"], name="signin_network_idx"),
+            models.Index(fields=["name_hash", "stage", "at"], name="signin_name_idx"),
+            models.Index(fields=["at"], name="signin_at_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.stage} failure from {self.network} at {self.at:%Y-%m-%d %H:%M}"

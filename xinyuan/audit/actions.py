@@ -11,8 +11,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from xinyuan.audit.chain import event_hash
-from xinyuan.audit.models import AuditChainHead, AuditEvent
+from xinyuan.audit.models import AuditEvent
 from xinyuan.audit.shred import seal
 
 _request_context = threading.local()
@@ -22,7 +21,7 @@ def _valid_ip(ip: str | None) -> str | None:
     """The address exactly as the database stores and returns it, or None if it is not one.
 
     IPv6 goes through Django's own cleaning (so an IPv4-mapped address is '::ffff:10.0.0.5' in
-    the hash as in the column, and the chain verifies)."""
+    the leaf as in the column, and the log verifies)."""
     from django.utils.ipv6 import clean_ipv6_address
 
     try:
@@ -55,6 +54,13 @@ def canonical_json(value: dict[str, Any]) -> str:
     return json.dumps(_jsonable(value), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
+def in_application_transaction(connection) -> bool:
+    """Inside an atomic block the application opened: a TestCase's own wrapping blocks (marked
+    ``_from_testcase``) do not count, so a missing ``@transaction.atomic`` fails in tests as it
+    does in production."""
+    return any(not getattr(block, "_from_testcase", False) for block in connection.atomic_blocks)
+
+
 def record(
     *,
     actor,
@@ -64,18 +70,17 @@ def record(
     reason: str = "",
     organisation=None,
 ) -> AuditEvent:
-    """Append one audit event to the chain. Must run inside the caller's transaction.
+    """Append one audit event inside the caller's transaction: one INSERT, no lock.
 
-    The chain head row is locked until the transaction ends, so events are linked in commit
-    order on PostgreSQL too (on SQLite, IMMEDIATE transactions already serialise writers).
-    """
-    if not transaction.get_connection().in_atomic_block:
+    The sealer (``audit.sealing``, seconds later) gives it its place in the sealed log. Only
+    when clinical words must be sealed under their contact's key is that key looked up first
+    (``audit.shred``)."""
+    if not in_application_transaction(transaction.get_connection()):
         raise RuntimeError("audit.record must be called inside the action's transaction")
     # The id is enough: reading target.organisation would cost a query on every audited write.
     org_id = (
         organisation.pk if organisation is not None else getattr(target, "organisation_id", None)
     )
-    head, _created = AuditChainHead.objects.select_for_update().get_or_create(pk=1)
     target_type = target._meta.label_lower if target is not None else "system"
     changes, reason = seal(
         target=target, target_type=target_type, action=action, changes=changes or {}, reason=reason
@@ -83,8 +88,6 @@ def record(
     event = AuditEvent(
         public_id=uuid.uuid4(),
         created_at=timezone.now(),
-        sequence=head.last_sequence + 1,
-        prev_hash=head.last_hash,
         organisation_id=org_id,
         actor=actor if getattr(actor, "pk", None) else None,
         actor_role=getattr(actor, "role", "") or "",
@@ -96,24 +99,7 @@ def record(
         ip=getattr(_request_context, "ip", None),
         user_agent=getattr(_request_context, "user_agent", ""),
     )
-    event.hash = event_hash(
-        sequence=event.sequence,
-        prev_hash=event.prev_hash,
-        created_at=event.created_at,
-        public_id=event.public_id,
-        organisation_id=event.organisation_id,
-        actor_id=event.actor_id,
-        actor_role=event.actor_role,
-        action=event.action,
-        target_type=event.target_type,
-        target_id=event.target_id,
-        changes_json=event.changes_json,
-        reason=event.reason,
-        ip=event.ip,
-        user_agent=event.user_agent,
-    )
     event.save(force_insert=True)
-    AuditChainHead.objects.filter(pk=1).update(last_sequence=event.sequence, last_hash=event.hash)
     return event
 
 

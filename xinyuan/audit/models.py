@@ -8,14 +8,16 @@ from xinyuan.core.models import PublicModel
 
 
 class AuditEvent(PublicModel):
-    """Who did what to which record, when, from where. Written only through ``record()``.
+    """Who did what to which record, when, from where. Written only through ``record()``:
+    one INSERT, no lock. The order of appends is the id.
 
-    Append-only (database triggers refuse UPDATE and DELETE) and hash-chained: each event carries
-    the hash of the previous one, so ``manage.py verify_audit`` detects any change or removal.
+    Append-only (database triggers refuse UPDATE, DELETE and TRUNCATE) and sealed within seconds
+    by ``audit.sealing`` (``AuditSeal``, ``AuditCheckpoint``), so ``manage.py verify_audit``
+    detects a change or a removal even by someone who can rewrite the database.
     """
 
     created_at = models.DateTimeField(db_index=True)
-    sequence = models.BigIntegerField(unique=True)
+    updated_at = None  # type: ignore[assignment]  # never updated: no column outside the seal
     organisation = models.ForeignKey(
         "accounts.Organisation", on_delete=models.PROTECT, null=True, related_name="+"
     )
@@ -27,13 +29,11 @@ class AuditEvent(PublicModel):
     target_type = models.CharField(max_length=60)
     target_id = models.UUIDField(null=True)
     # Canonical JSON (sorted keys, compact): for changes {"field": [old, new]}; for views and
-    # reveals the fields read. Stored as text so the hash covers exactly what is stored.
+    # reveals the fields read. Stored as text so the seal covers exactly what is stored.
     changes_json = models.TextField(default="{}")
     reason = models.TextField(blank=True)
     ip = models.GenericIPAddressField(null=True, blank=True)
     user_agent = models.CharField(max_length=300, blank=True)
-    prev_hash = models.CharField(max_length=64)
-    hash = models.CharField(max_length=64)
 
     class Meta:
         verbose_name = _("audit event")
@@ -65,21 +65,47 @@ class AuditEvent(PublicModel):
         return open_reason(self.reason, self.raw_changes, ring)
 
 
-class AuditChainHead(models.Model):
-    """The last link of the chain (a single row): locked by every writer of an event."""
+class AuditSeal(models.Model):
+    """An event's place in the sealed log: its sequence (contiguous from 1, in sealing order),
+    its leaf (SHA-256 of its content) and the chain value SHA-256(previous chain ‖ leaf).
 
-    last_sequence = models.BigIntegerField(default=0)
-    last_hash = models.CharField(max_length=64, default="0" * 64)
+    Written only by ``audit.sealing``; append-only like the events."""
+
+    sequence = models.BigIntegerField(primary_key=True)
+    event = models.OneToOneField(AuditEvent, on_delete=models.PROTECT, related_name="seal")
+    leaf = models.CharField(max_length=64)
+    chain = models.CharField(max_length=64)
 
     def __str__(self) -> str:
-        return f"audit chain head #{self.last_sequence}"
+        return f"audit seal #{self.sequence}"
+
+
+class AuditCheckpoint(models.Model):
+    """The chain value at ``sequence``, signed (Ed25519) with a key the database does not hold,
+    after each batch of the sealer; also appended to the checkpoint file outside the database.
+
+    ``high_event_id`` (the highest event id sealed so far) is the sealer's bookkeeping, not
+    signed: it only bounds the sealer's search window."""
+
+    sequence = models.BigIntegerField(primary_key=True)
+    chain = models.CharField(max_length=64)
+    created_at = models.DateTimeField()
+    key_id = models.CharField(max_length=16)
+    signature = models.CharField(max_length=100)
+    high_event_id = models.BigIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["created_at"], name="audit_checkpoint_created")]
+
+    def __str__(self) -> str:
+        return f"audit checkpoint #{self.sequence}"
 
 
 class SubjectKey(models.Model):
     """The key that seals one contact's clinical words in the audit trail (crypto-shredding).
 
     Wrapped with the field-encryption key; deleted by retention and by an approved erasure,
-    after which those words in the trail cannot be read (the chain still verifies)."""
+    after which those words in the trail cannot be read (the log still verifies)."""
 
     subject_type = models.CharField(max_length=20)
     subject_pk = models.BigIntegerField()

@@ -35,6 +35,7 @@ ACTION_LABELS = {
     "review": _("reviewed"),
     "disclose": _("disclosed or reported"),
     "rotate_keys": _("keys rotated"),
+    "audit_checkpoint_file": _("audit checkpoint file started anew"),
     "retention": _("retention applied"),
     "legal_hold": _("legal hold set"),
     "legal_hold_lifted": _("legal hold lifted"),

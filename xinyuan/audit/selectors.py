@@ -17,8 +17,8 @@ def audit_events_visible_to(user) -> QuerySet[AuditEvent]:
         return AuditEvent.objects.none()
     return (
         AuditEvent.objects.filter(organisation_id=user.organisation_id)
-        .select_related("actor")
-        .order_by("-sequence")
+        .select_related("actor", "seal")
+        .order_by("-id")
     )
 
 

@@ -1,10 +1,10 @@
 """Crypto-shredding of clinical words in the audit trail (HL-13 retention, PIPL erasure).
 
-The trail is append-only and hash-chained, yet it keeps the old → new values of changed fields.
+The trail is append-only and sealed, yet it keeps the old → new values of changed fields.
 So the clinical free text in an event (the fields ``NOTE_FIELDS`` names, and the reason of
 actions whose reason is clinical) is stored encrypted under a key of its own record: one key
 per contact (its assessments, safety plan, follow-ups and disclosures share it). Retention and
-an approved erasure delete the key; the ciphertext stays, so the chain still verifies, but the
+an approved erasure delete the key; the ciphertext stays, so the log still verifies, but the
 words can never be read again. Keys are wrapped with the field-encryption key (outside the
 database) and re-wrapped by ``rotate_keys``.
 
@@ -18,6 +18,9 @@ import json
 from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken
+from django.apps import apps
+from django.conf import settings
+from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from xinyuan.audit import registry
@@ -30,6 +33,12 @@ SHREDDED = _("(erased)")
 
 # Actions whose reason is what a counsellor wrote about the caller.
 CLINICAL_REASON_ACTIONS = frozenset({"assess", "disclose", "consent_withdrawn"})
+
+
+def _subject_keys():
+    """The SubjectKey model, looked up by name: ``audit.models`` opens sealed values through
+    this module, so this module does not import it back."""
+    return apps.get_model("audit", "SubjectKey")
 
 
 def subject_of(target) -> str | None:
@@ -48,26 +57,47 @@ def needs_sealing(target_type: str, action: str, changes: dict[str, Any], reason
     )
 
 
-def _new_key_for(subject: str) -> Fernet:
-    from xinyuan.audit.models import SubjectKey
+# Keys already committed, by subject, in this process: sealing the words of a contact being
+# written costs no query after its first write here. A key enters only once its row is committed
+# (a rolled-back first write must not leave a key the database does not have). Shredding drops
+# it here; another process may still hold it, which only matters for a write to a record after
+# retention or erasure anonymised it — and those records can no longer be changed.
+_SEALING_KEYS: dict[str, Fernet] = {}
+_SEALING_KEYS_MAX = 20_000
 
+
+def _remember_key(subject: str, key: Fernet) -> None:
+    if len(_SEALING_KEYS) >= _SEALING_KEYS_MAX:
+        _SEALING_KEYS.clear()
+    _SEALING_KEYS[subject] = key
+
+
+def _new_key_for(subject: str) -> Fernet:
+    known = _SEALING_KEYS.get(subject) if settings.AUDIT_CACHE_SEALING_KEYS else None
+    if known is not None:
+        return known
+    SubjectKey = _subject_keys()
     kind, _sep, pk = subject.partition(":")
     row = SubjectKey.objects.filter(subject_type=kind, subject_pk=int(pk)).first()
     if row is None:
+        # Two writers may seal the same contact's first words at once (``record`` takes no
+        # lock): the second one's insert waits for the first and is skipped, then both read the
+        # one key that exists.
         raw = Fernet.generate_key().decode()
-        row = SubjectKey.objects.create(
-            subject_type=kind, subject_pk=int(pk), wrapped_key=crypto.encrypt(raw)
-        )
-    return Fernet(crypto.decrypt(row.wrapped_key).encode())
+        fresh = SubjectKey(subject_type=kind, subject_pk=int(pk), wrapped_key=crypto.encrypt(raw))
+        SubjectKey.objects.bulk_create([fresh], ignore_conflicts=True)
+        row = SubjectKey.objects.get(subject_type=kind, subject_pk=int(pk))
+    key = Fernet(crypto.decrypt(row.wrapped_key).encode())
+    if settings.AUDIT_CACHE_SEALING_KEYS:
+        transaction.on_commit(lambda: _remember_key(subject, key))
+    return key
 
 
 def seal(
     *, target, target_type: str, action: str, changes: dict[str, Any], reason: str
 ) -> tuple[dict[str, Any], str]:
-    """Encrypt the clinical values and reason under the subject's key (created on first use).
-
-    Called by ``audit.actions.record`` while it holds the chain lock, so two writers never
-    create the same subject's key twice."""
+    """Encrypt the clinical values and reason under the subject's key (created on first use,
+    once even when two writers race for it)."""
     if not needs_sealing(target_type, action, changes, reason):
         return changes, reason
     subject = subject_of(target)
@@ -107,8 +137,7 @@ class KeyRing:
 
     def get(self, subject: str) -> Fernet | None:
         if subject not in self._keys:
-            from xinyuan.audit.models import SubjectKey
-
+            SubjectKey = _subject_keys()
             kind, _sep, pk = subject.partition(":")
             row = SubjectKey.objects.filter(subject_type=kind, subject_pk=int(pk)).first()
             self._keys[subject] = (
@@ -159,18 +188,19 @@ def open_reason(reason: str, changes: dict[str, Any], ring: KeyRing | None = Non
 
 def shred(contact_ids) -> int:
     """Destroy the keys of these contacts: their words in the trail become unreadable."""
-    from xinyuan.audit.models import SubjectKey
-
+    SubjectKey = _subject_keys()
+    contact_ids = list(contact_ids)
+    for pk in contact_ids:
+        _SEALING_KEYS.pop(f"contact:{pk}", None)
     deleted, _per_model = SubjectKey.objects.filter(
-        subject_type="contact", subject_pk__in=list(contact_ids)
+        subject_type="contact", subject_pk__in=contact_ids
     ).delete()
     return deleted
 
 
 def rewrap_all(batch_size: int = 500) -> int:
     """Re-wrap every subject key under the newest field-encryption key (``rotate_keys``)."""
-    from xinyuan.audit.models import SubjectKey
-
+    SubjectKey = _subject_keys()
     count = 0
     last = 0
     while True:

@@ -1,3 +1,4 @@
+from django.core.exceptions import ObjectDoesNotExist
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -26,9 +27,10 @@ EXPORT_LIMIT = 100_000
 @require_perm(permissions.VIEW_AUDIT)
 def event_list(request):
     form = AuditSearchForm(request.GET or None)
-    filters = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    invalid = form.is_bound and not form.is_valid()
+    filters = {} if invalid or not form.is_bound else form.cleaned_data
     qs = search_events(request.user, filters)
-    if request.GET.get("export") == "csv" and not form.errors:
+    if request.GET.get("export") == "csv" and not invalid:
         return _export(request, qs, filters)
     rows = [
         {
@@ -38,8 +40,9 @@ def event_list(request):
             "record": record_label(e.target_type),
             "fields": field_labels(e),
             "reason": reason_for_auditor(e),
+            "sealed_as": _sealed_as(e),
         }
-        for e in qs[:200]
+        for e in ([] if invalid else qs[:200])
     ]
     query = request.GET.copy()
     query["export"] = "csv"
@@ -52,17 +55,19 @@ def event_list(request):
             "export_query": query.urlencode(),
             "review_queues": review_queues(request.user),
         },
+        status=422 if invalid else 200,
     )
 
 
 def _export(request, qs, filters):
     events = list(qs[:EXPORT_LIMIT])
     do_record_export(actor=request.user, what="audit_events", count=len(events), filters=filters)
-    header = ["sequence", "time", "user", "role", "action", "record_type", "record_id", "fields",
-              "reason", "ip", "user_agent"]  # fmt: skip
+    header = ["sequence", "event_id", "time", "user", "role", "action", "record_type",
+              "record_id", "fields", "reason", "ip", "user_agent"]  # fmt: skip
     rows = (
         [
-            e.sequence,
+            _sealed_as(e),
+            e.public_id,
             timezone.localtime(e.created_at).isoformat(),
             e.actor.username if e.actor else "",
             e.actor_role,
@@ -80,3 +85,11 @@ def _export(request, qs, filters):
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
     response["Content-Disposition"] = attachment(f"audit-{stamp}.csv")
     return response
+
+
+def _sealed_as(event) -> int | str:
+    """The event's place in the sealed log, or empty in the seconds before it is sealed."""
+    try:
+        return event.seal.sequence
+    except ObjectDoesNotExist:
+        return ""

@@ -8,11 +8,38 @@ first encrypts, all decrypt, so a key can be rotated without downtime.
 import base64
 import hashlib
 import hmac
+import logging
 from collections.abc import Callable
 from functools import lru_cache
 
-from cryptography.fernet import Fernet, MultiFernet
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+logger = logging.getLogger(__name__)
+
+KEY_UNAVAILABLE_MESSAGE = _(
+    "This value was encrypted with a key that is no longer configured. Tell your administrator: "
+    "put the old key back in XINYUAN_FIELD_ENCRYPTION_KEYS, after the new one, until "
+    "rotate_keys has run."
+)
+
+
+class KeyUnavailable(InvalidToken):
+    """No configured field key decrypts the value: its key was removed before ``rotate_keys``
+    re-encrypted it (or the stored value is damaged). A subclass of Fernet's ``InvalidToken``,
+    so code that catches that (``rotate_keys``) still does. Pages and the API answer it with
+    ``KEY_UNAVAILABLE_MESSAGE`` (core.middleware.KeyUnavailableMiddleware, config/api.py)."""
+
+
+def report_key_unavailable(where: str) -> None:
+    """Tell the operator (the log) what the user was told (the message)."""
+    logger.error(
+        "A stored value could not be decrypted with any key of XINYUAN_FIELD_ENCRYPTION_KEYS "
+        "(%s): a key was removed before rotate_keys re-encrypted the values under it, or the "
+        "value is damaged. Put the old key back after the new one and run rotate_keys.",
+        where,
+    )
 
 
 def _derived(label: str) -> bytes:
@@ -53,12 +80,19 @@ def encrypt(value: str) -> str:
 
 
 def decrypt(token: str) -> str:
-    return current_fernet().decrypt(token.encode()).decode()
+    """The clear value; ``KeyUnavailable`` if no configured key opens it."""
+    try:
+        return current_fernet().decrypt(token.encode()).decode()
+    except InvalidToken as exc:
+        raise KeyUnavailable from exc
 
 
 def reencrypt(token: str) -> str:
     """The same clear value under the newest key (MultiFernet.rotate)."""
-    return current_fernet().rotate(token.encode()).decode()
+    try:
+        return current_fernet().rotate(token.encode()).decode()
+    except InvalidToken as exc:
+        raise KeyUnavailable from exc
 
 
 # What ``manage.py rotate_keys`` re-encrypts: each app that keeps values under these keys

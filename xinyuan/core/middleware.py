@@ -2,7 +2,33 @@ from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpResponse
+from django.shortcuts import render
 from django.utils.module_loading import import_string
+
+from xinyuan.core.crypto import KEY_UNAVAILABLE_MESSAGE, KeyUnavailable, report_key_unavailable
+from xinyuan.core.network import client_address
+
+
+class TrustedProxyMiddleware:
+    """Puts the client's address in ``REMOTE_ADDR`` when the request came through a reverse
+    proxy named in ``XINYUAN_TRUSTED_PROXIES`` (from its ``X-Forwarded-For``). Without that
+    setting ``X-Forwarded-For`` is ignored: a client cannot choose the address that sign-in
+    throttling and the audit trail see. First in MIDDLEWARE."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if settings.TRUSTED_PROXIES:
+            address = client_address(
+                request.META.get("REMOTE_ADDR"),
+                request.META.get("HTTP_X_FORWARDED_FOR", ""),
+                settings.TRUSTED_PROXIES,
+            )
+            if address:
+                request.META["REMOTE_ADDR"] = address
+        return self.get_response(request)
+
 
 # Paths that answer without a browser session: the API authenticates each request itself
 # (bearer token or session + CSRF), the health check is for load balancers, /bench/ exists only
@@ -66,6 +92,33 @@ class SecurityHeadersMiddleware:
         if request.user.is_authenticated if hasattr(request, "user") else False:
             response.setdefault("Cache-Control", "no-store")
         return response
+
+
+class KeyUnavailableMiddleware:
+    """A value encrypted under a field key that is no longer configured: a clear message (503)
+    instead of a server error, and a log line for the operator. An htmx request gets the
+    message as a fragment with 200, because htmx swaps only successful answers: it appears
+    where the value would have. Last in MIDDLEWARE."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, KeyUnavailable):
+            return None
+        report_key_unavailable(f"{request.method} {request.path}")
+        if request.headers.get("HX-Request"):
+            return render(
+                request,
+                "includes/key_unavailable.html",
+                {"message": KEY_UNAVAILABLE_MESSAGE},
+            )
+        return render(
+            request, "key_unavailable.html", {"message": KEY_UNAVAILABLE_MESSAGE}, status=503
+        )
 
 
 # The browser's middleware, skipped by a request of an API client holding a token ---------------

@@ -1,15 +1,56 @@
 """Hash-chain the audit trail and make it append-only (database triggers)."""
 
+import hashlib
 import json
 
 from django.db import migrations, models
 
-from xinyuan.audit.triggers import APPEND_ONLY_SQL
+# The statements and the hash of this migration's day, kept here: the code has moved on
+# (audit/triggers.py, audit/chain.py; the chain was replaced by seals in 0005).
+MESSAGE = "audit events are append-only"
+APPEND_ONLY_SQL = {
+    "sqlite": {
+        "install": [
+            "CREATE TRIGGER IF NOT EXISTS audit_event_no_update BEFORE UPDATE ON audit_auditevent "
+            f"BEGIN SELECT RAISE(ABORT, '{MESSAGE}'); END;",
+            "CREATE TRIGGER IF NOT EXISTS audit_event_no_delete BEFORE DELETE ON audit_auditevent "
+            f"BEGIN SELECT RAISE(ABORT, '{MESSAGE}'); END;",
+        ],
+        "remove": [
+            "DROP TRIGGER IF EXISTS audit_event_no_update;",
+            "DROP TRIGGER IF EXISTS audit_event_no_delete;",
+        ],
+    },
+    "postgresql": {
+        "install": [
+            "CREATE OR REPLACE FUNCTION audit_event_append_only() RETURNS trigger AS $$ "
+            f"BEGIN RAISE EXCEPTION '{MESSAGE}'; END; $$ LANGUAGE plpgsql;",
+            "DROP TRIGGER IF EXISTS audit_event_append_only ON audit_auditevent;",
+            "CREATE TRIGGER audit_event_append_only BEFORE UPDATE OR DELETE ON audit_auditevent "
+            "FOR EACH ROW EXECUTE FUNCTION audit_event_append_only();",
+        ],
+        "remove": [
+            "DROP TRIGGER IF EXISTS audit_event_append_only ON audit_auditevent;",
+            "DROP FUNCTION IF EXISTS audit_event_append_only();",
+        ],
+    },
+}
+GENESIS = "0" * 64
+
+
+def event_hash(*, sequence, prev_hash, created_at, public_id, organisation_id, actor_id,
+               actor_role, action, target_type, target_id, changes_json, reason, ip, user_agent):
+    parts = (
+        str(sequence), prev_hash, created_at.isoformat(), str(public_id),
+        "" if organisation_id is None else str(organisation_id),
+        "" if actor_id is None else str(actor_id),
+        actor_role, action, target_type, "" if target_id is None else str(target_id),
+        changes_json, reason, ip or "", user_agent,
+    )
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
 
 def chain_existing(apps, schema_editor):
-    from xinyuan.audit.chain import GENESIS, event_hash
-
     AuditEvent = apps.get_model("audit", "AuditEvent")
     AuditChainHead = apps.get_model("audit", "AuditChainHead")
     prev = GENESIS

@@ -45,9 +45,7 @@ class ShreddingTests(PersonaMixin, TestCase):
         self.assess_event = AuditEvent.objects.get(action="assess")
 
     def stored_text(self) -> str:
-        return "".join(
-            e.changes_json + e.reason for e in AuditEvent.objects.all().order_by("sequence")
-        )
+        return "".join(e.changes_json + e.reason for e in AuditEvent.objects.all().order_by("id"))
 
     def test_the_words_are_sealed_in_the_stored_trail(self):
         self.assertNotIn(NOTE, self.stored_text())

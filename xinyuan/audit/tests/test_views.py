@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.test import TestCase
 from django.urls import reverse
 
@@ -58,7 +59,24 @@ class AuditScreenTests(PersonaMixin, TestCase):
 
     def test_a_bad_record_id_is_explained(self):
         response = client_for(self.p.auditor).get(reverse("audit:events"), {"record": "nope"})
-        self.assertContains(response, "invalid-feedback")
+        self.assertContains(response, "invalid-feedback", status_code=422)
+
+    def test_dates_out_of_range_are_explained_in_the_users_language(self):
+        auditor = client_for(self.p.auditor)
+        for query in ({"date_to": "9999-12-31"}, {"date_from": "1899-12-31"},
+                      {"date_from": "0001-01-01", "export": "csv"}):  # fmt: skip
+            response = auditor.get(reverse("audit:events"), query)
+            self.assertContains(response, "请输入 1900-01-01 至 9998-12-31 之间的日期",
+                                status_code=422)  # fmt: skip
+            self.assertEqual(response.context["events"], [], "no results as if unfiltered")
+            self.assertContains(response, next(iter(query.values())), status_code=422)
+        auditor.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+        response = auditor.get(reverse("audit:events"), {"date_to": "9999-12-31"})
+        self.assertContains(response, "Enter a date between 1900-01-01 and 9998-12-31.",
+                            status_code=422)  # fmt: skip
+        self.assertEqual(
+            auditor.get(reverse("audit:events"), {"date_to": "9998-12-31"}).status_code, 200
+        )
 
 
 class AuditorReasonTests(PersonaMixin, TestCase):

@@ -21,6 +21,7 @@ from django.utils import timezone
 
 import xinyuan
 from xinyuan.accounts import actions as account_actions
+from xinyuan.accounts.selectors import SignInAttempt
 from xinyuan.assessments import actions as assessment_actions
 from xinyuan.audit import actions as audit_actions
 from xinyuan.audit.models import AuditEvent
@@ -239,12 +240,17 @@ CALLS: dict[str, tuple[Callable[[SimpleNamespace], object], bool]] = {
         True,
     ),
     "xinyuan.accounts.actions.do_revoke_api_token": (_revoke_token, True),
-    "xinyuan.accounts.actions.do_record_login_failure": (
-        lambda w: account_actions.do_record_login_failure(user=w.p.counsellor),
+    "xinyuan.accounts.actions.do_record_sign_in_failure": (
+        lambda w: account_actions.do_record_sign_in_failure(
+            attempt=SignInAttempt(stage="password", name_hash="h", network="203.0.113.1"),
+            username=w.p.counsellor.username,
+        ),
         True,
     ),
     "xinyuan.accounts.actions.do_record_login": (
-        lambda w: account_actions.do_record_login(user=w.p.counsellor, two_factor=False),
+        lambda w: account_actions.do_record_login(
+            user=w.p.counsellor, two_factor=False, network="203.0.113.1"
+        ),
         True,
     ),
     "xinyuan.accounts.actions.do_confirm_totp_enrolment": (lambda w: _totp(w, True), True),

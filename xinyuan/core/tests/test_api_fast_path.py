@@ -17,9 +17,7 @@ class ApiFastPathTests(PersonaMixin, TestCase):
         client = Client(enforce_csrf_checks=True)
         client.force_login(self.p.counsellor)
         self.assertEqual(client.post("/contacts/start/", {"channel": "phone"}).status_code, 403)
-        api = client.post(
-            "/api/v1/contacts", {"channel": "phone"}, content_type="application/json"
-        )
+        api = client.post("/api/v1/contacts", {"channel": "phone"}, content_type="application/json")
         self.assertEqual(api.status_code, 403, "the session works for the API only with CSRF")
 
     def test_a_bearer_header_outside_the_api_changes_nothing(self):

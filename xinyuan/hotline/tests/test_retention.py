@@ -3,14 +3,16 @@ from io import StringIO
 
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
-from django.test import TestCase, override_settings
+from django.test import TestCase, TransactionTestCase, override_settings
+from django.urls import reverse
 from django.utils import timezone
 
 from xinyuan.audit.models import AuditEvent
+from xinyuan.audit.triggers import lifted
 from xinyuan.cases.models import CallerIdentity, FollowUp, Person
 from xinyuan.cases.rules import retention_cutoff
 from xinyuan.core.errors import PermissionDeniedError
-from xinyuan.core.testing import PersonaMixin, client_for
+from xinyuan.core.testing import PersonaMixin, client_for, make_personas
 from xinyuan.hotline import actions
 from xinyuan.hotline.actions import do_book_follow_up
 from xinyuan.hotline.actions.retention import apply_retention, do_set_legal_hold
@@ -177,3 +179,26 @@ class SelfTestRetentionTests(PersonaMixin, TestCase):
         task.refresh_from_db()
         self.assertEqual((task.phone_encrypted, task.phone_hash), ("", ""))
         self.assertEqual(report.callback_numbers, 1)
+
+
+class LegalHoldRequestTests(TransactionTestCase):
+    """As gunicorn runs it: no test transaction around the request (it answered 500 when the
+    action lacked its own transaction)."""
+
+    def _fixture_teardown(self):
+        with lifted():
+            super()._fixture_teardown()
+
+    def test_a_director_sets_a_legal_hold_through_the_page(self):
+        p = make_personas()
+        contact = start_contact(p.counsellor)
+        response = client_for(p.director).post(
+            reverse("hotline:contact-legal-hold", args=[contact.public_id]),
+            {"hold": "1", "reason": "法院调取 (2026)2号"},
+        )
+        self.assertEqual(response.status_code, 302)
+        contact.refresh_from_db()
+        self.assertTrue(contact.legal_hold)
+        self.assertTrue(
+            AuditEvent.objects.filter(action="legal_hold", target_id=contact.public_id).exists()
+        )

@@ -21,9 +21,12 @@ class Command(BaseCommand):
         except backup.BackupError as exc:
             raise CommandError(str(exc)) from exc
         counts = backup.row_counts()
-        chain = verify_chain()
+        log = verify_chain()
         self.stdout.write(
             f"Backup written to {path} ({path.stat().st_size:,} bytes): "
             f"{sum(counts.values()):,} rows in {len(counts)} tables; "
-            f"audit chain {'intact' if chain.ok else 'BROKEN'} ({chain.checked} events)."
+            f"audit log {'intact' if log.ok else 'BROKEN'} ({log.checked} events sealed up to "
+            f"checkpoint #{log.last_checkpoint}, {log.unsealed} not yet)."
         )
+        if not log.ok:
+            self.stderr.write(f"Audit log BROKEN: {log.problem}.")

@@ -31,7 +31,9 @@ class Command(BaseCommand):
     @transaction.atomic
     def handle(self, *args, **options):
         if settings.PRODUCTION:
-            raise CommandError("Demo users are never created in production mode.")
+            raise CommandError(
+                "Demo users are never created in production mode (XINYUAN_ENV=production)."
+            )
         region, _ = Region.objects.get_or_create(name=DEMO_REGION)
         orgs = {}
         for name, hotline, number in (
