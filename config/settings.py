@@ -299,3 +299,10 @@ RETENTION_YEARS = max(3, int(os.environ.get("XINYUAN_RETENTION_YEARS", "3")))
 EXTRA_SCALES_DIR = os.environ.get("XINYUAN_EXTRA_SCALES_DIR", "")
 # AS-02: the centre whose public self-test portal /s/ is (by name); the first centre if empty.
 PORTAL_ORGANISATION = os.environ.get("XINYUAN_PORTAL_ORGANISATION", "")
+# The public portal under attack: beyond this many tasks (urgent results, call-back requests)
+# from one device or from one network (an IPv4 address, an IPv6 /64) within the window, a new
+# one is folded into the open task already there; the result is kept and the help channels are
+# shown all the same. 0: no limit.
+SELFTEST_DEVICE_LIMIT = int(os.environ.get("XINYUAN_SELFTEST_DEVICE_LIMIT", "3"))
+SELFTEST_NETWORK_LIMIT = int(os.environ.get("XINYUAN_SELFTEST_NETWORK_LIMIT", "10"))
+SELFTEST_WINDOW_MINUTES = int(os.environ.get("XINYUAN_SELFTEST_WINDOW_MINUTES", "60"))

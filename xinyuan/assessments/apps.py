@@ -6,8 +6,13 @@ class AssessmentsConfig(AppConfig):
     label = "assessments"
 
     def ready(self) -> None:
-        from xinyuan.assessments import checks  # noqa: F401  (registers the system check)
-        from xinyuan.assessments.actions import expire_callback_numbers
-        from xinyuan.hotline.actions.retention import register_retention_step
+        from xinyuan.assessments import alerts, checks  # noqa: F401  (checks: the system check)
+        from xinyuan.assessments.actions import anonymise_participants, expire_callback_numbers
+        from xinyuan.hotline.actions.retention import (
+            register_person_anonymiser,
+            register_retention_step,
+        )
 
         register_retention_step("callback_numbers", expire_callback_numbers)
+        register_person_anonymiser(anonymise_participants)
+        alerts.register()

@@ -45,10 +45,15 @@ class Campaign(PublicModel):
 
 
 class Participant(PublicModel):
-    """A person invited by an identified campaign, with a personal link."""
+    """A person invited by an identified campaign, with a personal link.
+
+    ``reference`` is how the organisation knows them in this campaign (a staff or student
+    number): it names nobody outside the campaign, so a new participant is always a new person
+    (the same "E-001" in another campaign, or a caller's label, is someone else)."""
 
     campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="participants")
     person = models.ForeignKey("cases.Person", on_delete=models.PROTECT, related_name="+")
+    reference = models.CharField(_("reference"), max_length=40)
     group = models.CharField(_("group"), max_length=100, blank=True)
     token = models.CharField(max_length=32, unique=True)
 
@@ -56,7 +61,10 @@ class Participant(PublicModel):
         verbose_name = _("participant")
         verbose_name_plural = _("participants")
         constraints = [
-            models.UniqueConstraint(fields=["campaign", "person"], name="participant_once")
+            models.UniqueConstraint(fields=["campaign", "person"], name="participant_once"),
+            models.UniqueConstraint(
+                fields=["campaign", "reference"], name="participant_reference_once"
+            ),
         ]
 
 
@@ -125,7 +133,12 @@ class TaskStatus(models.TextChoices):
 
 class HelpTask(PublicModel):
     """Work for the centre's counsellors from a self-test: an urgent review of a serious result
-    (seen by the supervisors on duty, like a high-risk alert) or a requested call-back."""
+    (seen by the supervisors on duty, like a high-risk alert) or a requested call-back.
+
+    Throttling (``XINYUAN_SELFTEST_*``): beyond a number of tasks from one device or one
+    network within a window, a new task is *folded* into the open task already there from that
+    origin (``folded_into``): it keeps its result and any call-back number, but the lists and
+    the alert panel show the first task once, with ``folded_count`` and the newest result."""
 
     organisation = models.ForeignKey(
         "accounts.Organisation", on_delete=models.PROTECT, related_name="+"
@@ -144,6 +157,18 @@ class HelpTask(PublicModel):
     taken_at = models.DateTimeField(_("taken at"), null=True, blank=True)
     done_at = models.DateTimeField(_("done at"), null=True, blank=True)
     outcome = models.TextField(_("outcome"), blank=True)
+    # Keyed hashes (core.crypto) of where the test was taken: the visitor's device (a random
+    # id in the portal session) and network (REMOTE_ADDR; an IPv6 address by its /64). Never
+    # the address itself.
+    device_hash = models.CharField(max_length=64, blank=True)
+    network_hash = models.CharField(max_length=64, blank=True)
+    folded_into = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="folded_tasks"
+    )
+    folded_count = models.PositiveIntegerField(default=0)
+    newest_assessment = models.ForeignKey(
+        SelfAssessment, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("self-test task")
@@ -152,4 +177,8 @@ class HelpTask(PublicModel):
         constraints = [
             models.UniqueConstraint(fields=["assessment", "kind"], name="help_task_once")
         ]
-        indexes = [models.Index(fields=["organisation", "status"], name="help_task_open")]
+        indexes = [
+            models.Index(fields=["organisation", "status"], name="help_task_open"),
+            models.Index(fields=["device_hash", "created_at"], name="help_task_device"),
+            models.Index(fields=["network_hash", "created_at"], name="help_task_network"),
+        ]

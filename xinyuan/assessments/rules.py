@@ -120,3 +120,41 @@ def score_range(scale: ScaleFile) -> tuple[float, float]:
         _tidy(combine_low * scale.scoring.multiplier),
         _tidy(combine_high * scale.scoring.multiplier),
     )
+
+
+# Throttling the public portal --------------------------------------------------------------
+# A self-test that needs a task (an urgent result, a call-back request) is counted against its
+# origin: the visitor's device and network. Beyond the limits within the window, the new task
+# is folded into the open one from that origin (actions.py); the result itself is always kept
+# and the person always sees the help channels.
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Keyed hashes of where a self-test came from ("" when unknown or not counted)."""
+
+    device_hash: str = ""
+    network_hash: str = ""
+
+
+def network_of(address: str) -> str:
+    """The network an address stands for: an IPv4 address itself; an IPv6 address by its /64
+    (what one subscriber is given: counting single IPv6 addresses would count nothing); an
+    IPv4-mapped IPv6 address as its IPv4 address; "" when it is not an address."""
+    import ipaddress
+
+    try:
+        ip = ipaddress.ip_address((address or "").strip())
+    except ValueError:
+        return ""
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.IPv6Network(f"{ip.exploded}/64", strict=False))
+    return str(ip)
+
+
+def is_beyond_limit(tasks_in_window: int, limit: int) -> bool:
+    """Whether one more task from an origin with this many in the window is beyond the limit
+    (a limit of 0 or less: no limit)."""
+    return limit > 0 and tasks_in_window >= limit

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db.models import Count, QuerySet
 
 from xinyuan.accounts.models import Organisation
-from xinyuan.assessments.models import Campaign, HelpTask, SelfAssessment, TaskKind, TaskStatus
+from xinyuan.assessments.models import Campaign, HelpTask, SelfAssessment, TaskStatus
 from xinyuan.core import permissions
 
 
@@ -29,26 +29,26 @@ def tasks_visible_to(user) -> QuerySet[HelpTask]:
 
 
 def open_tasks_for(user) -> QuerySet[HelpTask]:
-    return tasks_visible_to(user).filter(status=TaskStatus.OPEN).order_by("-kind", "created_at")
-
-
-def urgent_untaken_for(user) -> QuerySet[HelpTask]:
-    """Shown with the high-risk alerts to the supervisors until one of them takes it."""
-    if not (
-        permissions.has_perm(user, permissions.ACKNOWLEDGE_ALERTS)
-        and permissions.has_perm(user, permissions.HANDLE_SELF_TEST_TASKS)
-    ):
-        return HelpTask.objects.none()
+    """The open tasks, urgent before call-back ("urgent" > "callback"), the oldest first; a
+    task folded into another (a flood from one device or network) is listed under it."""
     return (
-        HelpTask.objects.filter(
-            organisation_id=user.organisation_id,
-            kind=TaskKind.URGENT,
-            status=TaskStatus.OPEN,
-            taken_by__isnull=True,
-        )
-        .select_related("assessment")
-        .order_by("-created_at")
+        tasks_visible_to(user)
+        .filter(status=TaskStatus.OPEN, folded_into__isnull=True)
+        .order_by("-kind", "created_at")
     )
+
+
+def done_tasks_for(user) -> QuerySet[HelpTask]:
+    return (
+        tasks_visible_to(user)
+        .filter(status=TaskStatus.DONE, folded_into__isnull=True)
+        .order_by("-done_at")
+    )
+
+
+def folded_tasks_of(task: HelpTask) -> QuerySet[HelpTask]:
+    """The tasks folded into ``task``, the newest first."""
+    return task.folded_tasks.select_related("assessment", "taken_by").order_by("-created_at", "-id")
 
 
 def results_visible_to(user) -> QuerySet[SelfAssessment]:

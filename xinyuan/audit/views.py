@@ -16,6 +16,7 @@ from xinyuan.audit.presentation import (
 from xinyuan.audit.registry import review_queues
 from xinyuan.audit.selectors import search_events
 from xinyuan.core import permissions
+from xinyuan.core.downloads import attachment
 from xinyuan.core.exports import csv_bytes
 from xinyuan.core.views_helpers import require_perm
 
@@ -82,7 +83,7 @@ def _export(request, qs, filters):
     )
     response = HttpResponse(csv_bytes(header, rows), content_type="text/csv; charset=utf-8")
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
-    response["Content-Disposition"] = f'attachment; filename="audit-{stamp}.csv"'
+    response["Content-Disposition"] = attachment(f"audit-{stamp}.csv")
     return response
 
 

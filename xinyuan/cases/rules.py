@@ -1,6 +1,7 @@
 """Pure rules for persons and follow-ups."""
 
 import re
+import unicodedata
 from datetime import datetime, timedelta
 
 FOLLOW_UP_RULE_VERSION = "follow-up-2026.1"
@@ -17,9 +18,12 @@ _PHONE_DROP = re.compile(r"[\s\-()（）]")
 def normalise_identity(kind: str, value: str) -> str:
     """Canonical form of a phone number or chat id, so that one caller matches one hash.
 
-    Phone: separators dropped, a leading +86/0086 removed. Chat ids: trimmed, lower case.
+    First the Unicode compatibility form (NFKC): full-width digits, plus sign and brackets from
+    a Chinese input method and the ideographic space become their plain forms, so "１３８…"
+    is the same caller as "138…". Phone: separators dropped, a leading +86/0086 removed. Chat
+    ids: trimmed, lower case.
     """
-    value = value.strip()
+    value = unicodedata.normalize("NFKC", value).strip()
     if kind == "phone":
         value = _PHONE_DROP.sub("", value)
         for prefix in ("+86", "0086"):
@@ -30,7 +34,9 @@ def normalise_identity(kind: str, value: str) -> str:
 
 
 def is_valid_phone(value: str) -> bool:
-    return bool(re.fullmatch(r"\+?\d{3,20}", value))
+    # ASCII digits only: ``\d`` would also take digits of other scripts (e.g. Arabic-Indic),
+    # which NFKC keeps and no telephone switch sends.
+    return bool(re.fullmatch(r"\+?[0-9]{3,20}", value))
 
 
 def is_repeated_caller(contacts_in_window: int, threshold: int) -> bool:

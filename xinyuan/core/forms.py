@@ -1,8 +1,12 @@
 from django import forms
+from django.core.validators import MaxLengthValidator
+
+from xinyuan.core.limits import FREE_TEXT_MAX_LENGTH, TOO_LONG
 
 
 class BootstrapMixin:
-    """Gives every widget the Bootstrap class it needs."""
+    """Gives every widget the Bootstrap class it needs, and every text field a length limit
+    (``core/limits.py``) with a message giving the limit."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)  # type: ignore[call-arg]
@@ -20,3 +24,17 @@ class BootstrapMixin:
             if isinstance(widget, forms.Textarea):
                 if str(widget.attrs.get("rows", "10")) == "10":  # Django's default is too tall
                     widget.attrs["rows"] = 3
+            if isinstance(field, forms.CharField) and not isinstance(field, forms.UUIDField):
+                limit_text(field)
+
+
+def limit_text(field: forms.CharField) -> None:
+    """Cap a text field at FREE_TEXT_MAX_LENGTH (or its own smaller limit). No ``maxlength``
+    attribute is added: a browser would cut a long paste silently, whereas the server's refusal
+    names the field and the limit and the page keeps every character typed."""
+    if field.max_length is None or int(field.max_length) > FREE_TEXT_MAX_LENGTH:
+        field.max_length = FREE_TEXT_MAX_LENGTH
+        field.validators = [
+            v for v in field.validators if not isinstance(v, MaxLengthValidator)
+        ] + [MaxLengthValidator(FREE_TEXT_MAX_LENGTH)]
+    field.error_messages = {**field.error_messages, "max_length": TOO_LONG}

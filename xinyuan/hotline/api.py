@@ -13,6 +13,7 @@ from pydantic import StrictBool, model_validator
 from xinyuan.audit.actions import do_record_list_view, do_record_view
 from xinyuan.core import permissions
 from xinyuan.core.errors import PermissionDeniedError
+from xinyuan.core.limits import FREE_TEXT_MAX_LENGTH
 from xinyuan.hotline import actions, rules, selectors
 from xinyuan.hotline.access import ContactAccess, access_contact, decide_contact
 from xinyuan.hotline.actions.notes import do_reveal_notes
@@ -135,24 +136,24 @@ class ContactPatch(CleanText):
     caller_work_status: str | None = None
     caller_marital_status: str | None = None
     caller_prior_treatment: str | None = None
-    purpose: str | None = Field(None, max_length=20000)
-    emotional_state: str | None = Field(None, max_length=20000)
-    voice_cues: str | None = Field(None, max_length=20000)
+    purpose: str | None = Field(None, max_length=FREE_TEXT_MAX_LENGTH)
+    emotional_state: str | None = Field(None, max_length=FREE_TEXT_MAX_LENGTH)
+    voice_cues: str | None = Field(None, max_length=FREE_TEXT_MAX_LENGTH)
     strong_negative_emotion: bool | None = None
-    problems: str | None = Field(None, max_length=20000)
-    goal: str | None = Field(None, max_length=20000)
-    motivation: str | None = Field(None, max_length=20000)
-    past_coping: str | None = Field(None, max_length=20000)
-    resources: str | None = Field(None, max_length=20000)
-    obstacles: str | None = Field(None, max_length=20000)
-    smart_goal: str | None = Field(None, max_length=20000)
-    options: str | None = Field(None, max_length=20000)
-    interventions: str | None = Field(None, max_length=20000)
-    actions_decided: str | None = Field(None, max_length=20000)
-    caller_feedback: str | None = Field(None, max_length=20000)
+    problems: str | None = Field(None, max_length=FREE_TEXT_MAX_LENGTH)
+    goal: str | None = Field(None, max_length=FREE_TEXT_MAX_LENGTH)
+    motivation: str | None = Field(None, max_length=FREE_TEXT_MAX_LENGTH)
+    past_coping: str | None = Field(None, max_length=FREE_TEXT_MAX_LENGTH)
+    resources: str | None = Field(None, max_length=FREE_TEXT_MAX_LENGTH)
+    obstacles: str | None = Field(None, max_length=FREE_TEXT_MAX_LENGTH)
+    smart_goal: str | None = Field(None, max_length=FREE_TEXT_MAX_LENGTH)
+    options: str | None = Field(None, max_length=FREE_TEXT_MAX_LENGTH)
+    interventions: str | None = Field(None, max_length=FREE_TEXT_MAX_LENGTH)
+    actions_decided: str | None = Field(None, max_length=FREE_TEXT_MAX_LENGTH)
+    caller_feedback: str | None = Field(None, max_length=FREE_TEXT_MAX_LENGTH)
     goal_attainment: int | None = Field(None, ge=0, le=10)
     outcome: str | None = None
-    counsellor_notes: str | None = Field(None, max_length=20000)
+    counsellor_notes: str | None = Field(None, max_length=FREE_TEXT_MAX_LENGTH)
     status: Literal["closed"] | None = Field(None, description="'closed' closes the contact")
 
     model_config = {"extra": "forbid"}

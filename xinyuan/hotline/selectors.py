@@ -137,17 +137,6 @@ def counsellors_for(user) -> QuerySet[User]:
     ).order_by("username")
 
 
-def open_alerts_for(user) -> QuerySet[RiskAlert]:
-    """Unacknowledged alerts for supervisors/directors of the organisation."""
-    if not permissions.has_perm(user, permissions.ACKNOWLEDGE_ALERTS):
-        return RiskAlert.objects.none()
-    return (
-        RiskAlert.objects.filter(organisation_id=user.organisation_id, acknowledged_at__isnull=True)
-        .select_related("contact", "contact__counsellor", "raised_by")
-        .order_by("-created_at")
-    )
-
-
 def alerts_visible_to(user) -> QuerySet[RiskAlert]:
     if not permissions.has_perm(user, permissions.ACKNOWLEDGE_ALERTS):
         return RiskAlert.objects.none()

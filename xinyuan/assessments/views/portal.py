@@ -20,6 +20,8 @@ from xinyuan.assessments import registry, selectors
 from xinyuan.assessments.access import decide_archive
 from xinyuan.assessments.actions import do_request_callback, do_submit, new_key
 from xinyuan.assessments.models import Campaign, Participant, SelfAssessment, Source
+from xinyuan.assessments.rules import Origin, network_of
+from xinyuan.core import crypto
 from xinyuan.hotline.access import access_contact
 from xinyuan.hotline.actions import do_record_consent
 
@@ -27,6 +29,7 @@ DRAFTS = "selftest_drafts"
 MINE = "selftest_results"
 LAST = "selftest_last"
 STAFF_CONTACTS = "selftest_staff_contacts"
+DEVICE = "selftest_device"
 PORTAL_ORDER = ("phq9", "gad7", "who5", "k6", "k10", "phq15", "pcl5")
 
 
@@ -65,6 +68,21 @@ def _organisation():
     if organisation is None:
         raise Http404
     return organisation
+
+
+def _origin(request, participant=None) -> Origin:
+    """Where a self-test comes from, for the portal's limits: a random id of this browser's
+    portal session and the network of its address (REMOTE_ADDR; an IPv6 address by its /64),
+    each only as a keyed hash. A participant of an identified campaign is not counted by
+    network: a class or a department often takes the test behind one address."""
+    device = request.session.get(DEVICE)
+    if not device:
+        device = request.session[DEVICE] = new_key()
+    network = "" if participant is not None else network_of(request.META.get("REMOTE_ADDR", ""))
+    return Origin(
+        device_hash=crypto.keyed_hash("selftest-device", device),
+        network_hash=crypto.keyed_hash("selftest-network", network) if network else "",
+    )
 
 
 def _draft(request, code: str) -> dict | None:
@@ -281,6 +299,8 @@ def _finish(request, code: str, draft: dict):
             campaign=ctx["campaign"],
             participant=ctx["participant"],
             group=ctx["group"],
+            # A counsellor giving the scale during a contact is not throttled.
+            origin=None if staff_contact is not None else _origin(request, ctx["participant"]),
         )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
@@ -346,6 +366,7 @@ def portal_callback(request, public_id):
             assessment=assessment,
             phone=request.POST.get("phone", ""),
             preferred_time=request.POST.get("preferred_time", ""),
+            origin=_origin(request, assessment.participant),
         )
     except ValidationError as exc:
         response = portal_result(request, public_id, callback_error=" ".join(exc.messages))

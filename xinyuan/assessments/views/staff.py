@@ -21,26 +21,22 @@ from xinyuan.assessments.access import (
 )
 from xinyuan.assessments.charts import trend_chart
 from xinyuan.assessments.forms import CampaignForm
-from xinyuan.assessments.models import TaskStatus
 from xinyuan.assessments.rules import Result
 from xinyuan.audit.actions import do_record_export, do_record_view
 from xinyuan.core import permissions
+from xinyuan.core.downloads import attachment
 from xinyuan.core.views_helpers import error_messages, require_perm
 
 
 @require_GET
 @require_perm(permissions.HANDLE_SELF_TEST_TASKS)
 def task_list(request):
-    tasks = selectors.tasks_visible_to(request.user)
     return render(
         request,
         "assessments/task_list.html",
         {
-            # Urgent before call-back ("urgent" > "callback"), the oldest first.
-            "open_tasks": list(
-                tasks.filter(status=TaskStatus.OPEN).order_by("-kind", "created_at")
-            ),
-            "done_tasks": list(tasks.filter(status=TaskStatus.DONE).order_by("-done_at")[:20]),
+            "open_tasks": list(selectors.open_tasks_for(request.user)),
+            "done_tasks": list(selectors.done_tasks_for(request.user)[:20]),
         },
     )
 
@@ -81,6 +77,7 @@ def task_detail(request, public_id):
             if compiled
             else None,
             "rows": answer_rows(assessment),
+            "folded": list(selectors.folded_tasks_of(task)[:200]),
         },
     )
 
@@ -294,7 +291,5 @@ def person_fhir(request, public_id):
     )
     response = JsonResponse(fhir.bundle(resources), json_dumps_params={"ensure_ascii": False})
     stamp = datetime.date.today().isoformat()
-    response["Content-Disposition"] = (
-        f'attachment; filename="archive-{person.public_id}-{stamp}.json"'
-    )
+    response["Content-Disposition"] = attachment(f"archive-{person.public_id}-{stamp}.json")
     return response

@@ -21,6 +21,7 @@ from xinyuan.audit.versioned import StaleRecord, write_versioned
 from xinyuan.cases import actions as case_actions
 from xinyuan.core import permissions
 from xinyuan.core.errors import PermissionDeniedError
+from xinyuan.core.limits import check_length
 from xinyuan.hotline import rules
 from xinyuan.hotline.access import decide_contact
 from xinyuan.hotline.models import (
@@ -398,6 +399,9 @@ def do_record_follow_up_declined(
     reason = reason.strip()
     if not reason:
         raise ValidationError({"reason": _("Say what the caller said.")})
+    check_length(
+        reason, field="reason", label=Contact._meta.get_field("follow_up_declined").verbose_name
+    )
     return _apply(
         actor=actor,
         contact=contact,

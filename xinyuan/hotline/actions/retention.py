@@ -27,6 +27,7 @@ from xinyuan.cases.access import decide_person
 from xinyuan.cases.models import CallerIdentity, FollowUp, FollowUpStatus, Person
 from xinyuan.cases.rules import retention_cutoff
 from xinyuan.core.errors import PermissionDeniedError
+from xinyuan.core.limits import check_length
 from xinyuan.hotline.access import decide_contact
 from xinyuan.hotline.clinical_text import (
     ASSESSMENT_TEXT_FIELDS,
@@ -135,9 +136,22 @@ def _anonymise_contacts(contact_ids: list[int], now) -> int:
     return shred(contact_ids)
 
 
+# What apps above hotline hold about a person (a campaign's reference for them …): each
+# registers, in its AppConfig.ready, how to anonymise it; hotline never imports them.
+_person_anonymisers: list[Callable[[Person], object]] = []
+
+
+def register_person_anonymiser(anonymise: Callable[[Person], object]) -> None:
+    """``anonymise(person)`` removes what identifies the person in the app's own records; it
+    runs inside the anonymisation's transaction (retention and erasure on request)."""
+    _person_anonymisers.append(anonymise)
+
+
 def _anonymise_person(person: Person, contact_ids: list[int], now) -> int:
     """Returns how many audit-trail keys were destroyed."""
     keys = _anonymise_contacts(contact_ids, now)
+    for anonymise in _person_anonymisers:
+        anonymise(person)
     FollowUp.objects.filter(person=person).update(notes="")
     CallerIdentity.objects.filter(person=person).delete()
     # A campaign participant's label is the organisation's reference for them (a staff or
@@ -234,13 +248,17 @@ def do_set_legal_hold(*, actor, contact: Contact, hold: bool, reason: str = "") 
     reason = (reason or "").strip()
     if hold and len(reason) < 5:
         raise ValidationError({"reason": _("Give the reason for the legal hold.")})
+    reason_field = Contact._meta.get_field("legal_hold_reason")
+    check_length(
+        reason, field="reason", label=reason_field.verbose_name, limit=reason_field.max_length or 0
+    )
     locked = Contact.objects.select_for_update(of=("self",)).get(pk=contact.pk)
     if locked.anonymised_at is not None:
         raise ValidationError(_("This record was already anonymised; a hold cannot restore it."))
     write_versioned(
         actor=actor,
         locked=locked,
-        changes={"legal_hold": hold, "legal_hold_reason": reason[:300] if hold else ""},
+        changes={"legal_hold": hold, "legal_hold_reason": reason if hold else ""},
         version=None,
         action="legal_hold" if hold else "legal_hold_lifted",
         reason=reason,

@@ -148,10 +148,19 @@ def do_acknowledge_alert(*, actor, alert: RiskAlert) -> RiskAlert:
     """A supervisor takes the alert: the counsellor sees who and when."""
     if not decide_alert(actor, alert).can_acknowledge:
         raise PermissionDeniedError
-    updated = RiskAlert.objects.filter(pk=alert.pk, acknowledged_at__isnull=True).update(
-        acknowledged_by=actor, acknowledged_at=timezone.now(), updated_at=timezone.now()
+    # The alert panel shows one line per contact (its newest alert): acknowledging it
+    # acknowledges the contact's earlier open alerts too (a re-raised level leaves the lower one
+    # open).
+    pending = list(
+        RiskAlert.objects.select_for_update()
+        .filter(contact_id=alert.contact_id, acknowledged_at__isnull=True, pk__lte=alert.pk)
+        .order_by("pk")
     )
+    now = timezone.now()
+    RiskAlert.objects.filter(pk__in=[a.pk for a in pending]).update(
+        acknowledged_by=actor, acknowledged_at=now, updated_at=now
+    )
+    for open_alert in pending:
+        record(actor=actor, action="acknowledge", target=open_alert)
     alert.refresh_from_db()
-    if updated:
-        record(actor=actor, action="acknowledge", target=alert)
     return alert

@@ -74,6 +74,10 @@ class WorkstationBrowserTests(BrowserTestCase):
             sup.goto("/workstation/")
         expect(sup.get_by_test_id("risk-alert")).to_have_count(0)
         sup.evaluate("window.__sameDocument = true")  # proves later that it never reloaded
+        # While nothing changes, the poll sends what it saw and the answer is an empty 204.
+        with sup.expect_response(lambda r: "/alerts/panel/?seen=" in r.url) as idle_poll:
+            pass
+        self.assertEqual(idle_poll.value.status, 204)
 
         page = self.new_page()
         self.log_in(page, self.p.counsellor.username)

@@ -146,7 +146,7 @@ class SelfTestRetentionTests(PersonaMixin, TestCase):
         )  # fmt: skip
         person = Person.objects.create(organisation=self.p.org, label=f"E-{days_ago}")
         participant = Participant.objects.create(
-            campaign=campaign, person=person, token=f"t{days_ago}"
+            campaign=campaign, person=person, reference=f"E-{days_ago}", token=f"t{days_ago}"
         )
         result, _new = do_submit(scale_code="phq9", answers=[0] * 9, organisation=self.p.org,
                                  submission_key=f"k{days_ago}", language="zh-hans",
@@ -157,7 +157,7 @@ class SelfTestRetentionTests(PersonaMixin, TestCase):
 
     def test_a_recent_self_test_keeps_the_person_and_an_old_one_does_not(self):
         from xinyuan.assessments.actions import do_request_callback
-        from xinyuan.assessments.models import HelpTask
+        from xinyuan.assessments.models import HelpTask, Participant
 
         recent, _r = self.participant_with_result(days_ago=30)
         old, result = self.participant_with_result(days_ago=365 * 4)
@@ -173,6 +173,9 @@ class SelfTestRetentionTests(PersonaMixin, TestCase):
         self.assertEqual(recent.label, "E-30")
         self.assertIsNotNone(old.anonymised_at)
         self.assertNotIn("E-", old.label, "the organisation's reference is gone")
+        references = dict(Participant.objects.values_list("person_id", "reference"))
+        self.assertEqual(references[recent.pk], "E-30")
+        self.assertNotIn("E-", references[old.pk], "also the campaign's reference")
         task.refresh_from_db()
         self.assertEqual((task.phone_encrypted, task.phone_hash), ("", ""))
         self.assertEqual(report.callback_numbers, 1)

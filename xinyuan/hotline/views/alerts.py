@@ -3,33 +3,36 @@ alert, and the duty toggle."""
 
 from __future__ import annotations
 
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from xinyuan.accounts.actions import do_set_duty
 from xinyuan.core import permissions
 from xinyuan.core.views_helpers import require_perm, safe_next
-from xinyuan.hotline import actions, selectors
+from xinyuan.hotline import actions
 from xinyuan.hotline.access import access_alert
+from xinyuan.hotline.alerts import build_panel, panel_state
 
 
 @require_GET
 @require_perm(permissions.ACKNOWLEDGE_ALERTS)
 def alerts_panel(request):
-    """Polled by every page of a supervisor (every few seconds): the open high-risk alerts."""
-    return render_alerts(request)
+    """Polled by every page of a supervisor (every few seconds). The page sends the
+    fingerprint of the panel it shows (``seen``): when nothing changed the answer is an empty
+    204 (htmx swaps nothing) after one statement, with no template and no session write."""
+    state = panel_state(request.user)
+    if request.GET.get("seen") == state.fingerprint:
+        return HttpResponse(status=204)
+    return render_alerts(request, state)
 
 
-def render_alerts(request):
+def render_alerts(request, state=None):
     """High-risk contacts and serious self-test results nobody has taken yet."""
-    from xinyuan.assessments.selectors import urgent_untaken_for
-
-    alerts = list(selectors.open_alerts_for(request.user)[:20])
-    urgent_tasks = list(urgent_untaken_for(request.user)[:20])
     return render(
         request,
         "hotline/partials/_alerts.html",
-        {"alerts": alerts, "urgent_tasks": urgent_tasks},
+        {"panel": build_panel(request.user, state)},
     )
 
 

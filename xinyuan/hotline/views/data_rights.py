@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from xinyuan.audit.actions import do_record_export
 from xinyuan.cases.access import access_person
 from xinyuan.core import permissions
+from xinyuan.core.downloads import attachment
 from xinyuan.core.views_helpers import require_perm, safe_next
 from xinyuan.hotline import selectors
 from xinyuan.hotline.actions.notes import MIN_REASON_LENGTH, do_reveal_notes
@@ -65,9 +66,7 @@ def person_export(request, public_id):
     body = json.dumps(data, ensure_ascii=False, indent=2)
     response = HttpResponse(body, content_type="application/json; charset=utf-8")
     stamp = timezone.localtime().strftime("%Y%m%d")
-    response["Content-Disposition"] = (
-        f'attachment; filename="person-{person.public_id}-{stamp}.json"'
-    )
+    response["Content-Disposition"] = attachment(f"person-{person.public_id}-{stamp}.json")
     return response
 
 
