@@ -19,6 +19,7 @@ from xinyuan.core import permissions
 from xinyuan.core.errors import PermissionDeniedError
 
 UNDER_14 = "under_14"
+WITHDRAWAL_NOTE_MAX = 300  # the column's length
 
 
 def _check_actor(actor, contact) -> None:
@@ -136,9 +137,17 @@ def do_mark_consent_withdrawn(*, actor, consent: Consent, note: str = "") -> int
     locked = Consent.objects.select_for_update().get(pk=consent.pk)
     if locked.withdrawn_at is not None or not locked.agreed:
         raise ValidationError(_("There is no consent in force to withdraw."))
+    note = (note or "").strip()
+    if len(note) > WITHDRAWAL_NOTE_MAX:
+        raise ValidationError(
+            {
+                "note": _("What the caller said is too long (at most %(n)s characters).")
+                % {"n": WITHDRAWAL_NOTE_MAX}
+            }
+        )
     locked.withdrawn_at = timezone.now()
     locked.withdrawn_by = actor
-    locked.withdrawal_note = (note or "").strip()[:300]
+    locked.withdrawal_note = note
     locked.save(update_fields=["withdrawn_at", "withdrawn_by", "withdrawal_note", "updated_at"])
     consent.withdrawn_at, consent.withdrawn_by = locked.withdrawn_at, actor
     consent.withdrawal_note = locked.withdrawal_note

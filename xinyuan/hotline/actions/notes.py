@@ -13,6 +13,7 @@ from xinyuan.hotline.clinical_text import hidden_fields
 from xinyuan.hotline.models import Contact
 
 MIN_REASON_LENGTH = 10
+MAX_REASON_LENGTH = 1000
 
 
 @transaction.atomic
@@ -29,10 +30,17 @@ def do_reveal_notes(*, actor, contact: Contact, reason: str) -> None:
                 % {"n": MIN_REASON_LENGTH}
             }
         )
+    if len(reason) > MAX_REASON_LENGTH:
+        raise ValidationError(
+            {
+                "reason": _("The reason is too long (at most %(n)s characters).")
+                % {"n": MAX_REASON_LENGTH}
+            }
+        )
     record(
         actor=actor,
         action="reveal_notes",
         target=contact,
         changes={"fields": sorted(hidden_fields("hotline.contact"))},
-        reason=reason[:1000],
+        reason=reason,
     )

@@ -37,6 +37,9 @@ from xinyuan.hotline.clinical_text import (
 )
 from xinyuan.hotline.models import Contact, Disclosure, RiskAssessment, SafetyPlan
 
+# A request's reference (a number of the centre's own register), kept in the audit trail.
+MAX_REFERENCE_LENGTH = 200
+
 ANONYMISED = "—"  # keeps "the caller declined" while the words are gone
 
 # What other apps keep for the same period and remove in the same run (registered in their
@@ -279,8 +282,15 @@ def do_anonymise_person_on_request(*, actor, person: Person, reference: str) -> 
     if not decide_person(actor, person).can_handle_data_requests:
         raise PermissionDeniedError
     reference = (reference or "").strip()
-    if len(reference) < 3:
-        raise ValidationError({"reference": _("Give the reference of the approved request.")})
+    if not 3 <= len(reference) <= MAX_REFERENCE_LENGTH:
+        raise ValidationError(
+            {
+                "reference": _(
+                    "Give the reference of the approved request (3 to %(n)s characters)."
+                )
+                % {"n": MAX_REFERENCE_LENGTH}
+            }
+        )
     if person.anonymised_at is not None:
         raise ValidationError(_("This person's data is already anonymised."))
     if Contact.objects.filter(person=person, legal_hold=True).exists():

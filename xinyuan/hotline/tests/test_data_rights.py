@@ -124,3 +124,29 @@ class PersonDataRightsTests(PersonaMixin, TestCase):
         other = make_user("other_director", self.p.other_org, Role.DIRECTOR)
         response = client_for(other).post(self.base + "export/", {"reference": "x-1"})
         self.assertEqual(response.status_code, 404, "another centre's director never finds them")
+
+
+class OverlongInputTests(PersonaMixin, TestCase):
+    """Text that would be cut is refused with its limit: nothing is silently shortened."""
+
+    def setUp(self):
+        self.contact = high_risk_contact(self.p.counsellor, caller_number="13800138009")
+        self.base = f"/persons/{self.contact.person.public_id}/"
+
+    def test_an_overlong_reference_or_reason_refuses_the_export(self):
+        director = client_for(self.p.director)
+        for data in (
+            {"reference": "R" * 201},
+            {"reference": "申请-1", "notes_reason": "理" * 1001},
+        ):
+            response = director.post(self.base + "export/", data, follow=True)
+            self.assertNotIn("attachment", response.get("Content-Disposition", ""))
+        self.assertFalse(AuditEvent.objects.filter(action__in=["export", "reveal_notes"]).exists())
+
+    def test_an_overlong_reason_to_read_the_notes_is_refused(self):
+        from django.core.exceptions import ValidationError
+
+        from xinyuan.hotline.actions.notes import do_reveal_notes
+
+        with self.assertRaises(ValidationError):
+            do_reveal_notes(actor=self.p.director, contact=self.contact, reason="理" * 1001)

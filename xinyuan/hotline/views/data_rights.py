@@ -18,13 +18,13 @@ from xinyuan.core import permissions
 from xinyuan.core.downloads import attachment
 from xinyuan.core.views_helpers import require_perm, safe_next
 from xinyuan.hotline import selectors
-from xinyuan.hotline.actions.notes import MIN_REASON_LENGTH, do_reveal_notes
-from xinyuan.hotline.actions.retention import do_anonymise_person_on_request
+from xinyuan.hotline.actions.notes import MAX_REASON_LENGTH, MIN_REASON_LENGTH, do_reveal_notes
+from xinyuan.hotline.actions.retention import MAX_REFERENCE_LENGTH, do_anonymise_person_on_request
 from xinyuan.hotline.models import Contact
 
 
 def _reference(request) -> str:
-    return (request.POST.get("reference") or "").strip()[:200]
+    return (request.POST.get("reference") or "").strip()
 
 
 @require_POST
@@ -38,14 +38,18 @@ def person_export(request, public_id):
     reference = _reference(request)
     notes_reason = (request.POST.get("notes_reason") or "").strip()
     back = safe_next(request, "hotline:contact-list")
-    if len(reference) < 3:
-        messages.error(request, _("Give the reference of the person's request."))
-        return redirect(back)
-    if notes_reason and len(notes_reason) < MIN_REASON_LENGTH:
+    if not 3 <= len(reference) <= MAX_REFERENCE_LENGTH:
         messages.error(
             request,
-            _("Say why the copy must include the notes (at least %(n)s characters).")
-            % {"n": MIN_REASON_LENGTH},
+            _("Give the reference of the person's request (3 to %(n)s characters).")
+            % {"n": MAX_REFERENCE_LENGTH},
+        )
+        return redirect(back)
+    if notes_reason and not MIN_REASON_LENGTH <= len(notes_reason) <= MAX_REASON_LENGTH:
+        messages.error(
+            request,
+            _("Say why the copy must include the notes (%(min)s to %(max)s characters).")
+            % {"min": MIN_REASON_LENGTH, "max": MAX_REASON_LENGTH},
         )
         return redirect(back)
     reader_reads_notes = permissions.has_perm(request.user, permissions.READ_CLINICAL_NOTES)
