@@ -8,6 +8,8 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 # new record's words under a key its database does not have (audit/shred.py; one test turns
 # the cache on to show it works).
 os.environ.setdefault("XINYUAN_AUDIT_CACHE_SEALING_KEYS", "0")
+# Likewise a bearer token kept from an earlier test (one test turns the cache on).
+os.environ.setdefault("XINYUAN_API_TOKEN_CACHE_SECONDS", "0")
 
 _checkpoint_files = itertools.count()
 

@@ -68,6 +68,10 @@ AUDIT_CHECKPOINT_FILE = Path(
 # --strict), and the sealer's routine search looks back this far for late commits.
 # Keys that seal a contact's clinical words, kept per process once committed (audit/shred.py):
 # off in the test suite, whose flushed databases reuse record ids.
+# A bearer token found valid is trusted for this long in each worker without looking it up again
+# (accounts/actions.authenticate_token): a revoked token or a deactivated account stops working
+# within it. 0 looks every request up. Off in the test suite.
+API_TOKEN_CACHE_SECONDS = int(os.environ.get("XINYUAN_API_TOKEN_CACHE_SECONDS", "10"))
 AUDIT_CACHE_SEALING_KEYS = env_bool("XINYUAN_AUDIT_CACHE_SEALING_KEYS", True)
 AUDIT_SEAL_GRACE_SECONDS = int(os.environ.get("XINYUAN_AUDIT_SEAL_GRACE_SECONDS", "300"))
 
@@ -165,7 +169,8 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Django's backend, creating the directory 0700 and the database files 0600.
     DATABASES["default"]["ENGINE"] = "xinyuan.core.sqlite"
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # Connections are kept 60 s as for PostgreSQL: opening one (7 PRAGMAs) cost 40 % of a small
+    # request (docs/benchmarks.md). Restore needs the app stopped anyway (docs/deployment.md).
     DATABASES["default"]["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,

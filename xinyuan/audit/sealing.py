@@ -39,6 +39,7 @@ class SealReport:
     checkpoints: int = 0
     written_to_file: int = 0
     last_sequence: int = 0
+    high_event_id: int = 0  # the highest event id sealed by this call (0: none)
     file_problem: str = ""
     batches: list[tuple[int, int]] = field(default_factory=list)  # (first, last) sequence
 
@@ -59,6 +60,16 @@ def window_floor(now) -> int:
         .first()
     )
     return older or 0
+
+
+def highest_sealed_event_id() -> int:
+    """The highest event id any checkpoint covers (the loop's quick rounds start above it)."""
+    return (
+        AuditCheckpoint.objects.order_by("-sequence")
+        .values_list("high_event_id", flat=True)
+        .first()
+        or 0
+    )
 
 
 def _pending(after_id: int, limit: int) -> list[tuple]:
@@ -112,20 +123,34 @@ def _seal_batch(after_id: int, batch_size: int, now) -> tuple[int, int, int] | N
         return len(seals), sequence, rows[-1][0]
 
 
-def seal_pending(*, full: bool = False, batch_size: int = BATCH_SIZE, now=None) -> SealReport:
-    """Seal every committed event not yet sealed, then bring the checkpoint file up to date."""
+def seal_pending(
+    *,
+    full: bool = False,
+    after_id: int | None = None,
+    batch_size: int = BATCH_SIZE,
+    now=None,
+) -> SealReport:
+    """Seal every committed event not yet sealed, then bring the checkpoint file up to date.
+
+    Where to look: from the first event (``full``), above ``after_id`` (the loop's quick round:
+    the events appended since its last round), or — by default — over the grace window, which
+    also finds an event whose transaction took its id early and committed late."""
     report = SealReport()
     if in_application_transaction(transaction.get_connection()):
         # Inside a caller's transaction the lock and the checkpoints would outlive the batch,
         # and the file would get checkpoints that may yet be rolled back.
         raise RuntimeError("seal_pending runs its own transactions: call it outside one")
-    after_id = 0 if full else window_floor(now or timezone.now())
+    if full:
+        after_id = 0
+    elif after_id is None:
+        after_id = window_floor(now or timezone.now())
     while True:
         moment = now or timezone.now()
         done = _seal_batch(after_id, batch_size, moment)
         if done is None:
             break
         sealed, last_sequence, after_id = done
+        report.high_event_id = max(report.high_event_id, after_id)
         report.sealed += sealed
         report.checkpoints += 1
         report.batches.append((last_sequence - sealed + 1, last_sequence))

@@ -12,13 +12,30 @@ from xinyuan.accounts.models import User
 from xinyuan.core import permissions
 from xinyuan.hotline.models import Contact, DisclosureKind, RiskAlert, RiskAssessment, Seat
 
+_COUNSELLOR_UNREAD = (
+    "password",
+    "totp_secret_encrypted",
+    "totp_confirmed_at",
+    "totp_last_step",
+    "first_name",
+    "last_name",
+    "email",
+    "last_login",
+    "date_joined",
+    "is_superuser",
+    "is_staff",
+)
+
 
 def contacts_visible_to(user) -> QuerySet[Contact]:
     """Counsellors see their own contacts; supervisors and directors their organisation's."""
     if not getattr(user, "is_authenticated", False) or user.organisation_id is None:
         return Contact.objects.none()
-    qs = Contact.objects.filter(organisation_id=user.organisation_id).select_related(
-        "counsellor", "seat", "person"
+    qs = (
+        Contact.objects.filter(organisation_id=user.organisation_id)
+        .select_related("counsellor", "seat", "person")
+        # The counsellor appears by work name: their account's secrets stay unread.
+        .defer(*(f"counsellor__{name}" for name in _COUNSELLOR_UNREAD))
     )
     if permissions.has_perm(user, permissions.VIEW_ORG_CONTACTS):
         return qs

@@ -249,6 +249,21 @@ class SealedLogTests(PersonaMixin, TestCase):
         self.assertEqual(seal_pending().sealed, 1)
         self.assertEqual(verify_chain(now=later, strict=True).unsealed, 0)
 
+    def test_a_quick_round_seals_only_what_was_appended_above_it_the_window_the_rest(self):
+        from xinyuan.audit.sealing import highest_sealed_event_id
+
+        start_contact(self.p.counsellor)  # appended below the mark: a "late commit"
+        late = AuditEvent.objects.order_by("-id").first()
+        start_contact(self.p.counsellor)
+        quick = seal_pending(after_id=late.id)
+        self.assertEqual(quick.sealed, 1)
+        self.assertFalse(AuditSeal.objects.filter(event=late).exists())
+        self.assertEqual(highest_sealed_event_id(), AuditEvent.objects.order_by("-id")[0].id)
+        swept = seal_pending()  # the loop's regular look over the grace window
+        self.assertEqual(swept.sealed, 1)
+        self.assertTrue(AuditSeal.objects.filter(event=late).exists())
+        self.assertEqual(run_verify()[0], 0)
+
     def test_sealing_again_adds_nothing(self):
         report = seal_pending()
         self.assertEqual((report.sealed, report.checkpoints), (0, 0))

@@ -3,7 +3,14 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 
-from xinyuan.audit.sealing import seal_pending, start_new_checkpoint_file
+from xinyuan.audit.sealing import (
+    highest_sealed_event_id,
+    seal_pending,
+    start_new_checkpoint_file,
+)
+
+# How often the loop looks back over the whole grace window (see handle).
+WINDOW_SWEEP_SECONDS = 30
 
 
 class Command(BaseCommand):
@@ -44,19 +51,28 @@ class Command(BaseCommand):
             return
         if loop <= 0:
             raise CommandError("--loop needs a positive number of seconds.")
-        self._once(full=True)  # a start after a stop also catches anything left behind
+        # A start after a stop also catches anything left behind. Then each round looks only
+        # at the events appended since the last one it sealed (a short index range), and every
+        # WINDOW_SWEEP_SECONDS over the whole grace window, for an event that took its id early
+        # and committed late (PostgreSQL): such an event is sealed within that time.
+        high = self._once(full=True)
+        swept = time.monotonic()
         try:
             while True:
                 time.sleep(loop)
                 try:
-                    self._once(full)
+                    if full or time.monotonic() - swept >= WINDOW_SWEEP_SECONDS:
+                        high = max(high, self._once(full))
+                        swept = time.monotonic()
+                    else:
+                        high = max(high, self._once(False, after_id=high))
                 except DatabaseError as exc:  # the database restarting: try again next round
                     self.stderr.write(f"Sealing failed, will retry: {exc}")
         except KeyboardInterrupt:
             return
 
-    def _once(self, full: bool) -> None:
-        report = seal_pending(full=full)
+    def _once(self, full: bool, after_id: int | None = None) -> int:
+        report = seal_pending(full=full, after_id=after_id)
         if report.file_problem:
             self.stderr.write(f"Checkpoint file not written: {report.file_problem}")
         if report.sealed or self.verbose:
@@ -64,3 +80,4 @@ class Command(BaseCommand):
                 f"Sealed {report.sealed} events in {report.checkpoints} checkpoints "
                 f"(last #{report.last_sequence}); {report.written_to_file} written to the file."
             )
+        return report.high_event_id or highest_sealed_event_id()
