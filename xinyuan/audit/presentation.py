@@ -75,6 +75,7 @@ EXTRA_LABELS = {
     "assigned_to": _("assigned to"),
     "fields": _("fields read"),
     "records": _("records"),
+    "rows": _("rows"),
     "filters": _("filters"),
     "what": _("what"),
     "level": _("risk level"),

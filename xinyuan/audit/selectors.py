@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from xinyuan.audit import registry
@@ -22,16 +22,32 @@ def audit_events_visible_to(user) -> QuerySet[AuditEvent]:
     )
 
 
+# A list or search event names every record it returned (audit.actions.do_record_list_view);
+# finding a person's records in those events reads their text, so a person with more records
+# than this is matched by the events about the records themselves only.
+LIST_MATCH_LIMIT = 200
+
+
+def _naming(record_ids) -> Q:
+    """Events about these records, and the list or search events that returned them."""
+    ids = list(record_ids)
+    condition = Q(target_id__in=ids)
+    if 0 < len(ids) <= LIST_MATCH_LIMIT:
+        listed = Q()
+        for record_id in ids:
+            listed |= Q(changes_json__contains=f'"{record_id}"')
+        condition |= Q(action="list") & listed
+    return condition
+
+
 def search_events(user, filters: dict[str, Any]) -> QuerySet[AuditEvent]:
     qs = audit_events_visible_to(user)
     if filters.get("user"):
         qs = qs.filter(actor__username=filters["user"])
     if filters.get("record"):
-        qs = qs.filter(target_id=filters["record"])
+        qs = qs.filter(_naming([filters["record"]]))
     if filters.get("person"):
-        qs = qs.filter(
-            target_id__in=registry.person_record_ids(user.organisation_id, filters["person"])
-        )
+        qs = qs.filter(_naming(registry.person_record_ids(user.organisation_id, filters["person"])))
     if filters.get("action"):
         qs = qs.filter(action=filters["action"])
     if filters.get("date_from"):

@@ -71,6 +71,13 @@ class PersonAccess:
     def can_handle_data_requests(self) -> bool:
         return self.own_centre and self._has(permissions.HANDLE_DATA_REQUESTS)
 
+    @property
+    def copy_needs_notes_reason(self) -> bool:
+        """The person's copy includes the clinical words of all their contacts only with a
+        stated reason (each contact's notes revealed, audited), for a reader who does not read
+        notes by role: a notes reveal of one contact (30 minutes) does not cover the others."""
+        return not self._has(permissions.READ_CLINICAL_NOTES)
+
 
 def decide_person(user, person: Person) -> PersonAccess:
     return PersonAccess(user=user, person=person)

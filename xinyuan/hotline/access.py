@@ -153,6 +153,15 @@ class ContactAccess:
         return self.has_person and self.own_centre and self._has(permissions.HANDLE_DATA_REQUESTS)
 
     @property
+    def copy_needs_notes_reason(self) -> bool:
+        """The person's copy (PIPL) includes the notes only with a reason: the person's rule
+        (``cases.access``), not this contact's reveal, which covers this contact alone."""
+        from xinyuan.cases.access import decide_person
+
+        person = self.contact.person
+        return person is not None and decide_person(self.user, person).copy_needs_notes_reason
+
+    @property
     def can_give_scale(self) -> bool:
         """Give a self-assessment scale to the caller during the contact."""
         return self.has_person and self.can_edit
@@ -199,7 +208,7 @@ def access_contact(user, public_id, *, edit: bool = False) -> ContactAccess:
     Looks in the user's scope (a counsellor: their own contacts; supervisors and directors:
     their centre's), then in their unexpired emergency accesses to other centres' records."""
     try:
-        contact = selectors.contacts_visible_to(user).filter(public_id=public_id).first()
+        contact = selectors.contact_visible_to(user, public_id)
     except ValidationError as exc:  # not a UUID
         raise Http404 from exc
     grant = None

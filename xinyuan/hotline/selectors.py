@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 from typing import Any
+from uuid import UUID
 
+from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from xinyuan.accounts.models import User
 from xinyuan.core import permissions
+from xinyuan.core.compiled import CompiledQuery
 from xinyuan.hotline.models import Contact, DisclosureKind, RiskAlert, RiskAssessment, Seat
 
 _COUNSELLOR_UNREAD = (
@@ -27,21 +30,64 @@ _COUNSELLOR_UNREAD = (
 )
 
 
+# Built once: every contact read starts from it (a queryset is copied, never changed, by filter).
+_CONTACTS = (
+    Contact.objects.select_related("counsellor", "seat", "person")
+    # The counsellor appears by work name: their account's secrets stay unread.
+    .defer(*(f"counsellor__{name}" for name in _COUNSELLOR_UNREAD))
+)
+
+
+def _contact_scope(user) -> str | None:
+    if not getattr(user, "is_authenticated", False) or user.organisation_id is None:
+        return None
+    if permissions.has_perm(user, permissions.VIEW_ORG_CONTACTS):
+        return "centre"
+    if permissions.has_perm(user, permissions.HANDLE_CONTACTS):
+        return "own"
+    return None
+
+
+def _scoped_contacts(scope, organisation_id, user_id) -> QuerySet[Contact]:
+    if scope is None:
+        return Contact.objects.none()
+    qs = _CONTACTS.filter(organisation_id=organisation_id)
+    return qs if scope == "centre" else qs.filter(counsellor_id=user_id)
+
+
 def contacts_visible_to(user) -> QuerySet[Contact]:
     """Counsellors see their own contacts; supervisors and directors their organisation's."""
-    if not getattr(user, "is_authenticated", False) or user.organisation_id is None:
+    scope = _contact_scope(user)
+    if scope is None:
         return Contact.objects.none()
-    qs = (
-        Contact.objects.filter(organisation_id=user.organisation_id)
-        .select_related("counsellor", "seat", "person")
-        # The counsellor appears by work name: their account's secrets stay unread.
-        .defer(*(f"counsellor__{name}" for name in _COUNSELLOR_UNREAD))
+    return _scoped_contacts(scope, user.organisation_id, user.pk)
+
+
+# The lookup of every contact page and API request, compiled once per scope (core/compiled.py).
+_CONTACT_BY_PUBLIC_ID = CompiledQuery(
+    Contact,
+    lambda scope, v: _scoped_contacts(scope, v["organisation"], v["user"]).filter(
+        public_id=v["public_id"]
+    )[:1],
+    {"organisation": int, "user": int, "public_id": UUID},
+)
+
+
+def contact_visible_to(user, public_id) -> Contact | None:
+    """``contacts_visible_to(user).filter(public_id=public_id).first()``, without compiling
+    the query again. A ``public_id`` that is not a UUID raises ValidationError, as the ORM."""
+    scope = _contact_scope(user)
+    if scope is None:
+        return None
+    if not isinstance(public_id, UUID):
+        try:
+            public_id = UUID(str(public_id))
+        except ValueError as exc:
+            raise ValidationError("not a UUID") from exc
+    found = _CONTACT_BY_PUBLIC_ID.fetch(
+        scope, {"organisation": user.organisation_id, "user": user.pk, "public_id": public_id}
     )
-    if permissions.has_perm(user, permissions.VIEW_ORG_CONTACTS):
-        return qs
-    if permissions.has_perm(user, permissions.HANDLE_CONTACTS):
-        return qs.filter(counsellor_id=user.pk)
-    return Contact.objects.none()
+    return found[0] if found else None
 
 
 # Dates outside these bounds cannot be turned into aware datetimes (found by fuzzing): a filter

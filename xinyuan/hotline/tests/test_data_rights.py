@@ -65,6 +65,17 @@ class PersonDataRightsTests(PersonaMixin, TestCase):
         self.assertNotIn("失业后整夜失眠", response.content.decode())
         self.assertFalse(AuditEvent.objects.filter(action="reveal_notes").exists())
 
+    def test_after_reading_one_contacts_notes_the_export_form_still_asks_why(self):
+        """Found in a walk-through: once the director had revealed this contact's notes, the
+        page dropped the reason field, and the copy silently left every contact's notes out."""
+        director = client_for(self.p.director)
+        director.post(
+            f"/contacts/{self.contact.public_id}/notes/reveal/", {"reason": "督导复核本次高危来电"}
+        )
+        page = director.get(f"/contacts/{self.contact.public_id}/")
+        self.assertContains(page, "失业后整夜失眠")  # revealed: this contact's notes show
+        self.assertContains(page, 'data-testid="export-notes-reason"')
+
     def test_the_auditor_finds_the_export_by_person(self):
         client_for(self.p.director).post(self.base + "export/", {"reference": "申请-2026-031"})
         page = client_for(self.p.auditor).get("/audit/", {"person": self.person.label})

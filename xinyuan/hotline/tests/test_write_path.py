@@ -187,6 +187,27 @@ class ReadsAreAuditedTests(PersonaMixin, TestCase):
         self.assertEqual(event.changes["filters"], ["q"], "the words searched are not kept")
         self.assertNotIn("失眠", event.changes_json)
 
+    def test_the_auditor_finds_a_search_that_returned_a_record_by_the_record_and_person(self):
+        """Found in a walk-through: the list event named the contact, but searching the trail
+        by that contact or its person did not show it."""
+        actions.do_update_contact(
+            actor=self.p.counsellor,
+            contact=self.contact,
+            version=self.contact.version,
+            changes={"problems": "失眠三个月"},
+        )
+        other = high_risk_contact(self.p.counsellor, caller_number="13800138004")
+        client_for(self.p.supervisor).get("/contacts/", {"q": "失眠"})  # returns one of the two
+        auditor = client_for(self.p.auditor)
+
+        def listed(**query):
+            page = auditor.get("/audit/", {"action": "list", **query})
+            return len(page.context["events"])
+
+        self.assertEqual(listed(record=self.contact.public_id), 1)
+        self.assertEqual(listed(person=self.contact.person.label), 1)
+        self.assertEqual(listed(record=other.public_id), 0, "not returned by that search")
+
     def test_disclosure_words_are_hidden_from_the_director_until_revealed(self):
         from xinyuan.hotline.actions.disclosures import do_record_disclosure
 

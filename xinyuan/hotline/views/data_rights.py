@@ -52,7 +52,7 @@ def person_export(request, public_id):
             % {"min": MIN_REASON_LENGTH, "max": MAX_REASON_LENGTH},
         )
         return redirect(back)
-    reader_reads_notes = permissions.has_perm(request.user, permissions.READ_CLINICAL_NOTES)
+    reader_reads_notes = not access.copy_needs_notes_reason
     with transaction.atomic():
         with_notes = reader_reads_notes
         if notes_reason and not reader_reads_notes:

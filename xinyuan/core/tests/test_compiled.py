@@ -1,0 +1,83 @@
+"""A query compiled once (core/compiled.py) returns what the ORM returns, for every scope."""
+
+import uuid
+
+from django.core.exceptions import ValidationError
+from django.test import TestCase
+
+from xinyuan.core.compiled import CompiledQuery
+from xinyuan.core.testing import PersonaMixin
+from xinyuan.hotline import selectors
+from xinyuan.hotline.models import Contact
+from xinyuan.hotline.tests.factories import start_contact
+
+
+def loaded(contact):
+    """Everything the instance holds: its own fields and those of the related objects."""
+    if contact is None:
+        return None
+    related = {}
+    for name in ("counsellor", "seat", "person"):
+        obj = getattr(contact, name)
+        related[name] = obj and {k: v for k, v in vars(obj).items() if k != "_state"}
+    own = {k: v for k, v in vars(contact).items() if k != "_state"}
+    return own, related, contact.get_deferred_fields(), contact.counsellor.get_deferred_fields()
+
+
+class CompiledContactLookupTests(PersonaMixin, TestCase):
+    def setUp(self):
+        self.mine = start_contact(self.p.counsellor, caller_number="13800000001")
+        self.colleagues = start_contact(self.p.counsellor_b)  # no caller: no person
+        self.elsewhere = start_contact(self.p.outsider)
+
+    def test_every_persona_and_record_gives_what_the_orm_gives(self):
+        users = [
+            self.p.counsellor,
+            self.p.counsellor_b,
+            self.p.supervisor,
+            self.p.director,
+            self.p.auditor,
+            self.p.outsider,
+            self.p.officer,
+        ]
+        checked = 0
+        for user in users:
+            for contact in (self.mine, self.colleagues, self.elsewhere):
+                with self.subTest(user=user.username, contact=contact.counsellor.username):
+                    expected = (
+                        selectors.contacts_visible_to(user)
+                        .filter(public_id=contact.public_id)
+                        .first()
+                    )
+                    with self.assertNumQueries(1 if selectors._contact_scope(user) else 0):
+                        got = selectors.contact_visible_to(user, contact.public_id)
+                    self.assertEqual(loaded(got), loaded(expected))
+                    checked += expected is not None
+        self.assertGreaterEqual(checked, 7, "the table must include records that are seen")
+
+    def test_a_public_id_given_as_text_is_found_and_a_wrong_one_refused(self):
+        found = selectors.contact_visible_to(self.p.counsellor, str(self.mine.public_id))
+        self.assertEqual(found.pk, self.mine.pk)
+        self.assertIsNone(selectors.contact_visible_to(self.p.counsellor, uuid.uuid4()))
+        with self.assertRaises(ValidationError):
+            selectors.contact_visible_to(self.p.counsellor, "not-a-uuid")
+
+    def test_a_value_that_cannot_be_traced_refuses_to_compile(self):
+        lookup = CompiledQuery(
+            Contact,
+            lambda shape, v: Contact.objects.filter(pk=v["pk"], about="fixed text"),
+            {"pk": int},
+        )
+        with self.assertRaisesMessage(ValueError, "without a sentinel"):
+            lookup.fetch("any", {"pk": self.mine.pk})
+
+    def test_an_annotated_queryset_is_refused(self):
+        from django.db.models import Value
+
+        lookup = CompiledQuery(
+            Contact,
+            lambda shape, v: Contact.objects.filter(pk=v["pk"]).annotate(x=Value(1)),
+            {"pk": int},
+        )
+        with self.assertRaisesMessage(ValueError, "plain model querysets"):
+            lookup.fetch("any", {"pk": self.mine.pk})
