@@ -10,9 +10,9 @@ Django's ``ModelIterable`` does (``from_db`` and the related-object populators, 
 fields, ``select_related`` objects and field converters behave the same).
 
 The queryset still comes from the selector that scopes it: the scope is written once.
-Supported: model querysets without annotations, extra selects or ``prefetch_related``; a shape
-whose parameters cannot all be traced to a sentinel raises at its first compile, so a new
-filter fails loudly in the tests, never silently with stale values.
+Values: int, str and UUID. Supported: model querysets without annotations, extra selects or
+``prefetch_related``; a shape whose parameters cannot all be traced to a sentinel raises at its
+first compile, so a new filter fails loudly in the tests, never silently with stale values.
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ class _Compiled:
 class CompiledQuery:
     """``build(shape, values)`` returns the queryset of ``model`` for a shape (whatever
     besides the values decides the SQL, e.g. the reader's scope) and a dict of values (ints and
-    UUIDs, named with their type in ``names``)."""
+    strings and UUIDs, named with their type in ``names``)."""
 
     def __init__(
         self,
@@ -68,8 +68,10 @@ class CompiledQuery:
                 values[name] = _INT_SENTINEL_BASE - index
             elif kind is uuid.UUID:
                 values[name] = uuid.UUID(int=0x7301_0000_0000_0000_0000_0000_0000_0000 + index)
+            elif kind is str:
+                values[name] = f"\u2042compiled-sentinel-{index}\u2042"
             else:
-                raise TypeError(f"{name}: only int and UUID values can be compiled")
+                raise TypeError(f"{name}: only int, str and UUID values can be compiled")
         return values
 
     def _compile(self, alias: str, shape: Hashable) -> _Compiled | None:

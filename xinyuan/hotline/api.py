@@ -4,6 +4,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Literal
 from uuid import UUID
 
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from ninja import Field, FilterSchema, Query, Router, Schema, Status
@@ -264,7 +265,10 @@ class ContactFilters(FilterSchema):
 def _seat(request, code: str | None):
     if code is None:
         return None
-    return get_object_or_404(selectors.seats_for(request.user), code=code)
+    seat = selectors.seat_of(request.user, code)
+    if seat is None:
+        raise Http404
+    return seat
 
 
 @contacts_router.post("", response={201: ContactOut}, summary="Start a contact")

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -24,6 +25,7 @@ from xinyuan.cases.models import (
 )
 from xinyuan.cases.tasks import schedule_follow_up_reminders
 from xinyuan.core import crypto, permissions
+from xinyuan.core.compiled import CompiledQuery
 from xinyuan.core.errors import PermissionDeniedError
 
 
@@ -43,14 +45,47 @@ def clean_identity(kind: str, value: str) -> str:
     return normalised
 
 
+# The current HMAC key and up to this many retired ones compile once; more (a rotation of
+# rotations) takes the ORM's way.
+MAX_HMAC_KEYS = 4
+
+
+def _identities(count, v: dict) -> QuerySet[CallerIdentity]:
+    return (
+        CallerIdentity.objects.select_related("person")
+        .filter(
+            organisation_id=v["organisation"],
+            kind=v["kind"],
+            value_hash__in=[v[f"hash{i}"] for i in range(count)],
+        )
+        .order_by("pk")[:1]
+    )
+
+
+# Every contact with a caller's number looks the caller up: compiled once per number of keys.
+_IDENTITY_BY_HASH = CompiledQuery(
+    CallerIdentity,
+    _identities,
+    {"organisation": int, "kind": str, **{f"hash{i}": str for i in range(MAX_HMAC_KEYS)}},
+)
+
+
 def find_identity(*, organisation_id, kind: str, normalised: str) -> CallerIdentity | None:
     """A known caller of the centre, by keyed hash (one indexed read; no clear text stored)."""
     hashes = crypto.keyed_hashes(kind, normalised)
-    return (
-        CallerIdentity.objects.select_related("person")
-        .filter(organisation_id=organisation_id, kind=kind, value_hash__in=hashes)
-        .first()
-    )
+    if len(hashes) > MAX_HMAC_KEYS:
+        found = list(_identities(len(hashes), _hash_values(organisation_id, kind, hashes)))
+    else:
+        found = _IDENTITY_BY_HASH.fetch(len(hashes), _hash_values(organisation_id, kind, hashes))
+    return found[0] if found else None
+
+
+def _hash_values(organisation_id, kind: str, hashes) -> dict:
+    return {
+        "organisation": organisation_id,
+        "kind": kind,
+        **{f"hash{i}": value for i, value in enumerate(hashes)},
+    }
 
 
 def do_link_identity(

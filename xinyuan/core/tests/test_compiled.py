@@ -81,3 +81,44 @@ class CompiledContactLookupTests(PersonaMixin, TestCase):
         )
         with self.assertRaisesMessage(ValueError, "plain model querysets"):
             lookup.fetch("any", {"pk": self.mine.pk})
+
+
+class CompiledSeatAndIdentityTests(PersonaMixin, TestCase):
+    def test_a_seat_is_found_by_code_in_the_readers_centre_only(self):
+        from xinyuan.hotline.models import Seat
+
+        other = Seat.objects.create(organisation=self.p.other_org, code="B01")
+        self.assertEqual(selectors.seat_of(self.p.counsellor, "A01"), self.p.seat)
+        self.assertIsNone(selectors.seat_of(self.p.counsellor, "B01"))
+        self.assertEqual(selectors.seat_of(self.p.outsider, "B01"), other)
+        self.assertIsNone(selectors.seat_of(self.p.officer, "A01"))
+
+    def test_an_api_start_with_another_centres_seat_is_not_found(self):
+        from xinyuan.hotline.models import Seat
+
+        Seat.objects.create(organisation=self.p.other_org, code="B01")
+        from xinyuan.accounts.actions import do_issue_api_token
+
+        _token, clear = do_issue_api_token(
+            actor=self.p.counsellor, user=self.p.counsellor, name="t"
+        )
+        response = self.client.post(
+            "/api/v1/contacts",
+            {"channel": "phone", "seat": "B01"},
+            content_type="application/json",
+            headers={"Authorization": f"Bearer {clear}"},
+        )
+        self.assertEqual(response.status_code, 404)
+
+    def test_the_caller_is_found_under_the_current_and_a_retired_key(self):
+        from django.test import override_settings
+
+        from xinyuan.cases.actions import find_identity
+
+        contact = start_contact(self.p.counsellor, caller_number="13800000009")
+        args = {"organisation_id": self.p.org.pk, "kind": "phone", "normalised": "13800000009"}
+        self.assertEqual(find_identity(**args), contact.identity)
+        self.assertIsNone(find_identity(**{**args, "normalised": "13800000008"}))
+        self.assertIsNone(find_identity(**{**args, "organisation_id": self.p.other_org.pk}))
+        with override_settings(IDENTITY_HMAC_OLD_KEYS=["an-old-key-" + "x" * 40]):
+            self.assertEqual(find_identity(**args), contact.identity)  # two hashes: a new shape
