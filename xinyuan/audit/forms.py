@@ -39,3 +39,10 @@ class AuditSearchForm(BootstrapMixin, forms.Form):
         self.fields["action"].choices = [("", _("All"))] + [
             (key, label) for key, label in ACTION_LABELS.items()
         ]
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("date_from"), cleaned.get("date_to")
+        if start and end and start > end:
+            self.add_error("date_to", _("The end date is before the start date."))
+        return cleaned

@@ -78,6 +78,12 @@ class AuditScreenTests(PersonaMixin, TestCase):
             auditor.get(reverse("audit:events"), {"date_to": "9998-12-31"}).status_code, 200
         )
 
+    def test_dates_the_wrong_way_round_are_explained_not_an_empty_list(self):
+        response = client_for(self.p.auditor).get(
+            reverse("audit:events"), {"date_from": "2026-12-02", "date_to": "2026-12-01"}
+        )
+        self.assertContains(response, "截止日期早于起始日期", status_code=422)
+
 
 class AuditorReasonTests(PersonaMixin, TestCase):
     def test_a_clinical_override_reason_is_not_shown_to_the_auditor(self):
