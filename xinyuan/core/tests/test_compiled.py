@@ -62,14 +62,25 @@ class CompiledContactLookupTests(PersonaMixin, TestCase):
         with self.assertRaises(ValidationError):
             selectors.contact_visible_to(self.p.counsellor, "not-a-uuid")
 
-    def test_a_value_that_cannot_be_traced_refuses_to_compile(self):
-        lookup = CompiledQuery(
+    def test_a_value_the_build_computes_itself_refuses_to_compile_a_constant_is_kept(self):
+        from django.utils import timezone
+
+        moving = CompiledQuery(
             Contact,
-            lambda shape, v: Contact.objects.filter(pk=v["pk"], about="fixed text"),
+            lambda shape, v: Contact.objects.filter(pk=v["pk"], started_at__lte=timezone.now()),
             {"pk": int},
         )
         with self.assertRaisesMessage(ValueError, "without a sentinel"):
-            lookup.fetch("any", {"pk": self.mine.pk})
+            moving.fetch("any", {"pk": self.mine.pk})
+        constant = CompiledQuery(
+            Contact,
+            lambda shape, v: Contact.objects.filter(pk=v["pk"], channel="phone"),
+            {"pk": int},
+        )
+        self.assertEqual(
+            [c.pk for c in constant.fetch("any", {"pk": self.mine.pk})], [self.mine.pk]
+        )
+        self.assertEqual(constant.fetch("any", {"pk": self.colleagues.pk + 1000}), [])
 
     def test_an_annotated_queryset_is_refused(self):
         from django.db.models import Value
@@ -81,6 +92,31 @@ class CompiledContactLookupTests(PersonaMixin, TestCase):
         )
         with self.assertRaisesMessage(ValueError, "plain model querysets"):
             lookup.fetch("any", {"pk": self.mine.pk})
+
+    def test_rows_of_an_aggregate_union_are_what_the_orm_returns(self):
+        from django.db.models import CharField, Count, Max, Value
+
+        def build(shape, v):
+            def part(kind, channel):
+                return (
+                    Contact.objects.filter(organisation_id=v["org"], channel=channel)
+                    .order_by()
+                    .values("organisation_id")
+                    .annotate(
+                        kind=Value(kind, output_field=CharField()),
+                        n=Count("id"),
+                        last=Max("started_at"),
+                    )
+                    .values_list("kind", "n", "last")
+                )
+
+            return part("phone", "phone").union(part("chat", "chat"), all=True)
+
+        union = CompiledQuery(Contact, build, {"org": int})
+        for org in (self.p.org, self.p.other_org):
+            expected = sorted(build(None, {"org": org.pk}))
+            self.assertEqual(sorted(union.rows(None, {"org": org.pk})), expected)
+        self.assertTrue(expected, "the table must hold rows")
 
 
 class CompiledSeatAndIdentityTests(PersonaMixin, TestCase):

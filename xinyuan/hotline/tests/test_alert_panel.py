@@ -166,3 +166,42 @@ class AlertLayeringTests(TestCase):
             with self.subTest(module=name):
                 source = (hotline / name).read_text()
                 self.assertNotRegex(source, r"(?m)^\s*(from|import)\s+xinyuan\.assessments")
+
+
+class CompiledPanelStateTests(PersonaMixin, TestCase):
+    """The poll's state is compiled once per shape of user (core/compiled.py): it must be what
+    the ORM gives, for every persona, centre and state of the sources."""
+
+    def test_the_compiled_state_is_the_orms_for_every_persona_and_centre(self):
+        from xinyuan.hotline.alerts import _states, panel_state
+
+        def orm(user):
+            states = _states(user)
+            return sorted(states) if states is not None else []
+
+        def compiled(user):
+            from xinyuan.hotline.alerts import _compiled_states, alert_sources
+
+            shape = (user.role, user.is_active, tuple(s.kind for s in alert_sources()))
+            values = {"organisation": user.organisation_id, "user": user.pk}
+            return sorted(_compiled_states().rows(shape, values))
+
+        users = [
+            self.p.supervisor, self.p.director, self.p.counsellor, self.p.auditor,
+            self.p.admin, self.p.outsider_supervisor,
+        ]  # fmt: skip
+        contact = start_contact(self.p.counsellor)
+        for step in range(3):
+            if step == 1:
+                actions.do_raise_alert(actor=self.p.counsellor, contact=contact, level="high")
+                high_risk_contact(self.p.outsider)
+            if step == 2:
+                do_submit(
+                    scale_code="phq9", answers=SERIOUS, organisation=self.p.org,
+                    submission_key="k-compiled", language="zh-hans",
+                )  # fmt: skip
+            for user in users:
+                with self.subTest(step=step, user=user.username):
+                    self.assertEqual(compiled(user), orm(user))
+        self.assertEqual(len(orm(self.p.supervisor)), 2, "both kinds of alert were compared")
+        self.assertEqual(panel_state(self.p.officer).counts, {}, "no centre: the ORM's way")
