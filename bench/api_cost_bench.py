@@ -86,15 +86,15 @@ def cpu_seconds(pid: int) -> float:
 
 def tree(pid: int) -> list[int]:
     """A process and its descendants."""
-    found, todo = [], [pid]
-    while todo:
-        current = todo.pop()
+    found, pending = [], [pid]
+    while pending:
+        current = pending.pop()
         found.append(current)
         for task in Path(f"/proc/{current}/task").glob("*"):
             try:
-                todo.extend(int(x) for x in (task / "children").read_text().split())
-            except OSError:
-                pass
+                pending.extend(int(x) for x in (task / "children").read_text().split())
+            except OSError:  # the thread ended while we looked: it has no children to count
+                continue
     return found
 
 
