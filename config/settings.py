@@ -267,11 +267,21 @@ TWO_FACTOR_PENDING_MINUTES = 10
 # Reverse proxies whose X-Forwarded-For is believed (addresses or CIDR blocks); nobody else's.
 TRUSTED_PROXIES = env_list("XINYUAN_TRUSTED_PROXIES", "")
 IDLE_TIMEOUT_MINUTES = int(os.environ.get("XINYUAN_IDLE_TIMEOUT_MINUTES", "30"))
+# The page warns this long before an idle sign-out, with a "continue" button.
+IDLE_WARNING_SECONDS = 120
+# A page with the user's own contact in progress, or a supervisor's or director's page (the
+# alerts), keeps the session alive without activity — never longer than this after sign-in.
+SESSION_HARD_MAX_HOURS = float(os.environ.get("XINYUAN_SESSION_HARD_MAX_HOURS", "12"))
 
 DEMO_PASSWORD = os.environ.get("XINYUAN_DEMO_PASSWORD", "xinyuan-demo-2026")
 
-# HL-03: typical length of a general contact, shown against the timer.
+# HL-03: typical length of a general contact, shown against the timer; calls for someone else or
+# for information are short (their own target).
 CONTACT_TYPICAL_MINUTES = (30, 50)
+CONTACT_TYPICAL_MINUTES_BY_TYPE = {"for_others": (10, 20), "information": (3, 10)}
+# An in-progress contact nobody touched for this long is closed by the background sweep as
+# "not completed" (counted apart in the statistics).
+CONTACT_STALE_HOURS = float(os.environ.get("XINYUAN_CONTACT_STALE_HOURS", "4"))
 # HL-08: more than this many contacts from one identity within the window marks a repeat caller.
 REPEATED_CALLER_THRESHOLD = 5
 REPEATED_CALLER_WINDOW_DAYS = 7
@@ -283,8 +293,12 @@ FOLLOW_UP_REMINDER_LEAD_MINUTES = int(
 )
 # HL-07: a silent contact may be closed after this many seconds of silence.
 SILENT_CALL_SECONDS = 120
-# Supervisors' alert poll interval (the alert must appear within 5 seconds).
+# Supervisors' alert poll interval (the alert must appear within 5 seconds); the counsellor's
+# page polls the acknowledgement of its alert as often.
 ALERT_POLL_SECONDS = 3
+# An alert nobody takes within this long goes to the director and every supervisor of the
+# centre, on duty or not (at once when nobody is on duty, and for a public-safety report).
+ALERT_ESCALATE_MINUTES = float(os.environ.get("XINYUAN_ALERT_ESCALATE_MINUTES", "3"))
 
 LOGGING = {
     "version": 1,

@@ -22,6 +22,9 @@ ACTION_LABELS = {
     "flag": _("flagged"),
     "alert": _("alert raised"),
     "acknowledge": _("alert acknowledged"),
+    "escalate": _("alert escalated to the director and all supervisors"),
+    "emergency_call": _("emergency services contacted"),
+    "auto_close": _("closed by the system (no activity)"),
     "reveal": _("number revealed"),
     "reveal_notes": _("clinical notes read"),
     "revoke": _("revoked"),
@@ -50,6 +53,8 @@ BOOLEAN_MEANING = {"identity": {True: _("recorded"), False: _("none")}}
 # Keys of audit changes that are not model fields.
 EXTRA_LABELS = {
     "previous_final": _("level judged earlier in this contact"),
+    "waited_seconds": _("seconds without acknowledgement"),
+    "escalated": _("escalated at once"),
     "identity": _("caller's number or chat ID"),
     "source": _("source"),
     "field": _("field"),

@@ -106,9 +106,13 @@ def _states_for_shape(shape, values) -> QuerySet:
     from xinyuan.accounts.models import User
     from xinyuan.hotline.models import RiskAlert
 
-    role, is_active, _kinds = shape
+    role, is_active, is_on_duty, _kinds = shape
     stand_in = User(
-        pk=values["user"], role=role, is_active=is_active, organisation_id=values["organisation"]
+        pk=values["user"],
+        role=role,
+        is_active=is_active,
+        is_on_duty=is_on_duty,
+        organisation_id=values["organisation"],
     )
     states = _states(stand_in)
     return states if states is not None else RiskAlert.objects.none()
@@ -136,8 +140,13 @@ def panel_state(user) -> PanelState:
         rows = list(states) if states is not None else []
     else:
         # The shape: what besides the centre decides the SQL (the role's permissions, whether
-        # the account is active, the sources registered).
-        shape = (user.role, user.is_active, tuple(s.kind for s in alert_sources()))
+        # the account is active, whether on duty, the sources registered).
+        shape = (
+            user.role,
+            user.is_active,
+            user.is_on_duty,
+            tuple(s.kind for s in alert_sources()),
+        )
         values = {"organisation": user.organisation_id, "user": user.pk}
         rows = _compiled_states().rows(shape, values)
     counts = {kind: (lines, items) for kind, lines, items, _last in rows if lines}
@@ -178,11 +187,11 @@ def build_panel(user, state: PanelState | None = None, max_lines: int = MAX_LINE
 
 
 def _open_alerts(user):
-    from xinyuan.hotline.selectors import alerts_visible_to
+    from xinyuan.hotline.selectors import alerts_shown_to
 
     if not permissions.has_perm(user, permissions.ACKNOWLEDGE_ALERTS):
         return None
-    return alerts_visible_to(user).filter(acknowledged_at__isnull=True)
+    return alerts_shown_to(user).filter(acknowledged_at__isnull=True)
 
 
 def _contact_state(user):
@@ -196,7 +205,7 @@ def _contact_state(user):
             kind=Value("contact", output_field=CharField()),
             lines=Count("contact_id", distinct=True),
             items=Count("contact_id", distinct=True),
-            last=Max("updated_at"),
+            last=Max("updated_at"),  # an escalation changes it: the panel redraws
         )
         .values_list("kind", "lines", "items", "last")
     )

@@ -6,14 +6,15 @@ from django.utils.translation import gettext_lazy as _
 from xinyuan.core.forms import BootstrapMixin
 from xinyuan.hotline.actions import SAFETY_PLAN_FIELDS, STAGE_FIELDS
 from xinyuan.hotline.models import (
+    CLOSING_OUTCOMES,
     Channel,
     Contact,
     ContactStatus,
     ContactType,
     DisclosureKind,
+    EmergencyService,
     LastAttempt,
     Lethality,
-    Outcome,
     PlanTiming,
     RiskAssessment,
     RiskLevel,
@@ -39,8 +40,13 @@ class StartContactForm(BootstrapMixin, forms.Form):
         self.fields["seat"].choices = [("", "—")] + [(s.code, s.code) for s in seats]
 
 
+# Not in the page's stage forms: the end is set by closing (or the switch), and the outcome is
+# chosen once, in the close box (one outcome: what is chosen there is what closing stores).
+NOT_ON_STAGE_FORMS = frozenset({"ended_at", "outcome"})
+
+
 def stage_form_class(stage: int) -> Any:
-    stage_fields = [f for f in STAGE_FIELDS[stage] if f != "ended_at"]
+    stage_fields = [f for f in STAGE_FIELDS[stage] if f not in NOT_ON_STAGE_FORMS]
 
     class StageForm(BootstrapMixin, forms.ModelForm):
         class Meta:
@@ -144,7 +150,24 @@ class SafetyPlanForm(BootstrapMixin, forms.ModelForm):
 
 
 class CloseContactForm(BootstrapMixin, forms.Form):
-    outcome = forms.ChoiceField(label=_("outcome"), choices=Outcome.choices)
+    """The one place the outcome is chosen: it starts at the outcome recorded (by the API, or a
+    close refused), never at a default that would overwrite it."""
+
+    outcome = forms.ChoiceField(
+        label=_("outcome"),
+        choices=[("", _("Choose the outcome…"))] + CLOSING_OUTCOMES,
+        error_messages={"required": _("Choose the outcome of the contact.")},
+    )
+
+    @classmethod
+    def for_contact(cls, contact: Contact) -> "CloseContactForm":
+        closing = {value for value, _label in CLOSING_OUTCOMES}
+        return cls(initial={"outcome": contact.outcome if contact.outcome in closing else ""})
+
+
+class EmergencyCallForm(BootstrapMixin, forms.Form):
+    service = forms.ChoiceField(label=_("service"), choices=EmergencyService.choices)
+    reference = forms.CharField(label=_("their reference"), max_length=100, required=False)
 
 
 class ContactFilterForm(BootstrapMixin, forms.Form):

@@ -100,7 +100,13 @@ class Outcome(models.TextChoices):
     REFERRED = "referred", _("Referred to other services")
     CRISIS = "crisis", _("Crisis intervention / emergency services")
     DROPPED = "dropped", _("Caller hung up")
-    ENDED_BY_COUNSELLOR = "ended", _("Ended by counsellor (scope)")
+    ENDED_BY_COUNSELLOR = "ended", _("Ended by the counsellor")
+    # Set only by the background sweep: an in-progress contact nobody touched for hours.
+    NOT_COMPLETED = "not_completed", _("Not completed (closed by the system)")
+
+
+# Outcomes a counsellor chooses when closing (the sweep's is not one of them).
+CLOSING_OUTCOMES = [choice for choice in Outcome.choices if choice[0] != Outcome.NOT_COMPLETED]
 
 
 class Seat(PublicModel):
@@ -119,6 +125,24 @@ class Seat(PublicModel):
 
     def __str__(self) -> str:
         return self.code
+
+
+class ContactSequence(models.Model):
+    """The last contact number given in a centre in a year (``2026-000123``)."""
+
+    organisation = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.PROTECT, related_name="+"
+    )
+    year = models.PositiveSmallIntegerField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "year"], name="contact_seq_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year}-{self.last:06d}"
 
 
 class Contact(PublicModel):
@@ -142,6 +166,9 @@ class Contact(PublicModel):
     person = models.ForeignKey(
         "cases.Person", on_delete=models.PROTECT, null=True, blank=True, related_name="contacts"
     )
+    # A number a person can read out at a handover, per centre and year (``2026-000123``); the
+    # UUID stays the URL and API key.
+    number = models.CharField(_("contact number"), max_length=20, blank=True)
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
     status = models.CharField(
         _("status"), max_length=10, choices=ContactStatus.choices, default=ContactStatus.OPEN
@@ -226,7 +253,7 @@ class Contact(PublicModel):
     actions_decided = models.TextField(_("actions the caller decided on"), blank=True)
     caller_feedback = models.TextField(_("caller's feedback"), blank=True)
     goal_attainment = scale_0_10(_("goal attainment (caller's rating 0–10)"), null=True, blank=True)
-    outcome = models.CharField(_("outcome"), max_length=12, choices=Outcome.choices, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=16, choices=Outcome.choices, blank=True)
     counsellor_notes = models.TextField(_("counsellor's notes"), blank=True)
     # HL-06: a follow-up needs consent; a refusal is recorded with what the caller said.
     follow_up_declined = models.TextField(_("caller declined a follow-up"), blank=True)
@@ -247,6 +274,14 @@ class Contact(PublicModel):
             ),
             models.Index(fields=["person", "-started_at"], name="contact_person_started"),
             models.Index(fields=["identity", "started_at"], name="contact_identity_started"),
+            models.Index(fields=["status", "updated_at"], name="contact_status_updated"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "number"],
+                condition=~models.Q(number=""),
+                name="contact_number_unique",
+            )
         ]
 
     def __str__(self) -> str:
@@ -374,17 +409,30 @@ class SafetyPlan(PublicModel):
         verbose_name_plural = _("safety plans")
 
 
+class AlertKind(models.TextChoices):
+    RISK = "risk", _("High-risk contact")
+    PUBLIC_SAFETY = "public_safety", _("Public-safety report")
+
+
 class RiskAlert(PublicModel):
-    """Raised when a contact is marked high or imminent; every supervisor on duty sees it."""
+    """Raised when a contact is marked high or imminent, or a public-safety report is made.
+
+    The supervisors on duty see it at once; nobody taking it within ``ALERT_ESCALATE_MINUTES``
+    (or nobody on duty, or a public-safety report) escalates it: the director and every
+    supervisor of the centre, on duty or not, see it then."""
 
     organisation = models.ForeignKey(
         "accounts.Organisation", on_delete=models.PROTECT, related_name="+"
     )
     contact = models.ForeignKey(Contact, on_delete=models.PROTECT, related_name="alerts")
+    kind = models.CharField(
+        _("kind"), max_length=20, choices=AlertKind.choices, default=AlertKind.RISK
+    )
     level = models.CharField(_("risk level"), max_length=10, choices=RiskLevel.choices)
     raised_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
+    escalated_at = models.DateTimeField(_("escalated at"), null=True, blank=True)
     acknowledged_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -473,3 +521,35 @@ class Disclosure(PublicModel):
         verbose_name = _("disclosure")
         verbose_name_plural = _("disclosures")
         ordering = ["disclosed_at"]
+
+
+class EmergencyService(models.TextChoices):
+    AMBULANCE = "120", _("120 ambulance")
+    POLICE = "110", _("110 police")
+    FIRE = "119", _("119 fire and rescue")
+    OTHER = "other", _("Other emergency service")
+
+
+class EmergencyCall(PublicModel):
+    """Emergency services contacted during a contact (an act in progress, imminent risk): when,
+    by whom, which service, their reference. Recorded with the confidentiality exception it
+    makes (``disclosure``, danger to the caller's own life)."""
+
+    organisation = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.PROTECT, related_name="+"
+    )
+    contact = models.ForeignKey(Contact, on_delete=models.PROTECT, related_name="emergency_calls")
+    service = models.CharField(_("service"), max_length=10, choices=EmergencyService.choices)
+    reference = models.CharField(_("their reference"), max_length=100, blank=True)
+    called_at = models.DateTimeField(_("contacted at"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    disclosure = models.OneToOneField(
+        Disclosure, on_delete=models.PROTECT, related_name="emergency_call"
+    )
+
+    class Meta:
+        verbose_name = _("emergency call")
+        verbose_name_plural = _("emergency calls")
+        ordering = ["called_at", "id"]

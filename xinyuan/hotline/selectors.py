@@ -6,13 +6,15 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from uuid import UUID
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db.models import Q, QuerySet
+from django.db.models import Case, Q, QuerySet, When
 from django.utils import timezone
 
 from xinyuan.accounts.models import User
 from xinyuan.core import permissions
 from xinyuan.core.compiled import CompiledQuery
+from xinyuan.core.permissions import Role
 from xinyuan.hotline.models import Contact, DisclosureKind, RiskAlert, RiskAssessment, Seat
 
 _COUNSELLOR_UNREAD = (
@@ -216,9 +218,20 @@ def counsellors_for(user) -> QuerySet[User]:
 
 
 def alerts_visible_to(user) -> QuerySet[RiskAlert]:
+    """The alerts the user may open and take: the centre's, for those who take alerts."""
     if not permissions.has_perm(user, permissions.ACKNOWLEDGE_ALERTS):
         return RiskAlert.objects.none()
     return RiskAlert.objects.filter(organisation_id=user.organisation_id)
+
+
+def alerts_shown_to(user) -> QuerySet[RiskAlert]:
+    """The alerts the user's panel shows: all of them while on duty; off duty (a director, a
+    supervisor not on shift) those escalated — nobody took them in time, nobody was on duty,
+    or a public-safety report."""
+    alerts = alerts_visible_to(user)
+    if not user.is_on_duty:
+        alerts = alerts.filter(escalated_at__isnull=False)
+    return alerts
 
 
 def contact_history(contact: Contact):
@@ -261,13 +274,36 @@ def latest_alert_for(contact: Contact) -> RiskAlert | None:
     )
 
 
+def has_overdue_alert(contact: Contact) -> bool:
+    """An alert of the contact nobody took within ALERT_ESCALATE_MINUTES, not yet escalated."""
+    cutoff = timezone.now() - timedelta(minutes=settings.ALERT_ESCALATE_MINUTES)
+    return RiskAlert.objects.filter(
+        contact=contact,
+        acknowledged_at__isnull=True,
+        escalated_at__isnull=True,
+        created_at__lte=cutoff,
+    ).exists()
+
+
 def supervisors_on_duty(organisation_id) -> int:
+    return _alert_takers(organisation_id).filter(is_on_duty=True).count()
+
+
+def who_to_call(organisation_id) -> list[User]:
+    """With nobody on duty: the centre's directors, then its other supervisors (at most 3)."""
+    return list(
+        _alert_takers(organisation_id).order_by(
+            Case(When(role=Role.DIRECTOR, then=0), default=1), "alias", "username"
+        )[:3]
+    )
+
+
+def _alert_takers(organisation_id) -> QuerySet[User]:
     return User.objects.filter(
         organisation_id=organisation_id,
         role__in=permissions.roles_with(permissions.ACKNOWLEDGE_ALERTS),
-        is_on_duty=True,
         is_active=True,
-    ).count()
+    )
 
 
 # Emergency (break-glass) access --------------------------------------------------------------

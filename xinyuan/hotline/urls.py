@@ -50,6 +50,16 @@ urlpatterns = [
     ),
     path("contacts/<uuid:public_id>/close/", contact.contact_close, name="contact-close"),
     path(
+        "contacts/<uuid:public_id>/alert-status/",
+        contact.contact_alert_status,
+        name="contact-alert-status",
+    ),
+    path(
+        "contacts/<uuid:public_id>/emergency-calls/",
+        contact.contact_emergency_call,
+        name="contact-emergency-call",
+    ),
+    path(
         "contacts/<uuid:public_id>/consents/",
         consents.contact_consent_add,
         name="contact-consent-add",

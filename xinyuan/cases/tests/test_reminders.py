@@ -321,7 +321,8 @@ class QueueingTests(PersonaMixin, TestCase):
         contact = high_risk_contact(self.p.counsellor, caller_number="13700000005")
         with self.assertRaises(Exception):  # noqa: B017 - any refusal
             do_book_follow_up(actor=self.p.counsellor, contact=contact, consent_given=False)
-        self.assertFalse(DBTaskResult.objects.exists())
+        reminders = DBTaskResult.objects.filter(task_path=send_follow_up_reminders.module_path)
+        self.assertFalse(reminders.exists())
 
     def test_the_task_runs_the_sweep_and_returns_its_counts(self):
         contact = high_risk_contact(self.p.counsellor, caller_number="13700000006")

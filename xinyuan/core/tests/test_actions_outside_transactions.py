@@ -141,6 +141,25 @@ def _close(w):
                      outcome="resolved")  # fmt: skip
 
 
+def _close_stale(w):
+    from xinyuan.hotline.actions.contacts import do_close_stale_contacts
+    from xinyuan.hotline.models import Contact
+
+    contact = fresh(w, "13800000013")
+    Contact.objects.filter(pk=contact.pk).update(updated_at=timezone.now() - timedelta(hours=5))
+    assert do_close_stale_contacts() == 1
+
+
+def _escalate(w):
+    from xinyuan.hotline.actions import do_escalate_due_alerts
+    from xinyuan.hotline.models import RiskAlert
+
+    RiskAlert.objects.filter(contact=w.high).update(
+        escalated_at=None, created_at=timezone.now() - timedelta(minutes=10)
+    )
+    assert do_escalate_due_alerts() == 1
+
+
 def _harassment(w):
     from xinyuan.hotline.actions import do_end_harassment_contact
 
@@ -340,6 +359,14 @@ CALLS: dict[str, tuple[Callable[[SimpleNamespace], object], bool]] = {
     ),
     "xinyuan.hotline.actions.contacts.do_close_contact": (_close, True),
     "xinyuan.hotline.actions.contacts.do_end_harassment_contact": (_harassment, True),
+    "xinyuan.hotline.actions.contacts.do_close_stale_contacts": (_close_stale, True),
+    "xinyuan.hotline.actions.escalation.do_escalate_due_alerts": (_escalate, True),
+    "xinyuan.hotline.actions.emergency.do_record_emergency_call": (
+        lambda w: hotline_actions.do_record_emergency_call(
+            actor=w.p.counsellor, contact=w.high, service="120", reference="急救2026-17"
+        ),
+        True,
+    ),
     "xinyuan.hotline.actions.contacts.do_record_follow_up_declined": (
         lambda w: hotline_actions.do_record_follow_up_declined(
             actor=w.p.counsellor, contact=w.high, reason="不需要"

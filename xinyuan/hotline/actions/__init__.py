@@ -9,15 +9,21 @@ from xinyuan.hotline.actions.consents import do_record_consent, do_withdraw_cons
 from xinyuan.hotline.actions.contacts import (
     EDITABLE_FIELDS,
     STAGE_FIELDS,
+    close_problems,
     do_close_contact,
     do_end_harassment_contact,
     do_record_follow_up_declined,
     do_start_contact,
     do_update_contact,
-    high_risk_close_problems,
 )
+from xinyuan.hotline.actions.emergency import do_record_emergency_call
+from xinyuan.hotline.actions.escalation import do_escalate_due_alerts
 from xinyuan.hotline.actions.follow_ups import do_book_follow_up, do_record_follow_up
-from xinyuan.hotline.actions.risk import do_acknowledge_alert, do_assess_risk, do_raise_alert
+from xinyuan.hotline.actions.risk import (
+    do_acknowledge_alert,
+    do_assess_risk,
+    do_raise_alert,
+)
 from xinyuan.hotline.actions.safety_plan import SAFETY_PLAN_FIELDS, do_save_safety_plan
 
 __all__ = [
@@ -27,15 +33,17 @@ __all__ = [
     "do_acknowledge_alert",
     "do_assess_risk",
     "do_book_follow_up",
+    "close_problems",
     "do_close_contact",
     "do_end_harassment_contact",
+    "do_escalate_due_alerts",
     "do_raise_alert",
     "do_record_consent",
+    "do_record_emergency_call",
     "do_record_follow_up",
     "do_record_follow_up_declined",
     "do_save_safety_plan",
     "do_start_contact",
     "do_update_contact",
     "do_withdraw_consent",
-    "high_risk_close_problems",
 ]

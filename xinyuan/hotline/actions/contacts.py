@@ -8,13 +8,15 @@ action asks ``hotline.access`` whether the actor may make it.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from xinyuan.audit.actions import record
 from xinyuan.audit.versioned import StaleRecord, write_versioned
@@ -26,6 +28,7 @@ from xinyuan.hotline import rules
 from xinyuan.hotline.access import decide_contact
 from xinyuan.hotline.models import (
     Contact,
+    ContactSequence,
     ContactStatus,
     ContactType,
     Outcome,
@@ -86,6 +89,25 @@ def _lock(contact: Contact) -> Contact:
         .select_related("counsellor", "seat", "person")
         .get(pk=contact.pk)
     )
+
+
+def next_contact_number(organisation_id: int, started_at: datetime) -> str:
+    """The centre's next contact number for the year the contact started (``2026-000123``).
+
+    One statement (an upsert returning the new value): the row of the centre and year is locked
+    by it until the starting transaction commits, so two contacts starting at once in one centre
+    get consecutive numbers, and contacts of other centres never wait."""
+    year = timezone.localtime(started_at).year
+    table = connection.ops.quote_name(ContactSequence._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (organisation_id, year, last) VALUES (%s, %s, 1) "  # noqa: S608
+            f"ON CONFLICT (organisation_id, year) DO UPDATE SET last = {table}.last + 1 "
+            "RETURNING last",
+            [organisation_id, year],
+        )
+        (last,) = cursor.fetchone()
+    return f"{year}-{last:06d}"
 
 
 def do_start_contact(**kwargs) -> Contact:
@@ -170,6 +192,8 @@ def _start_contact(
         contact.identity, contact.person = identity, person
         if person.is_repeated_caller and contact.contact_type == ContactType.GENERAL:
             contact.contact_type = ContactType.REPEATED
+    # Last before the insert: the centre's number row stays locked for as short as can be.
+    contact.number = next_contact_number(actor.organisation_id, started_at)
     contact.save(force_insert=True)
     record(
         actor=actor,
@@ -179,6 +203,7 @@ def _start_contact(
             "channel": channel,
             "seat": getattr(seat, "code", None),
             "counsellor": counsellor.username,
+            "number": contact.number,
             "contact_type": contact.contact_type,
             "identity": contact.identity_id is not None,
         },
@@ -311,13 +336,44 @@ def do_update_contact(*, actor, contact: Contact, version: int, changes: dict[st
     )
 
 
-def high_risk_close_problems(contact: Contact) -> list[str]:
-    """What a high-risk contact still needs before it may be closed (HL-05, HL-06)."""
-    if not rules.is_high_risk(contact.risk_level):
-        return []
+# What a high-risk contact's safety plan must hold before closing (guide 三(三): the warning
+# signs taught, people and numbers to call and medical institutions written down).
+SAFETY_PLAN_REQUIRED = ("warning_signs", "people_to_call", "medical_institutions")
+# Outcomes that end a contact before it could be completed: nothing more is required then.
+UNFINISHED_OUTCOMES = frozenset({Outcome.DROPPED, Outcome.NOT_COMPLETED})
+
+
+def needs_assessment(contact: Contact) -> bool:
+    """Guide 三(二): strong negative emotion or a repeated caller (or a contact typed as suicide
+    risk) needs a suicide-risk assessment before the contact closes."""
+    return not contact.risk_level and (
+        contact.strong_negative_emotion
+        or contact.contact_type in (ContactType.REPEATED, ContactType.SUICIDE_RISK)
+        or bool(contact.person_id and contact.person.is_repeated_caller)
+    )
+
+
+def close_problems(contact: Contact) -> list[str]:
+    """What the contact still needs before it may be closed (HL-04, HL-05, HL-06), in words."""
     problems = []
-    if not SafetyPlan.objects.filter(contact=contact).exists():
+    if needs_assessment(contact):
+        problems.append(str(_("a suicide-risk assessment")))
+    if not rules.is_high_risk(contact.risk_level):
+        return problems
+    plan = SafetyPlan.objects.filter(contact=contact).first()
+    if plan is None:
         problems.append(str(_("a safety plan")))
+    else:
+        missing = [
+            str(SafetyPlan._meta.get_field(name).verbose_name)
+            for name in SAFETY_PLAN_REQUIRED
+            if not getattr(plan, name).strip()
+        ]
+        if missing:
+            separator = pgettext("list separator", ", ")
+            problems.append(
+                str(_("in the safety plan: %(fields)s") % {"fields": separator.join(missing)})
+            )
     if not contact.follow_up_declined and not contact.follow_ups.exists():
         problems.append(str(_("a booked follow-up, or the caller's refusal recorded")))
     return problems
@@ -336,8 +392,9 @@ def do_close_contact(
     """Close the contact, with whatever else the same request changes (one transaction: a
     close refused leaves nothing of the request saved).
 
-    The outcome chosen is stored; an empty choice keeps the outcome already recorded (stage 5).
-    A high-risk contact needs a safety plan and a follow-up (or the caller's refusal) first,
+    The outcome chosen is stored; an empty choice keeps the outcome already recorded.
+    ``close_problems`` must be empty first (an assessment where strong emotion or a repeated
+    caller calls for one; for high risk a safety plan and a follow-up or the caller's refusal),
     unless the caller hung up. Closed already (the counsellor, then the switch posting the end
     of the call): the other changes of the request still apply, nothing is closed twice."""
     _require_edit(actor, contact)
@@ -348,14 +405,15 @@ def do_close_contact(
             cleaned["outcome"] = clean_contact_value(row, "outcome", outcome)
         if row.status == ContactStatus.CLOSED:
             return cleaned
-        problems = high_risk_close_problems(row)
-        if problems and cleaned.get("outcome", row.outcome) != Outcome.DROPPED:
-            raise ValidationError(
-                {
-                    "outcome": _("A high-risk contact needs %(missing)s before it is closed.")
-                    % {"missing": "; ".join(problems)}
-                }
-            )
+        if cleaned.get("outcome", row.outcome) not in UNFINISHED_OUTCOMES:
+            problems = close_problems(row)
+            if problems:
+                raise ValidationError(
+                    {
+                        "outcome": _("Before closing, record: %(missing)s.")
+                        % {"missing": pgettext("list separator", "; ").join(problems)}
+                    }
+                )
         cleaned.setdefault("ended_at", ended_at or row.ended_at or timezone.now())
         return cleaned | {"status": ContactStatus.CLOSED}
 
@@ -410,3 +468,45 @@ def do_record_follow_up_declined(
             "follow_up_declined": clean_contact_value(row, "follow_up_declined", reason)
         },
     )
+
+
+STALE_BATCH = 200
+
+
+def do_close_stale_contacts(now: datetime | None = None) -> int:
+    """Close the in-progress contacts with no activity (no save of the contact or its safety
+    plan) for ``CONTACT_STALE_HOURS`` as "not completed" — the counsellor's page was closed, the
+    shift ended. Each in its own transaction, audited with the system as the actor; a contact
+    being written right now is skipped (locked) and looked at by the next sweep."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(hours=settings.CONTACT_STALE_HOURS)
+    closed = 0
+    candidates = list(
+        Contact.objects.filter(status=ContactStatus.OPEN, updated_at__lt=cutoff)
+        .exclude(safety_plan__updated_at__gte=cutoff)
+        .order_by("updated_at")
+        .values_list("pk", flat=True)[:STALE_BATCH]
+    )
+    for pk in candidates:
+        with transaction.atomic():
+            locked = (
+                Contact.objects.select_for_update(of=("self",), skip_locked=True)
+                .filter(pk=pk, status=ContactStatus.OPEN, updated_at__lt=cutoff)
+                .first()
+            )
+            if locked is None:
+                continue
+            write_versioned(
+                actor=None,
+                locked=locked,
+                changes={
+                    "status": ContactStatus.CLOSED,
+                    "outcome": Outcome.NOT_COMPLETED,
+                    "ended_at": locked.ended_at or locked.updated_at,
+                },
+                version=None,
+                action="auto_close",
+                extra={"idle_hours": settings.CONTACT_STALE_HOURS},
+            )
+            closed += 1
+    return closed

@@ -13,7 +13,7 @@ from xinyuan.audit.actions import record
 from xinyuan.cases.selectors import has_sharing_consent
 from xinyuan.core.errors import PermissionDeniedError
 from xinyuan.hotline.access import decide_contact
-from xinyuan.hotline.models import Contact, Disclosure, DisclosureKind
+from xinyuan.hotline.models import AlertKind, Contact, Disclosure, DisclosureKind, RiskLevel
 
 
 @transaction.atomic
@@ -62,4 +62,14 @@ def do_record_disclosure(
         changes={"kind": kind, "disclosed_to": disclosure.disclosed_to},
         reason=disclosure.reason,
     )
+    if kind == DisclosureKind.PUBLIC_SAFETY:
+        # Guide 一(四)2: the centre's head is told at once; the alert records who took it.
+        from xinyuan.hotline.actions.risk import do_raise_alert
+
+        do_raise_alert(
+            actor=actor,
+            contact=contact,
+            level=contact.risk_level or RiskLevel.HIGH,
+            kind=AlertKind.PUBLIC_SAFETY,
+        )
     return disclosure

@@ -15,7 +15,12 @@ from xinyuan.audit.versioned import write_versioned
 from xinyuan.core.errors import PermissionDeniedError
 from xinyuan.hotline import rules
 from xinyuan.hotline.access import decide_alert, decide_contact
-from xinyuan.hotline.models import Contact, ContactType, RiskAlert, RiskAssessment
+from xinyuan.hotline.actions.escalation import escalate_after
+from xinyuan.hotline.models import AlertKind, Contact, ContactType, RiskAlert, RiskAssessment
+
+# Types a high-risk judgement leaves as they are: already the crisis type, or about someone else
+# (the caller is not the person at risk).
+TYPES_KEPT_AT_HIGH_RISK = frozenset({ContactType.SUICIDE_RISK, ContactType.FOR_OTHERS})
 
 ASSESSMENT_DETAIL_FIELDS = ("plan_method", "means_detail")
 
@@ -114,7 +119,9 @@ def do_assess_risk(
         # The contact carries the counsellor's latest judgement, and its type follows it.
         locked = Contact.objects.select_for_update(of=("self",)).get(pk=contact.pk)
         updates: dict[str, Any] = {"risk_level": final}
-        if rules.is_high_risk(final) and locked.contact_type == ContactType.GENERAL:
+        if rules.is_high_risk(final) and locked.contact_type not in TYPES_KEPT_AT_HIGH_RISK:
+            # The crisis protocol replaces the special-call one (a repeated caller at high risk
+            # is a suicide-risk contact; the person keeps the repeated-caller mark).
             updates["contact_type"] = ContactType.SUICIDE_RISK
         write_versioned(
             actor=actor,
@@ -131,15 +138,42 @@ def do_assess_risk(
 
 
 @transaction.atomic
-def do_raise_alert(*, actor, contact: Contact, level: str) -> RiskAlert | None:
-    """One open alert per contact; a higher level re-raises it."""
-    open_alert = RiskAlert.objects.filter(contact=contact, acknowledged_at__isnull=True).first()
+def do_raise_alert(
+    *, actor, contact: Contact, level: str, kind: str = AlertKind.RISK
+) -> RiskAlert | None:
+    """One open alert per contact and kind; a higher level re-raises it.
+
+    The supervisors on duty see it at once. With nobody on duty, and for a public-safety
+    report, it is escalated at once (the director and every supervisor see it); otherwise the
+    escalation is queued for ``ALERT_ESCALATE_MINUTES`` later (``actions.escalation``)."""
+    from xinyuan.hotline.selectors import supervisors_on_duty
+
+    open_alert = RiskAlert.objects.filter(
+        contact=contact, kind=kind, acknowledged_at__isnull=True
+    ).first()
     if open_alert and rules.RISK_ORDER[open_alert.level] >= rules.RISK_ORDER[level]:
         return open_alert
+    now = timezone.now()
+    at_once = kind == AlertKind.PUBLIC_SAFETY or not supervisors_on_duty(contact.organisation_id)
     alert = RiskAlert.objects.create(
-        organisation_id=contact.organisation_id, contact=contact, level=level, raised_by=actor
+        organisation_id=contact.organisation_id,
+        contact=contact,
+        kind=kind,
+        level=level,
+        raised_by=actor,
+        escalated_at=now if at_once else None,
     )
-    record(actor=actor, action="alert", target=alert, changes={"level": level})
+    record(
+        actor=actor,
+        action="alert",
+        target=alert,
+        changes={"level": level, "kind": kind, "escalated": at_once},
+    )
+    if not at_once:
+        from xinyuan.hotline.tasks import escalate_alerts
+
+        # In the same database as the alert (django-tasks-db): both commit together.
+        escalate_alerts.using(run_after=now + escalate_after()).enqueue()
     return alert
 
 

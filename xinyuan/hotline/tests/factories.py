@@ -14,6 +14,12 @@ HIGH_FACTORS = rules.RiskFactors(
     means_at_hand=True,
 )
 LOW_FACTORS = rules.RiskFactors(ideation=False)
+# A safety plan holding what a high-risk contact needs to close (actions.SAFETY_PLAN_REQUIRED).
+FULL_PLAN = {
+    "warning_signs": "整夜失眠、反复想到死",
+    "people_to_call": "姐姐 139xxxx",
+    "medical_institutions": "市精神卫生中心急诊",
+}
 
 
 def start_contact(counsellor, **kwargs):

@@ -10,7 +10,12 @@ from xinyuan.core.errors import ConflictError, PermissionDeniedError
 from xinyuan.core.testing import PersonaMixin
 from xinyuan.hotline import actions, rules
 from xinyuan.hotline.models import Contact, ContactType, RiskAlert
-from xinyuan.hotline.tests.factories import HIGH_FACTORS, high_risk_contact, start_contact
+from xinyuan.hotline.tests.factories import (
+    FULL_PLAN,
+    HIGH_FACTORS,
+    high_risk_contact,
+    start_contact,
+)
 
 
 class StartContactTests(PersonaMixin, TestCase):
@@ -314,8 +319,15 @@ class HighRiskCloseTests(PersonaMixin, TestCase):
             actions.do_close_contact(
                 actor=self.p.counsellor, contact=contact, version=contact.version, outcome="crisis"
             )
-        actions.do_save_safety_plan(
+        plan = actions.do_save_safety_plan(
             actor=self.p.counsellor, contact=contact, data={"people_to_call": "姐姐"}
+        )
+        with self.assertRaisesMessage(ValidationError, "自杀预警信号"):
+            actions.do_close_contact(
+                actor=self.p.counsellor, contact=contact, version=contact.version, outcome="crisis"
+            )
+        actions.do_save_safety_plan(
+            actor=self.p.counsellor, contact=contact, data=FULL_PLAN, version=plan.version
         )
         actions.do_record_follow_up_declined(
             actor=self.p.counsellor, contact=contact, reason="不愿被回访"

@@ -182,7 +182,12 @@ class CompiledPanelStateTests(PersonaMixin, TestCase):
         def compiled(user):
             from xinyuan.hotline.alerts import _compiled_states, alert_sources
 
-            shape = (user.role, user.is_active, tuple(s.kind for s in alert_sources()))
+            shape = (
+                user.role,
+                user.is_active,
+                user.is_on_duty,
+                tuple(s.kind for s in alert_sources()),
+            )
             values = {"organisation": user.organisation_id, "user": user.pk}
             return sorted(_compiled_states().rows(shape, values))
 

@@ -10,7 +10,7 @@ from xinyuan.audit.models import AuditEvent
 from xinyuan.core.testing import PersonaMixin, client_for
 from xinyuan.hotline import actions
 from xinyuan.hotline.actions import do_book_follow_up
-from xinyuan.hotline.tests.factories import high_risk_contact
+from xinyuan.hotline.tests.factories import FULL_PLAN, high_risk_contact
 
 SECRET = "丈夫不知道我在吃药"
 PLAN_SECRET = "给姐姐打电话"
@@ -162,7 +162,9 @@ class ContactPageRegressionTests(PersonaMixin, TestCase):
     def test_a_closed_contact_and_the_audit_list_show_its_history(self):
         contact = high_risk_contact(self.p.counsellor)
         actions.do_save_safety_plan(
-            actor=self.p.counsellor, contact=contact, data={"people_to_call": PLAN_SECRET}
+            actor=self.p.counsellor,
+            contact=contact,
+            data={**FULL_PLAN, "people_to_call": PLAN_SECRET},
         )
         do_book_follow_up(actor=self.p.counsellor, contact=contact, consent_given=True)
         contact.refresh_from_db()

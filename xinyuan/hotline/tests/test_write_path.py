@@ -17,7 +17,12 @@ from xinyuan.core.testing import (
 from xinyuan.hotline import actions
 from xinyuan.hotline.actions.retention import do_set_legal_hold
 from xinyuan.hotline.models import Contact, SafetyPlan
-from xinyuan.hotline.tests.factories import HIGH_FACTORS, high_risk_contact, start_contact
+from xinyuan.hotline.tests.factories import (
+    FULL_PLAN,
+    HIGH_FACTORS,
+    high_risk_contact,
+    start_contact,
+)
 
 
 class ContactWritePathTests(PersonaMixin, TestCase):
@@ -56,7 +61,7 @@ class ContactWritePathTests(PersonaMixin, TestCase):
                 actor=self.p.director, contact=c, hold=True, reason="法院调取材料（民初12号）"
             ),
             lambda c: actions.do_save_safety_plan(
-                actor=self.p.counsellor, contact=c, data={"people_to_call": "姐姐"}
+                actor=self.p.counsellor, contact=c, data=FULL_PLAN
             ),
             lambda c: actions.do_close_contact(
                 actor=self.p.counsellor, contact=c, version=c.version, outcome="crisis"

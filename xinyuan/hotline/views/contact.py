@@ -13,6 +13,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET, require_POST
 
 from xinyuan.audit.actions import do_record_view
@@ -30,11 +31,12 @@ from xinyuan.hotline.forms import (
     BookFollowUpForm,
     CloseContactForm,
     DisclosureForm,
+    EmergencyCallForm,
     RiskAssessmentForm,
     SafetyPlanForm,
     stage_form_class,
 )
-from xinyuan.hotline.models import ContactType
+from xinyuan.hotline.models import ContactType, EmergencyService
 
 RISK_FACTOR_FIELDS = tuple(rules.RiskFactors.__dataclass_fields__)
 CONTACT_VIEWERS = (permissions.HANDLE_CONTACTS, permissions.VIEW_ORG_CONTACTS)
@@ -118,7 +120,9 @@ def render_contact_page(
         else (),
     )
     seats = selectors.seats_shown_on(user, contact)
-    typical_min, typical_max = settings.CONTACT_TYPICAL_MINUTES
+    typical_min, typical_max = settings.CONTACT_TYPICAL_MINUTES_BY_TYPE.get(
+        contact.contact_type, settings.CONTACT_TYPICAL_MINUTES
+    )
     plan = getattr(contact, "safety_plan", None)
     context = {
         "access": access,
@@ -132,19 +136,18 @@ def render_contact_page(
         "history": selectors.caller_history(user, contact) if contact.person_id else [],
         "safety_plan": plan,
         "safety_plan_form": SafetyPlanForm(instance=plan),
-        "close_form": CloseContactForm(initial={"outcome": contact.outcome or None}),
+        "close_form": CloseContactForm.for_contact(contact),
         "follow_up_form": BookFollowUpForm(),
         "follow_ups": list(contact.follow_ups.select_related("assigned_to").order_by("due_at")),
         "typical_min": typical_min,
         "typical_max": typical_max,
         "silent_seconds": settings.SILENT_CALL_SECONDS,
         "is_silent": contact.contact_type == ContactType.SILENT,
-        "latest_alert": selectors.latest_alert_for(contact),
-        "supervisors_on_duty": selectors.supervisors_on_duty(contact.organisation_id),
+        **_alert_status_context(contact),
         "show_crisis": rules.is_high_risk(contact.risk_level)
         or plan is not None
         or contact.follow_ups.exists(),
-        "close_problems": actions.high_risk_close_problems(contact),
+        "close_problems": actions.close_problems(contact),
         "disclosures": _disclosures(access),
         "consents": consents_for(contact),
         "consent_form": ConsentForm(),
@@ -154,6 +157,7 @@ def render_contact_page(
         "notes_reason_draft": request.session.get("notes_reason_draft", ""),
     }
     context.update(_risk_context(access))
+    context.update(_crisis_now_context(contact, context["latest_assessment"]))
     context.update(extra)
     if not access.can_read_notes:
         # Field-level hiding: the coded record stays; what the caller said and the counsellor's
@@ -168,6 +172,42 @@ def render_contact_page(
             for field in context[name].fields.values():
                 field.disabled = True
     return render(request, "hotline/contact_detail.html", context, status=status)
+
+
+def _alert_status_context(contact) -> dict:
+    """The contact's latest alert and who takes it: shown in the crisis card, polled by the
+    counsellor's page until a supervisor takes it."""
+    alert = selectors.latest_alert_for(contact)
+    on_duty = selectors.supervisors_on_duty(contact.organisation_id) if alert else 0
+    names = []
+    if alert is not None and not on_duty:
+        names = [user.work_name for user in selectors.who_to_call(contact.organisation_id)]
+    return {
+        "latest_alert": alert,
+        "supervisors_on_duty": on_duty,
+        "who_to_call": pgettext("list separator", ", ").join(names),
+        "alert_poll_seconds": settings.ALERT_POLL_SECONDS,
+    }
+
+
+def _crisis_now_context(contact, latest) -> dict:
+    """An act in progress or imminent risk: what to do now, first on the screen (HL-05). A plan
+    within 72 hours has its own text."""
+    act = latest is not None and latest.act_in_progress
+    imminent = contact.risk_level == rules.IMMINENT
+    within_72h = latest is not None and latest.plan_timing == "within_72h"
+    shown = act or imminent or (within_72h and rules.is_high_risk(contact.risk_level))
+    return {
+        "crisis_now": shown,
+        "crisis_act": act,
+        "crisis_imminent": act or imminent,
+        "crisis_72h": within_72h,
+        "emergency_calls": list(contact.emergency_calls.select_related("recorded_by"))
+        if shown
+        else [],
+        "emergency_form": EmergencyCallForm(),
+        "emergency_services": EmergencyService.choices,
+    }
 
 
 def _revealed_fields(access: ContactAccess) -> tuple[str, ...]:
@@ -441,3 +481,57 @@ def contact_end_harassment(request, public_id):
         return redirect("hotline:contact-detail", public_id=contact.public_id)
     messages.success(request, _("Contact ended and flagged as harassment."))
     return redirect("hotline:workstation")
+
+
+@require_GET
+@require_perm(*CONTACT_VIEWERS)
+def contact_alert_status(request, public_id):
+    """Polled by the counsellor's page every ``ALERT_POLL_SECONDS`` while its alert waits: who
+    took it and when, without reloading. An alert nobody took in time is escalated here too (as
+    well as by the task queued at the raise): the page open during the call is enough."""
+    access = access_contact(request.user, public_id)
+    contact = access.contact
+    if selectors.has_overdue_alert(contact):
+        actions.do_escalate_due_alerts(contact=contact)
+    return render(
+        request,
+        "hotline/partials/_alert_status.html",
+        {"contact": contact, **_alert_status_context(contact)},
+    )
+
+
+@require_POST
+@require_perm(permissions.HANDLE_CONTACTS)
+def contact_emergency_call(request, public_id):
+    """One click: emergency services contacted (which, their reference), with the
+    confidentiality exception it makes. The crisis panel is redrawn in place."""
+    access = access_contact(request.user, public_id, edit=True)
+    contact = access.contact
+    form = EmergencyCallForm(request.POST)
+    saved = False
+    if form.is_valid():
+        try:
+            actions.do_record_emergency_call(
+                actor=request.user,
+                contact=contact,
+                service=form.cleaned_data["service"],
+                reference=form.cleaned_data["reference"],
+            )
+        except ValidationError as exc:
+            for field, msgs in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, msgs)
+        else:
+            saved = True
+    if not request.htmx:
+        if saved:
+            messages.success(request, _("Emergency services contact recorded."))
+        else:
+            for message in _form_errors(form) or [_("Choose the emergency service contacted.")]:
+                messages.error(request, message)
+        return redirect("hotline:contact-detail", public_id=contact.public_id)
+    latest = selectors.assessments_for(contact).last()
+    context = {"access": access, "contact": contact, **_crisis_now_context(contact, latest)}
+    if not saved:
+        context["emergency_form"] = form
+    # 200 either way: htmx swaps only successful answers, and the errors are in the panel.
+    return render(request, "hotline/partials/_crisis_now.html", context)
