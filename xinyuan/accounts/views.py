@@ -41,6 +41,14 @@ class LoginView(auth_views.LoginView):
     authentication_form = LoginForm
     redirect_authenticated_user = True
 
+    def get_redirect_url(self):
+        """``next`` when it is a page of this site — never a part of a page (the alerts poll)
+        or a background URL, which would show bare and stop refreshing."""
+        from xinyuan.core.views_helpers import is_page_path
+
+        target = super().get_redirect_url()
+        return target if target and is_page_path(target) else ""
+
     def form_valid(self, form):
         user = form.get_user()
         if user.has_two_factor:

@@ -11,4 +11,20 @@ def xinyuan(request):
         # decide by permission, never by role.
         "can": permissions.granted(user) if user is not None else {},
         "current_org": getattr(user, "organisation", None) if user else None,
+        "session_clock": _session_clock(request, user),
+    }
+
+
+def _session_clock(request, user) -> dict | None:
+    """For the page's idle warning: seconds until the idle and the hard sign-out."""
+    if user is None or not user.is_authenticated or not hasattr(request, "session"):
+        return None
+    import time
+
+    now = time.time()
+    signed_in = request.session.get("signed_in_at") or now
+    return {
+        "idle": settings.IDLE_TIMEOUT_MINUTES * 60,
+        "warn": settings.IDLE_WARNING_SECONDS,
+        "hard_left": max(0, int(settings.SESSION_HARD_MAX_HOURS * 3600 - (now - signed_in))),
     }

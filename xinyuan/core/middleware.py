@@ -53,7 +53,10 @@ class LoginRequiredMiddleware:
 
     def __call__(self, request):
         if not request.user.is_authenticated and not request.path.startswith(PUBLIC_PREFIXES):
-            response = redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
+            from xinyuan.core.views_helpers import page_to_return_to
+
+            # Back to the page the user was on (not the part of it, nor a post-only URL).
+            response = redirect_to_login(page_to_return_to(request) or "/", settings.LOGIN_URL)
             if request.headers.get("HX-Request"):
                 # htmx would swap the sign-in page into a part of the page: navigate instead.
                 return HttpResponse(status=204, headers={"HX-Redirect": response["Location"]})

@@ -1,3 +1,5 @@
+import re
+import uuid
 from typing import Any
 
 from django import forms
@@ -214,14 +216,22 @@ class BookFollowUpForm(BootstrapMixin, forms.Form):
     )
 
 
+CONTACT_NUMBER_RE = re.compile(r"^(?P<year>\d{4})-(?P<seq>\d{1,6})$")
+
+
 class BreakGlassForm(BootstrapMixin, forms.Form):
     """Find a contact of another centre of the region in an emergency, with the reason."""
 
-    reference = forms.UUIDField(
-        label=_("record number"),
+    reference = forms.CharField(
+        label=_("contact number"),
+        max_length=40,
         required=False,
-        help_text=_("The record number the other centre gave you."),
+        help_text=_(
+            "The contact number the other centre gave you (e.g. 2026-000123, with its centre), "
+            "or the record ID."
+        ),
     )
+    centre = forms.ChoiceField(label=_("centre"), required=False)
     caller_number = forms.CharField(
         label=_("or the caller's number"),
         max_length=40,
@@ -238,11 +248,35 @@ class BreakGlassForm(BootstrapMixin, forms.Form):
         ),
     )
 
+    def __init__(self, *args, centres=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["centre"].choices = [("", "—")] + [(str(c.public_id), c.name) for c in centres]
+
+    def clean_reference(self):
+        """A record ID (UUID) or a contact number (``2026-000123``, leading zeros optional):
+        ``("id", UUID)``, ``("number", "2026-000123")`` or None."""
+        value = (self.cleaned_data.get("reference") or "").strip()
+        if not value:
+            return None
+        try:
+            return ("id", uuid.UUID(value))
+        except ValueError:
+            pass
+        match = CONTACT_NUMBER_RE.match(value)
+        if match is None:
+            raise forms.ValidationError(
+                _("Enter a contact number such as 2026-000123, or a record ID.")
+            )
+        return ("number", f"{match['year']}-{int(match['seq']):06d}")
+
     def clean(self):
         from xinyuan.cases import rules as case_rules
         from xinyuan.hotline.actions.break_glass import MIN_REASON_LENGTH
 
         data = super().clean()
+        reference = data.get("reference")
+        if reference and reference[0] == "number" and not data.get("centre"):
+            self.add_error("centre", _("Choose the centre the contact number belongs to."))
         number = (data.get("caller_number") or "").strip()
         if number and not case_rules.is_valid_phone(case_rules.normalise_identity("phone", number)):
             self.add_error("caller_number", _("Enter a phone number of digits only."))

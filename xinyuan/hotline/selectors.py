@@ -15,7 +15,14 @@ from xinyuan.accounts.models import User
 from xinyuan.core import permissions
 from xinyuan.core.compiled import CompiledQuery
 from xinyuan.core.permissions import Role
-from xinyuan.hotline.models import Contact, DisclosureKind, RiskAlert, RiskAssessment, Seat
+from xinyuan.hotline.models import (
+    Contact,
+    ContactStatus,
+    DisclosureKind,
+    RiskAlert,
+    RiskAssessment,
+    Seat,
+)
 
 _COUNSELLOR_UNREAD = (
     "password",
@@ -129,7 +136,7 @@ def filter_contacts(
         qs = qs.filter(is_flagged=True)
     query = (filters.get("q") or "").strip()
     if query:
-        text = Q(person__label__iexact=query) | Q(external_call_id=query)
+        text = Q(person__label__iexact=query) | Q(external_call_id=query) | Q(number=query)
         if search_notes:
             text |= (
                 Q(purpose__icontains=query)
@@ -274,6 +281,17 @@ def latest_alert_for(contact: Contact) -> RiskAlert | None:
     )
 
 
+def has_live_contact(user, public_id: str) -> bool:
+    """Whether ``public_id`` is a contact in progress handled by ``user``."""
+    try:
+        key = UUID(str(public_id))
+    except ValueError:
+        return False
+    return Contact.objects.filter(
+        public_id=key, counsellor_id=user.pk, status=ContactStatus.OPEN
+    ).exists()
+
+
 def has_overdue_alert(contact: Contact) -> bool:
     """An alert of the contact nobody took within ALERT_ESCALATE_MINUTES, not yet escalated."""
     cutoff = timezone.now() - timedelta(minutes=settings.ALERT_ESCALATE_MINUTES)
@@ -311,9 +329,22 @@ def _alert_takers(organisation_id) -> QuerySet[User]:
 BREAK_GLASS_RESULTS = 20
 
 
-def break_glass_candidates(user, *, reference=None, caller_number: str = "") -> list[Contact]:
-    """Contacts of the *other* centres of the user's region matching a record reference or a
-    caller's number (by keyed hash). Nothing is granted here; opening them is an action."""
+def other_centres(user) -> list:
+    """The other centres of the user's region (break-glass searches them)."""
+    from xinyuan.accounts.models import Organisation
+
+    own = getattr(user, "organisation", None)
+    if own is None or own.region_id is None:
+        return []
+    return list(Organisation.objects.filter(region_id=own.region_id).exclude(pk=own.pk))
+
+
+def break_glass_candidates(
+    user, *, reference=None, number: str = "", centre=None, caller_number: str = ""
+) -> list[Contact]:
+    """Contacts of the *other* centres of the user's region matching a record ID, a contact
+    number with its centre, or a caller's number (by keyed hash). Nothing is granted here;
+    opening them is an action."""
     from xinyuan.cases import rules as case_rules
     from xinyuan.core import crypto
 
@@ -329,6 +360,8 @@ def break_glass_candidates(user, *, reference=None, caller_number: str = "") -> 
     )
     if reference:
         qs = qs.filter(public_id=reference)
+    elif number and centre:
+        qs = qs.filter(organisation__public_id=centre, number=number)
     elif caller_number:
         normalised = case_rules.normalise_identity("phone", caller_number)
         qs = qs.filter(

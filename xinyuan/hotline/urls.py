@@ -11,6 +11,7 @@ from xinyuan.hotline.views import (
     follow_ups,
     legal_hold,
     notes,
+    session,
 )
 
 app_name = "hotline"
@@ -114,4 +115,5 @@ urlpatterns = [
         "alerts/<uuid:public_id>/acknowledge/", alerts.alert_acknowledge, name="alert-acknowledge"
     ),
     path("duty/", alerts.duty_toggle, name="duty-toggle"),
+    path("session/keepalive/", session.session_keepalive, name="session-keepalive"),
 ]

@@ -14,7 +14,7 @@ from django.utils import timezone
 from xinyuan.accounts.models import Organisation
 from xinyuan.cases.models import FollowUp, FollowUpStatus
 from xinyuan.core import permissions
-from xinyuan.hotline.models import Contact, ContactType, RiskLevel
+from xinyuan.hotline.models import Contact, ContactType, Outcome, RiskLevel
 
 HIGH_LEVELS = (RiskLevel.HIGH, RiskLevel.IMMINENT)
 
@@ -33,6 +33,8 @@ class CentreRow:
     contacts: int = 0
     by_type: dict[str, int] = field(default_factory=dict)
     high_risk: int = 0
+    # Closed by the sweep after hours without activity: counted apart, never as handled.
+    not_completed: int = 0
     follow_ups_due: int = 0
     follow_ups_on_time: int = 0
     follow_ups_overdue: int = 0
@@ -60,12 +62,17 @@ def centre_statistics(user, date_from: date, date_to: date) -> list[CentreRow]:
     contacts = (
         Contact.objects.filter(organisation__in=orgs, started_at__gte=start, started_at__lt=end)
         .values("organisation_id", "contact_type")
-        .annotate(n=Count("id"), high=Count("id", filter=Q(risk_level__in=HIGH_LEVELS)))
+        .annotate(
+            n=Count("id"),
+            high=Count("id", filter=Q(risk_level__in=HIGH_LEVELS)),
+            unfinished=Count("id", filter=Q(outcome=Outcome.NOT_COMPLETED)),
+        )
     )
     for item in contacts:
         row = rows[item["organisation_id"]]
         row.contacts += item["n"]
         row.high_risk += item["high"]
+        row.not_completed += item["unfinished"]
         key = item["contact_type"] or ""
         row.by_type[key] = row.by_type.get(key, 0) + item["n"]
     now = timezone.now()
@@ -90,6 +97,7 @@ def centre_statistics(user, date_from: date, date_to: date) -> list[CentreRow]:
         for row in result:
             total.contacts += row.contacts
             total.high_risk += row.high_risk
+            total.not_completed += row.not_completed
             total.follow_ups_due += row.follow_ups_due
             total.follow_ups_on_time += row.follow_ups_on_time
             total.follow_ups_overdue += row.follow_ups_overdue

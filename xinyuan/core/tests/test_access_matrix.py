@@ -151,6 +151,7 @@ MATRIX: dict[str, Entry] = {
         "POST", row(LOGIN, 403, 302, 302, 403, 403, 403), obj="alert"
     ),
     "hotline:duty-toggle": Entry("POST", row(LOGIN, 403, 302, 302, 403, 403, 403)),
+    "hotline:session-keepalive": Entry("POST", row(LOGIN, 200, 200, 200, 200, 200, 200)),
     # Cases ---------------------------------------------------------------------------------
     "cases:follow-up-list": Entry("GET", row(LOGIN, 200, 200, 200, 403, 403, 403)),
     "hotline:follow-up-record": Entry(

@@ -4,6 +4,7 @@ The contact page and its posts are in ``views/contact.py``; one module per other
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -128,5 +129,7 @@ def contact_list(request):
             "query": query.urlencode(),
             "show_counsellor_filter": permissions.has_perm(user, permissions.VIEW_ORG_CONTACTS),
             "can_break_glass": permissions.has_perm(user, permissions.BREAK_GLASS),
+            "typical_min": settings.CONTACT_TYPICAL_MINUTES[0],
+            "typical_max": settings.CONTACT_TYPICAL_MINUTES[1],
         },
     )

@@ -21,11 +21,14 @@ from xinyuan.hotline.forms import BreakGlassForm, BreakGlassReviewForm
 @require_perm(permissions.BREAK_GLASS)
 def break_glass(request):
     """Find the record with a reference or the caller's number, state why, and open it."""
-    form = BreakGlassForm(request.POST or None)
+    form = BreakGlassForm(request.POST or None, centres=selectors.other_centres(request.user))
     if request.method == "POST" and form.is_valid():
+        kind, value = form.cleaned_data.get("reference") or ("", None)
         found = selectors.break_glass_candidates(
             request.user,
-            reference=form.cleaned_data.get("reference"),
+            reference=value if kind == "id" else None,
+            number=value if kind == "number" else "",
+            centre=form.cleaned_data.get("centre") or None,
             caller_number=form.cleaned_data.get("caller_number", ""),
         )
         if not found:

@@ -6,12 +6,11 @@ from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 
 from xinyuan.cases.forms import ConsentForm
 from xinyuan.cases.selectors import consents_for
 from xinyuan.core import permissions
-from xinyuan.core.views_helpers import require_perm
+from xinyuan.core.views_helpers import post_only, require_perm
 from xinyuan.hotline.access import access_contact
 from xinyuan.hotline.actions import do_record_consent, do_withdraw_consent
 from xinyuan.hotline.views.contact import render_contact_page
@@ -21,7 +20,7 @@ def _back(contact):
     return redirect(reverse("hotline:contact-detail", args=[contact.public_id]) + "#consents")
 
 
-@require_POST
+@post_only("hotline:contact-detail")
 @require_perm(permissions.HANDLE_CONTACTS)
 def contact_consent_add(request, public_id):
     access = access_contact(request.user, public_id, edit=True)
@@ -38,7 +37,7 @@ def contact_consent_add(request, public_id):
     return render_contact_page(request, access, status=422, consent_form=form)
 
 
-@require_POST
+@post_only("hotline:contact-detail")
 @require_perm(permissions.HANDLE_CONTACTS)
 def contact_consent_withdraw(request, public_id, consent_id):
     access = access_contact(request.user, public_id, edit=True)

@@ -14,7 +14,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET
 
 from xinyuan.audit.actions import do_record_view
 from xinyuan.audit.presentation import CLINICAL_REASON_ACTIONS, action_label, change_rows
@@ -23,7 +23,7 @@ from xinyuan.cases.forms import ConsentForm
 from xinyuan.cases.selectors import consents_for
 from xinyuan.core import permissions
 from xinyuan.core.errors import ConflictError
-from xinyuan.core.views_helpers import error_messages, posted_version, require_perm
+from xinyuan.core.views_helpers import error_messages, post_only, posted_version, require_perm
 from xinyuan.hotline import actions, protocols, rules, selectors
 from xinyuan.hotline.access import ContactAccess, access_contact
 from xinyuan.hotline.clinical_text import hidden_fields, mask_form, redact
@@ -256,7 +256,7 @@ def _form_errors(form) -> list[str]:
     ]
 
 
-@require_POST
+@post_only("hotline:contact-detail")
 @require_perm(permissions.HANDLE_CONTACTS)
 def contact_stage_save(request, public_id, stage: int):
     """Autosave of one stage (htmx): validates, checks the version, answers a status line.
@@ -298,7 +298,7 @@ def contact_stage_save(request, public_id, stage: int):
     return response
 
 
-@require_POST
+@post_only("hotline:contact-detail")
 @require_perm(permissions.HANDLE_CONTACTS)
 def contact_protocol_step(request, public_id):
     access = access_contact(request.user, public_id, edit=True)
@@ -323,7 +323,7 @@ def contact_protocol_step(request, public_id):
     return _save_status(request, contact, saved=True)
 
 
-@require_POST
+@post_only("hotline:contact-detail")
 @require_perm(permissions.HANDLE_CONTACTS)
 def contact_risk_preview(request, public_id):
     """Live preview of the derived level while the counsellor answers (nothing saved)."""
@@ -343,7 +343,7 @@ def contact_risk_preview(request, public_id):
     )
 
 
-@require_POST
+@post_only("hotline:contact-detail")
 @require_perm(permissions.HANDLE_CONTACTS)
 def contact_risk_assess(request, public_id):
     access = access_contact(request.user, public_id, edit=True)
@@ -378,7 +378,7 @@ def contact_risk_assess(request, public_id):
     return render_contact_page(request, access, status=422, **context)
 
 
-@require_POST
+@post_only("hotline:contact-detail")
 @require_perm(permissions.HANDLE_CONTACTS)
 def contact_safety_plan_save(request, public_id):
     """Autosave of the safety plan (htmx), with the plan's version (0: the page had none)."""
@@ -399,7 +399,7 @@ def contact_safety_plan_save(request, public_id):
     return _save_status(request, contact, saved=True, plan=plan)
 
 
-@require_POST
+@post_only("hotline:contact-detail")
 @require_perm(permissions.HANDLE_CONTACTS)
 def contact_follow_up_book(request, public_id):
     access = access_contact(request.user, public_id, edit=True)
@@ -421,7 +421,7 @@ def contact_follow_up_book(request, public_id):
     return render_contact_page(request, access, status=422, follow_up_form=form)
 
 
-@require_POST
+@post_only("hotline:contact-detail")
 @require_perm(permissions.HANDLE_CONTACTS)
 def contact_follow_up_declined(request, public_id):
     access = access_contact(request.user, public_id, edit=True)
@@ -437,7 +437,7 @@ def contact_follow_up_declined(request, public_id):
     return redirect("hotline:contact-detail", public_id=access.contact.public_id)
 
 
-@require_POST
+@post_only("hotline:contact-detail")
 @require_perm(permissions.HANDLE_CONTACTS)
 def contact_close(request, public_id):
     access = access_contact(request.user, public_id, edit=True)
@@ -465,7 +465,7 @@ def contact_close(request, public_id):
     return render_contact_page(request, access, stage=5, status=422, close_form=form)
 
 
-@require_POST
+@post_only("hotline:contact-detail")
 @require_perm(permissions.HANDLE_CONTACTS)
 def contact_end_harassment(request, public_id):
     """Second click of 'end and flag as harassment' (HL-07)."""
@@ -500,7 +500,7 @@ def contact_alert_status(request, public_id):
     )
 
 
-@require_POST
+@post_only("hotline:contact-detail")
 @require_perm(permissions.HANDLE_CONTACTS)
 def contact_emergency_call(request, public_id):
     """One click: emergency services contacted (which, their reference), with the

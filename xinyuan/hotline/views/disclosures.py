@@ -5,17 +5,16 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 
 from xinyuan.core import permissions
-from xinyuan.core.views_helpers import require_perm
+from xinyuan.core.views_helpers import post_only, require_perm
 from xinyuan.hotline.access import access_contact
 from xinyuan.hotline.actions.disclosures import do_record_disclosure
 from xinyuan.hotline.forms import DisclosureForm
 from xinyuan.hotline.views.contact import render_contact_page
 
 
-@require_POST
+@post_only("hotline:contact-detail")
 @require_perm(permissions.HANDLE_CONTACTS, permissions.VIEW_ORG_CONTACTS)
 def contact_disclosure_add(request, public_id):
     access = access_contact(request.user, public_id)

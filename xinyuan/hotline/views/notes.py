@@ -6,15 +6,14 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 
 from xinyuan.core import permissions
-from xinyuan.core.views_helpers import require_perm
+from xinyuan.core.views_helpers import post_only, require_perm
 from xinyuan.hotline.access import access_contact
 from xinyuan.hotline.actions.notes import do_reveal_notes
 
 
-@require_POST
+@post_only("hotline:contact-detail")
 @require_perm(permissions.REVEAL_CLINICAL_NOTES)
 def contact_notes_reveal(request, public_id):
     access = access_contact(request.user, public_id)

@@ -118,9 +118,159 @@
     }
   });
 
+  // Session: a heartbeat keeps a live call or the alerts signed in; elsewhere the page warns
+  // before an idle sign-out (with "continue"); whatever was typed and not yet saved is kept in
+  // this tab (sessionStorage) and put back after signing in again.
+  var DRAFTS = "xinyuan-drafts";
+
+  function formKey(form) { return window.location.pathname + "#" + (form.getAttribute("action") || form.id || ""); }
+
+  function readDrafts() {
+    try { return JSON.parse(window.sessionStorage.getItem(DRAFTS) || "{}"); } catch (e) { return {}; }
+  }
+  function writeDrafts(drafts) {
+    try { window.sessionStorage.setItem(DRAFTS, JSON.stringify(drafts)); } catch (e) { /* full: skip */ }
+  }
+  function keepDraft(form) {
+    var values = {};
+    Array.prototype.forEach.call(form.elements, function (el) {
+      if (!el.name || el.type === "hidden" || el.type === "submit" || el.type === "button" || el.disabled) { return; }
+      if (el.type === "checkbox" || el.type === "radio") {
+        if (el.checked) { values[el.name + "=" + el.value] = true; } else { values[el.name + "=" + el.value] = false; }
+      } else {
+        values[el.name] = el.value;
+      }
+    });
+    var drafts = readDrafts();
+    drafts[formKey(form)] = values;
+    writeDrafts(drafts);
+  }
+  function dropDraft(form) {
+    var drafts = readDrafts();
+    if (drafts[formKey(form)]) { delete drafts[formKey(form)]; writeDrafts(drafts); }
+  }
+  function restoreDrafts() {
+    var drafts = readDrafts();
+    var restored = false;
+    document.querySelectorAll("form[hx-post]").forEach(function (form) {
+      var values = drafts[formKey(form)];
+      if (!values) { return; }
+      var changed = false;
+      Object.keys(values).forEach(function (key) {
+        var eq = key.indexOf("=");
+        if (typeof values[key] === "boolean" && eq !== -1) {
+          var box = form.querySelector("[name='" + key.slice(0, eq) + "'][value='" + key.slice(eq + 1) + "']");
+          if (box && !box.disabled && box.checked !== values[key]) { box.checked = values[key]; changed = true; }
+          return;
+        }
+        var el = form.elements.namedItem(key);
+        if (el && !el.disabled && el.value !== values[key]) { el.value = values[key]; changed = true; }
+      });
+      if (changed) {
+        restored = true;
+        window.htmx.trigger(form, "change"); // saved now, with the version check of any save
+      } else {
+        dropDraft(form);
+      }
+    });
+    var note = document.getElementById("draft-restored");
+    if (restored && note) { note.classList.remove("d-none"); }
+  }
+  document.addEventListener("input", function (event) {
+    var form = event.target.closest && event.target.closest("form[hx-post]");
+    if (form) { keepDraft(form); }
+  }, true);
+  document.addEventListener("htmx:afterRequest", function (event) {
+    if (!isSave(event) || !event.detail.successful) { return; }
+    var text = (event.detail.xhr && event.detail.xhr.responseText) || "";
+    var form = event.detail.elt.closest && event.detail.elt.closest("form");
+    if (form && text.indexOf("alert-") === -1 && !event.detail.xhr.getResponseHeader("HX-Redirect")) { dropDraft(form); }
+  });
+
+  function setupSession() {
+    var body = document.body;
+    var url = body.dataset.sessionUrl;
+    if (!url) { return; }
+    var idle = Number(body.dataset.idleSeconds);
+    var warn = Number(body.dataset.warnSeconds);
+    var hardAt = Date.now() + Number(body.dataset.hardLeft) * 1000;
+    var contact = body.dataset.keepaliveContact || "";
+    var watch = body.dataset.keepaliveWatch === "1";
+    var lastServer = Date.now(); // the page's own request was activity
+    var lastPing = Date.now();
+    var interacted = false;
+    var box = document.getElementById("idle-warning");
+    var countdown = box && box.querySelector(".idle-countdown");
+    var leaving = false;
+
+    function csrf() {
+      try { return JSON.parse(body.getAttribute("hx-headers"))["X-CSRFToken"]; } catch (e) { return ""; }
+    }
+    function ping(active) {
+      lastPing = Date.now();
+      var data = new URLSearchParams();
+      data.set("active", active ? "1" : "0");
+      if (contact) { data.set("contact", contact); }
+      if (watch) { data.set("watch", "1"); }
+      return window.fetch(url, {
+        method: "POST", body: data, credentials: "same-origin",
+        headers: {"X-CSRFToken": csrf(), "Content-Type": "application/x-www-form-urlencoded"}
+      }).then(function (r) {
+        if (r.redirected || !r.ok) { return null; }
+        return r.json();
+      }).then(function (answer) {
+        if (answer && answer.kept) { lastServer = Date.now(); }
+        if (answer) { hardAt = Date.now() + answer.hard_left * 1000; }
+        return answer;
+      }).catch(function () { return null; });
+    }
+    ["keydown", "mousedown", "touchstart", "input"].forEach(function (name) {
+      document.addEventListener(name, function () { interacted = true; }, true);
+    });
+    document.addEventListener("htmx:afterRequest", function (event) {
+      if (isSave(event) && event.detail.successful) { lastServer = Date.now(); }
+    });
+    function leave() {
+      if (leaving) { return; }
+      leaving = true;
+      document.querySelectorAll("form[hx-post]").forEach(keepDraft);
+      flushThen(function () { window.location.reload(); }); // the server signs out and brings the user back here
+      window.setTimeout(function () { window.location.reload(); }, 5000);
+    }
+    if (box) {
+      box.querySelector(".idle-continue").addEventListener("click", function () {
+        ping(true).then(function () { box.classList.add("d-none"); });
+      });
+    }
+    window.setInterval(function () {
+      var now = Date.now();
+      if (now - lastPing >= 60000 && (interacted || contact || watch)) {
+        ping(interacted);
+        interacted = false;
+      }
+      var left = Math.min(idle * 1000 - (now - lastServer), hardAt - now);
+      if (box && countdown) {
+        var secs = Math.max(0, Math.ceil(left / 1000));
+        countdown.textContent = Math.floor(secs / 60) + ":" + pad(secs % 60);
+        box.classList.toggle("d-none", left > warn * 1000);
+      }
+      if (left <= 3000) { leave(); }
+    }, 1000);
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     tickTimers();
     setInterval(tickTimers, 1000);
     setupSilentTimers();
+    setupSession();
+    restoreDrafts();
+    // A form refused and shown again: bring its first error into view (not the top of a long
+    // page) and put the cursor there.
+    var error = document.querySelector("main .invalid-feedback, main form .alert-danger");
+    if (error) {
+      error.scrollIntoView({block: "center"});
+      var field = error.parentElement && error.parentElement.querySelector("input, select, textarea");
+      if (field) { field.focus({preventScroll: true}); }
+    }
   });
 })();
