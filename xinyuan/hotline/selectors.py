@@ -292,15 +292,12 @@ def has_live_contact(user, public_id: str) -> bool:
     ).exists()
 
 
-def has_overdue_alert(contact: Contact) -> bool:
-    """An alert of the contact nobody took within ALERT_ESCALATE_MINUTES, not yet escalated."""
+def is_overdue_alert(alert: RiskAlert) -> bool:
+    """Nobody took the alert within ALERT_ESCALATE_MINUTES and it is not yet escalated."""
     cutoff = timezone.now() - timedelta(minutes=settings.ALERT_ESCALATE_MINUTES)
-    return RiskAlert.objects.filter(
-        contact=contact,
-        acknowledged_at__isnull=True,
-        escalated_at__isnull=True,
-        created_at__lte=cutoff,
-    ).exists()
+    return (
+        alert.acknowledged_at is None and alert.escalated_at is None and alert.created_at <= cutoff
+    )
 
 
 def supervisors_on_duty(organisation_id) -> int:

@@ -349,7 +349,7 @@ def needs_assessment(contact: Contact) -> bool:
     return not contact.risk_level and (
         contact.strong_negative_emotion
         or contact.contact_type in (ContactType.REPEATED, ContactType.SUICIDE_RISK)
-        or bool(contact.person_id and contact.person.is_repeated_caller)
+        or bool(contact.person is not None and contact.person.is_repeated_caller)
     )
 
 
@@ -365,7 +365,7 @@ def close_problems(contact: Contact) -> list[str]:
         problems.append(str(_("a safety plan")))
     else:
         missing = [
-            str(SafetyPlan._meta.get_field(name).verbose_name)
+            str(SafetyPlan._meta.get_field(name).verbose_name)  # type: ignore[union-attr]
             for name in SAFETY_PLAN_REQUIRED
             if not getattr(plan, name).strip()
         ]

@@ -7,6 +7,7 @@ confidentiality exception it makes (HL-11: serious danger to the caller's own li
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -38,7 +39,7 @@ def do_record_emergency_call(
     if not decide_contact(actor, contact).can_disclose:
         raise PermissionDeniedError
     reference = (reference or "").strip()
-    errors = {}
+    errors: dict[str, Any] = {}
     if service not in EmergencyService.values:
         errors["service"] = _("Choose the emergency service contacted.")
     try:

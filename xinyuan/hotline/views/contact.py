@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
@@ -174,10 +175,15 @@ def render_contact_page(
     return render(request, "hotline/contact_detail.html", context, status=status)
 
 
-def _alert_status_context(contact) -> dict:
+def _alert_status_context(contact, *, escalate: bool = False) -> dict:
     """The contact's latest alert and who takes it: shown in the crisis card, polled by the
-    counsellor's page until a supervisor takes it."""
+    counsellor's page until a supervisor takes it. With ``escalate``, an alert nobody took in
+    time is escalated first (the page open during the call is enough; the task queued at the
+    raise does it too)."""
     alert = selectors.latest_alert_for(contact)
+    if escalate and alert is not None and selectors.is_overdue_alert(alert):
+        actions.do_escalate_due_alerts(contact=contact)
+        alert = selectors.latest_alert_for(contact)
     on_duty = selectors.supervisors_on_duty(contact.organisation_id) if alert else 0
     names = []
     if alert is not None and not on_duty:
@@ -491,13 +497,12 @@ def contact_alert_status(request, public_id):
     well as by the task queued at the raise): the page open during the call is enough."""
     access = access_contact(request.user, public_id)
     contact = access.contact
-    if selectors.has_overdue_alert(contact):
-        actions.do_escalate_due_alerts(contact=contact)
-    return render(
-        request,
+    # Rendered without the context processors: the poll reads only what the line shows.
+    html = render_to_string(
         "hotline/partials/_alert_status.html",
-        {"contact": contact, **_alert_status_context(contact)},
+        {"contact": contact, **_alert_status_context(contact, escalate=True)},
     )
+    return HttpResponse(html)
 
 
 @post_only("hotline:contact-detail")
