@@ -31,6 +31,7 @@ from xinyuan.cases import rules as case_rules
 from xinyuan.core import crypto
 from xinyuan.core.errors import PermissionDeniedError
 from xinyuan.core.limits import check_length
+from xinyuan.core.locale import join_list
 
 OUTCOME_MAX_LENGTH = 2000
 
@@ -393,7 +394,7 @@ def do_add_participants(*, actor, campaign: Campaign, lines: str) -> list[Partic
         elif campaign.groups and group not in campaign.groups:
             problems.append(
                 _("line %(n)s: the group must be one of %(groups)s")
-                % {"n": number, "groups": "、".join(campaign.groups)}
+                % {"n": number, "groups": join_list(campaign.groups)}
             )
         elif reference in seen:
             problems.append(

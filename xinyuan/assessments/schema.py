@@ -79,7 +79,11 @@ class CriticalItem(BaseModel):
 
 
 class Licence(BaseModel):
+    """``text``: the licence as the source states it (kept as quoted, exported to FHIR);
+    ``notice``: the copyright notice shown under the result, in the reader's language."""
+
     model_config = ConfigDict(extra="forbid")
+    notice: Text
     text: str = Field(min_length=10)
     status: Status
 

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from xinyuan.audit import registry, shred
+from xinyuan.core.locale import join_list
 from xinyuan.core.permissions import Role
 
 ACTION_LABELS = {
@@ -140,8 +141,8 @@ def _display(field, value: Any, name: str = "", model=None) -> str:
         # A list of values (never hashable as a choice): each shown on its own terms; the
         # "fields" of a view or reveal are field names, shown by their labels.
         if name == "fields" and model is not None:
-            return "、".join(_field_label(model, str(v)) for v in value)
-        return ", ".join(_display(field, v, name) for v in value)
+            return join_list(_field_label(model, str(v)) for v in value)
+        return join_list(_display(field, v, name) for v in value)
     if name in USER_KEYS and isinstance(value, str):
         return _work_name(value)
     if field is not None and getattr(field, "choices", None):
@@ -220,6 +221,19 @@ def field_labels(event) -> list[str]:
 CLINICAL_REASON_ACTIONS = shred.CLINICAL_REASON_ACTIONS
 
 
+# Reasons the system writes as a code (a change made by a consent answer, follow-ups cancelled
+# by a withdrawal), shown in words.
+CODED_REASONS = {
+    "consent": ACTION_LABELS["consent"],
+    "consent_withdrawn": ACTION_LABELS["consent_withdrawn"],
+}
+
+
+def reason_label(reason: str) -> str:
+    """A reason as the reader should see it: a coded one in words, a typed one as typed."""
+    return str(CODED_REASONS.get(reason, reason))
+
+
 def reason_for_auditor(event) -> str:
     if not event.reason:
         return ""
@@ -227,7 +241,7 @@ def reason_for_auditor(event) -> str:
         return str(_("(reason given)"))
     if event.action == "view" and event.reason == "break_glass":
         return str(_("emergency access"))
-    return event.reason
+    return reason_label(event.reason)
 
 
 def role_label(role: str) -> str:

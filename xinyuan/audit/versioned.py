@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from xinyuan.audit.actions import record
 from xinyuan.core.errors import ConflictError
+from xinyuan.core.locale import join_list
 
 
 def _audit_value(value: Any) -> Any:
@@ -59,7 +60,7 @@ def check_version(
     ]
     if version > locked.version or version < 1 or changed_since:
         name_of = label or (lambda name: field_label(type(locked), name))
-        labels = ", ".join(name_of(name) for name in changed_since)
+        labels = join_list(name_of(name) for name in changed_since)
         raise ConflictError(
             locked.version,
             _(

@@ -2,6 +2,8 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET
 
 from xinyuan.audit.actions import do_record_export
@@ -18,6 +20,7 @@ from xinyuan.audit.selectors import search_events
 from xinyuan.core import permissions
 from xinyuan.core.downloads import attachment
 from xinyuan.core.exports import csv_bytes
+from xinyuan.core.locale import join_list
 from xinyuan.core.views_helpers import require_perm
 
 EXPORT_LIMIT = 100_000
@@ -62,19 +65,32 @@ def event_list(request):
 def _export(request, qs, filters):
     events = list(qs[:EXPORT_LIMIT])
     do_record_export(actor=request.user, what="audit_events", count=len(events), filters=filters)
-    header = ["sequence", "event_id", "time", "user", "role", "action", "record_type",
-              "record_id", "fields", "reason", "ip", "user_agent"]  # fmt: skip
+    # Headers, roles, actions and kinds of record in the reader's language, as on the page.
+    header = [
+        _("sequence in the sealed log"),
+        _("event ID"),
+        pgettext("time column", "when"),
+        _("who"),
+        _("role"),
+        _("action"),
+        _("record"),
+        _("record ID"),
+        _("fields"),
+        _("reason"),
+        pgettext("IP address column", "from"),
+        _("browser or client"),
+    ]
     rows = (
         [
             _sealed_as(e),
             e.public_id,
             timezone.localtime(e.created_at).isoformat(),
             e.actor.username if e.actor else "",
-            e.actor_role,
-            e.action,
-            e.target_type,
+            role_label(e.actor_role),
+            action_label(e.action),
+            record_label(e.target_type),
             e.target_id,
-            "; ".join(field_labels(e)),
+            join_list(field_labels(e)),
             reason_for_auditor(e),
             e.ip,
             e.user_agent,

@@ -31,6 +31,14 @@ class FollowUpRecordForm(BootstrapMixin, forms.ModelForm):
             "quality_of_life": forms.NumberInput(attrs={"min": 0, "max": 10}),
         }
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Required only for a completed follow-up (``clean``): the empty choice says so in
+        # words, not Django's "---------".
+        for name in ("emotional_change", "safety_status"):
+            field = self.fields[name]
+            field.choices = [("", _("Choose…"))] + [c for c in field.choices if c[0] != ""]
+
     def clean(self):
         data = super().clean()
         if data.get("status") == FollowUpStatus.DONE:

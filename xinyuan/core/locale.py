@@ -1,3 +1,52 @@
+"""The interface language: Chinese by default, and the punctuation that joins translated pieces.
+
+Text built from translated pieces takes its joining punctuation from the catalogue too, so
+Chinese reads 标签：内容 and 甲、乙 while English reads "label: text" and "a, b".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.utils.translation import pgettext
+
+# Sentences that end in one of these need no space before the next (Chinese).
+FULL_WIDTH_ENDS = ("。", "！", "？", "；", "：", "）")
+
+
+def label_suffix() -> str:
+    """What follows a label before its value: "：" in Chinese, ": " in English."""
+    return pgettext("label suffix", ": ")
+
+
+def labelled(label, text) -> str:
+    """``label：text`` in the interface language."""
+    return f"{label}{label_suffix()}{text}"
+
+
+def join_list(items: Iterable) -> str:
+    """Items of a list in a line: 甲、乙 in Chinese, "a, b" in English."""
+    return pgettext("list separator", ", ").join(str(item) for item in items)
+
+
+def join_clauses(items: Iterable) -> str:
+    """Clauses of one message (problems found, flags raised): "甲；乙" in Chinese, "a; b" in
+    English."""
+    return pgettext("clause separator", "; ").join(str(item) for item in items)
+
+
+def join_sentences(sentences: Iterable) -> str:
+    """Sentences one after the other: a space after an English full stop, none after a
+    Chinese one (。)."""
+    text = ""
+    for sentence in sentences:
+        sentence = str(sentence)
+        if text and not text.endswith(FULL_WIDTH_ENDS):
+            text += " "
+        text += sentence
+    return text
+
+
 class ChineseByDefaultMiddleware:
     """Chinese is the interface language unless the user chose another one.
 

@@ -44,13 +44,17 @@ REASON_TEXT = {
     ),
     "ideation_recent_attempt": _("Suicidal ideation and an attempt within the last 2 weeks"),
     "ideation_intense": _("Suicidal ideation of intensity 4 or more"),
-    "ideation_past_attempt": _("Suicidal ideation and a past attempt (or attempt history unknown)"),
+    "ideation_past_attempt": _(
+        "Suicidal ideation, with a past suicide attempt or an unknown attempt history"
+    ),
     "ideation_relative_suicide": _("Suicidal ideation and suicide among relatives or friends"),
     "ideation_means": _("Suicidal ideation and means at hand"),
     "ideation": _("Suicidal ideation of low intensity, no other factor"),
     "hopelessness": _("Strong hopelessness (≥7)"),
     "recent_attempt": _("A suicide attempt within the last 2 weeks"),
-    "past_attempt": _("A past suicide attempt (or attempt history unknown), no ideation now"),
+    "past_attempt": _(
+        "A past suicide attempt or an unknown attempt history; no suicidal ideation now"
+    ),
     "relative_suicide": _("Suicide among relatives or friends, no ideation now"),
     "means_no_ideation": _("Means at hand, no ideation now"),
     "no_factor": _("No suicide-risk factor reported"),

@@ -53,8 +53,9 @@ def _start(day: date) -> datetime:
 def centre_statistics(user, date_from: date, date_to: date) -> list[CentreRow]:
     """One row per centre in the actor's scope, plus a total row when there are several.
 
-    Contacts count by start time within [date_from, date_to]; follow-ups by due time. A
-    follow-up is on time when done by its due time; overdue when still open past it.
+    Contacts count by start time within [date_from, date_to]; follow-ups by due time, and only
+    those already due: one due later is neither on time nor late yet. A follow-up is on time
+    when done by its due time; overdue when still open past it.
     """
     orgs = list(organisations_for_statistics(user).order_by("name"))
     start, end = _start(date_from), _start(date_to + timedelta(days=1))
@@ -77,13 +78,13 @@ def centre_statistics(user, date_from: date, date_to: date) -> list[CentreRow]:
         row.by_type[key] = row.by_type.get(key, 0) + item["n"]
     now = timezone.now()
     follow_ups = (
-        FollowUp.objects.filter(organisation__in=orgs, due_at__gte=start, due_at__lt=end)
+        FollowUp.objects.filter(organisation__in=orgs, due_at__gte=start, due_at__lt=min(end, now))
         .exclude(status=FollowUpStatus.CANCELLED)
         .values("organisation_id")
         .annotate(
             due=Count("id"),
             on_time=Count("id", filter=Q(done_at__isnull=False, done_at__lte=F("due_at"))),
-            overdue=Count("id", filter=Q(done_at__isnull=True, due_at__lt=now)),
+            overdue=Count("id", filter=Q(done_at__isnull=True)),
         )
     )
     for fu in follow_ups:

@@ -1,6 +1,8 @@
 from django import template
 from django.utils.translation import get_language
 
+from xinyuan.core.locale import join_clauses, join_list
+
 register = template.Library()
 
 
@@ -43,11 +45,11 @@ def flag_labels(result) -> str:
     """What the critical items answered mean ("thoughts of self-harm …"), joined."""
     compiled = _compiled(result.scale)
     if compiled is None:
-        return ", ".join(result.flags)
+        return join_list(result.flags)
     labels = [
         c.label.get(get_language()) for c in compiled.scale.critical_items if c.flag in result.flags
     ]
-    return "；".join(labels) if labels else ""
+    return join_clauses(labels)
 
 
 @register.simple_tag

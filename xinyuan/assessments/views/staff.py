@@ -25,6 +25,7 @@ from xinyuan.assessments.rules import Result
 from xinyuan.audit.actions import do_record_export, do_record_view
 from xinyuan.core import permissions
 from xinyuan.core.downloads import attachment
+from xinyuan.core.locale import join_clauses
 from xinyuan.core.views_helpers import error_messages, require_perm
 
 
@@ -210,7 +211,7 @@ def campaign_participants(request, public_id):
             actor=request.user, campaign=campaign, lines=request.POST.get("lines", "")
         )
     except ValidationError as exc:
-        messages.error(request, "；".join(error_messages(exc)))
+        messages.error(request, join_clauses(error_messages(exc)))
         # What was typed is kept: shown again in the box.
         request.session["participant_lines"] = request.POST.get("lines", "")[:20000]
     else:

@@ -50,6 +50,33 @@ class AuditScreenTests(PersonaMixin, TestCase):
         self.assertEqual(safe_cell("@SUM"), "'@SUM")
         self.assertEqual(safe_cell("正常"), "正常")
 
+    def test_the_export_speaks_the_readers_language(self):
+        import csv
+        import io
+
+        def export(client):
+            body = client.get(reverse("audit:events"), {"export": "csv"}).content
+            return list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
+
+        header, *rows = export(client_for(self.p.auditor))
+        self.assertEqual(
+            header[:7], ["封存序号", "事件ID", "时间", "操作人", "角色", "操作", "记录"]
+        )
+        viewed = next(r for r in rows if r[3] == "supervisor")
+        self.assertEqual(viewed[4:7], ["督导/值班长", "查看", "来电"])
+        auditor = client_for(self.p.auditor)
+        auditor.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+        header, *rows = export(auditor)
+        self.assertEqual(header[:4], ["sequence in the sealed log", "event ID", "when", "who"])
+        viewed = next(r for r in rows if r[3] == "supervisor")
+        self.assertEqual(viewed[4:7], ["Supervisor / duty lead", "viewed", "contact"])
+
+    def test_a_coded_reason_is_shown_in_words(self):
+        from xinyuan.audit.presentation import reason_label
+
+        self.assertEqual(reason_label("consent_withdrawn"), "撤回知情同意")
+        self.assertEqual(reason_label("家属来电要求"), "家属来电要求")
+
     def test_other_roles_and_organisations_cannot_read_the_trail(self):
         self.assertEqual(
             client_for(self.p.counsellor).get(reverse("audit:events")).status_code, 403

@@ -1,5 +1,6 @@
 from datetime import timedelta
 
+from django.conf import settings
 from django.test import TestCase
 from django.urls import reverse
 from django.utils import timezone
@@ -42,6 +43,18 @@ class FollowUpViewTests(PersonaMixin, TestCase):
         )
         response = client_for(self.p.counsellor).get(reverse("cases:follow-up-list"))
         self.assertContains(response, 'data-testid="overdue-count"')
+
+    def test_the_selects_ask_for_a_choice_in_words_not_dashes(self):
+        page = client_for(self.p.counsellor).get(self.url)
+        self.assertNotContains(page, "---------")
+        self.assertContains(page, '<option value="" selected>请选择…</option>', count=2)
+        self.assertContains(page, "最近一次判定的等级：<span")
+        english = client_for(self.p.counsellor)
+        english.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+        page = english.get(self.url)
+        self.assertContains(page, '<option value="" selected>Choose…</option>', count=2)
+        self.assertContains(page, "Level judged last: <span")
+        self.assertNotContains(page, "Level judged last：")
 
     def test_recording_a_still_high_follow_up_books_another(self):
         data = {

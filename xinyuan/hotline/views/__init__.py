@@ -15,6 +15,7 @@ from xinyuan.cases import selectors as case_selectors
 from xinyuan.core import permissions
 from xinyuan.core.views_helpers import error_messages, require_perm
 from xinyuan.hotline import actions, selectors
+from xinyuan.hotline.access import decide_contact
 from xinyuan.hotline.forms import ContactFilterForm, StartContactForm
 from xinyuan.hotline.models import ContactStatus
 
@@ -120,12 +121,15 @@ def contact_list(request):
         )
     query = request.GET.copy()
     query.pop("page", None)
+    # "Resume" for a live contact the user may record; "Open" (read) for any other.
+    editable = {c.pk for c in page["rows"] if decide_contact(user, c).can_edit}
     return render(
         request,
         "hotline/contact_list.html",
         {
             "form": form,
             "page": page,
+            "editable": editable,
             "query": query.urlencode(),
             "show_counsellor_filter": permissions.has_perm(user, permissions.VIEW_ORG_CONTACTS),
             "can_break_glass": permissions.has_perm(user, permissions.BREAK_GLASS),

@@ -27,12 +27,15 @@ def alerts_panel(request):
     return render_alerts(request, state)
 
 
-def render_alerts(request, state=None):
-    """High-risk contacts and serious self-test results nobody has taken yet."""
+def render_alerts(request, state=None, acknowledged=None):
+    """High-risk contacts and serious self-test results nobody has taken yet; after an
+    acknowledgement, a line that confirms it (``acknowledged``, the alert). That line is not
+    part of the panel's state: it stays while the poll finds nothing new, and goes with the
+    next change."""
     return render(
         request,
         "hotline/partials/_alerts.html",
-        {"panel": build_panel(request.user, state)},
+        {"panel": build_panel(request.user, state), "acknowledged": acknowledged},
     )
 
 
@@ -40,9 +43,9 @@ def render_alerts(request, state=None):
 @require_perm(permissions.ACKNOWLEDGE_ALERTS)
 def alert_acknowledge(request, public_id):
     access = access_alert(request.user, public_id)
-    actions.do_acknowledge_alert(actor=request.user, alert=access.alert)
+    alert = actions.do_acknowledge_alert(actor=request.user, alert=access.alert)
     if request.htmx:
-        return render_alerts(request)
+        return render_alerts(request, acknowledged=alert)
     return redirect(safe_next(request, "hotline:workstation"))
 
 

@@ -18,12 +18,18 @@ from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET
 
 from xinyuan.audit.actions import do_record_view
-from xinyuan.audit.presentation import CLINICAL_REASON_ACTIONS, action_label, change_rows
+from xinyuan.audit.presentation import (
+    CLINICAL_REASON_ACTIONS,
+    action_label,
+    change_rows,
+    reason_label,
+)
 from xinyuan.audit.shred import KeyRing
 from xinyuan.cases.forms import ConsentForm
 from xinyuan.cases.selectors import consents_for
 from xinyuan.core import permissions
 from xinyuan.core.errors import ConflictError
+from xinyuan.core.locale import join_sentences, labelled
 from xinyuan.core.views_helpers import error_messages, post_only, posted_version, require_perm
 from xinyuan.hotline import actions, protocols, rules, selectors
 from xinyuan.hotline.access import ContactAccess, access_contact
@@ -86,7 +92,9 @@ def _change_history(access: ContactAccess) -> list[dict]:
                 "event": e,
                 "action": action_label(e.action),
                 "rows": change_rows(e, hidden=hidden, ring=ring),
-                "reason": "" if reason_hidden or not e.reason else e.opened_reason(ring),
+                "reason": ""
+                if reason_hidden or not e.reason
+                else reason_label(e.opened_reason(ring)),
                 "reason_hidden": reason_hidden and bool(e.reason),
             }
         )
@@ -255,8 +263,9 @@ def _save_status(
 
 
 def _form_errors(form) -> list[str]:
+    """One line per invalid field: ``label：messages`` in the interface language."""
     return [
-        f"{form.fields[name].label}: {' '.join(str(m) for m in msgs)}"
+        labelled(form.fields[name].label, join_sentences(msgs))
         for name, msgs in form.errors.items()
         if name in form.fields
     ]

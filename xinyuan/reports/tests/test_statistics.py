@@ -4,6 +4,7 @@ from django.test import TestCase
 from django.utils import timezone
 
 from xinyuan.accounts.models import Organisation, Region, Role
+from xinyuan.cases.models import FollowUp, FollowUpStatus
 from xinyuan.core.testing import PersonaMixin, client_for, make_user
 from xinyuan.hotline import actions as hotline_actions
 from xinyuan.hotline.tests.factories import high_risk_contact, start_contact
@@ -42,12 +43,38 @@ class StatisticsTests(PersonaMixin, TestCase):
         self.assertEqual(rows[1].follow_ups_due, 0, "the follow-up is due tomorrow at the latest")
 
     def test_follow_ups_due_in_the_period_count_with_their_timeliness(self):
-        rows = selectors.centre_statistics(
-            self.p.director, self.today(), self.today() + timedelta(days=1)
+        def timeliness():
+            (row,) = selectors.centre_statistics(
+                self.p.director, self.today() - timedelta(days=1), self.today() + timedelta(days=1)
+            )
+            return row.follow_ups_due, row.follow_ups_on_time, row.follow_ups_overdue
+
+        self.assertEqual(
+            timeliness(), (0, 0, 0), "a follow-up due later is neither on time nor late yet"
         )
-        self.assertEqual(len(rows), 1, "a director sees their own centre only, no total")
-        self.assertEqual((rows[0].follow_ups_due, rows[0].follow_ups_overdue), (1, 0))
         self.assertIsNone(selectors.CentreRow(name="x").on_time_percent)
+        now = timezone.now()
+        FollowUp.objects.filter(organisation=self.p.org).update(due_at=now - timedelta(hours=1))
+        self.assertEqual(timeliness(), (1, 0, 1), "now due and not done: overdue")
+        FollowUp.objects.filter(organisation=self.p.org).update(
+            done_at=now - timedelta(hours=2), status=FollowUpStatus.DONE
+        )
+        self.assertEqual(timeliness(), (1, 1, 0), "done before it was due: on time")
+
+    def test_the_on_time_rate_leaves_out_follow_ups_not_yet_due(self):
+        FollowUp.objects.filter(organisation=self.p.org).update(
+            due_at=timezone.now() + timedelta(hours=3)
+        )
+        response = client_for(self.p.director).get(
+            URL,
+            {
+                "date_from": self.today().isoformat(),
+                "date_to": (self.today() + timedelta(days=1)).isoformat(),
+            },
+        )
+        table = response.content.decode().split('data-testid="statistics-table"')[1]
+        self.assertNotIn("0%", table, "a follow-up not yet due is not counted late")
+        self.assertContains(response, "本期截至目前应随访")
 
     def test_the_page_shows_counts_and_no_record(self):
         response = client_for(self.p.officer).get(URL)
