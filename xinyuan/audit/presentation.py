@@ -26,6 +26,7 @@ ACTION_LABELS = {
     "escalate": _("alert escalated to the director and all supervisors"),
     "emergency_call": _("emergency services contacted"),
     "auto_close": _("closed by the system (no activity)"),
+    "end_call": _("call ended, wrap-up pending"),
     "reveal": _("number revealed"),
     "reveal_notes": _("clinical notes read"),
     "revoke": _("revoked"),

@@ -141,6 +141,11 @@ class ContactPatch(CleanText):
     emotional_state: str | None = Field(None, max_length=FREE_TEXT_MAX_LENGTH)
     voice_cues: str | None = Field(None, max_length=FREE_TEXT_MAX_LENGTH)
     strong_negative_emotion: bool | None = None
+    problem_codes: list[str] | None = Field(
+        None, max_length=20, description="Problem codes (GET /codes), most urgent first"
+    )
+    intervention_codes: list[str] | None = Field(None, max_length=20)
+    resource_codes: list[str] | None = Field(None, max_length=20)
     problems: str | None = Field(None, max_length=FREE_TEXT_MAX_LENGTH)
     goal: str | None = Field(None, max_length=FREE_TEXT_MAX_LENGTH)
     motivation: str | None = Field(None, max_length=FREE_TEXT_MAX_LENGTH)
@@ -166,6 +171,7 @@ class ContactOut(Schema):
     rule as the page (``hotline.access``, ``clinical_text.redact``)."""
 
     public_id: UUID
+    number: str
     version: int
     channel: str
     status: str
@@ -195,6 +201,10 @@ class ContactOut(Schema):
     emotional_state: str | None
     voice_cues: str | None
     strong_negative_emotion: bool
+    problem_codes: list[str]
+    intervention_codes: list[str]
+    resource_codes: list[str]
+    codes_version: str
     problems: str | None
     goal: str | None
     motivation: str | None

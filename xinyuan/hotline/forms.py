@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from xinyuan.core.forms import BootstrapMixin
+from xinyuan.hotline import taxonomy
 from xinyuan.hotline.actions import SAFETY_PLAN_FIELDS, STAGE_FIELDS
 from xinyuan.hotline.models import (
     CLOSING_OUTCOMES,
@@ -47,6 +48,36 @@ class StartContactForm(BootstrapMixin, forms.Form):
 NOT_ON_STAGE_FORMS = frozenset({"ended_at", "outcome"})
 
 
+# The during-the-call layout: per stage a few coded choices and one free-text summary; the
+# stage's other fields are for the wrap-up after the call (optional, folded away).
+DURING_CALL_FIELDS: dict[int, tuple[str, ...]] = {
+    0: ("channel", "seat", "contact_type", "recording_consent", "recording_url"),
+    1: ("about", "caller_gender", "caller_age_group", "purpose"),
+    2: ("strong_negative_emotion", "emotional_state"),
+    3: ("problem_codes", "goal"),
+    4: ("intervention_codes", "resource_codes", "smart_goal"),
+    5: ("goal_attainment", "actions_decided"),
+}
+CODE_VOCABULARIES = {
+    "problem_codes": "problems",
+    "intervention_codes": "interventions",
+    "resource_codes": "resources",
+}
+
+
+def split_fields(form, stage: int) -> tuple[list, list]:
+    """The form's fields during the call, and those for the wrap-up (in the form's order)."""
+    during = DURING_CALL_FIELDS.get(stage, ())
+    fields = [bound for bound in form if not bound.is_hidden]
+    for bound in fields:
+        if bound.widget_type == "textarea":
+            bound.field.widget.attrs["rows"] = 2 if bound.name in during else 3
+    return (
+        [bound for bound in fields if bound.name in during],
+        [bound for bound in fields if bound.name not in during],
+    )
+
+
 def stage_form_class(stage: int) -> Any:
     stage_fields = [f for f in STAGE_FIELDS[stage] if f not in NOT_ON_STAGE_FORMS]
 
@@ -66,6 +97,31 @@ def stage_form_class(stage: int) -> Any:
                 self.fields["contact_type"].required = True
             if "channel" in self.fields:
                 self.fields["channel"].required = True
+            vocabulary = taxonomy.vocabulary()
+            for name, kind in CODE_VOCABULARIES.items():
+                if name in self.fields:
+                    codes = getattr(vocabulary, kind)
+                    self.fields[name] = forms.MultipleChoiceField(
+                        label=Contact._meta.get_field(name).verbose_name,
+                        choices=[(c.code, c.label) for c in codes],
+                        widget=forms.CheckboxSelectMultiple,
+                        required=False,
+                    )
+            if "problem_codes" in self.fields:
+                # The order the problems were ticked in: most urgent first.
+                self.fields["problem_order"] = forms.CharField(
+                    required=False, widget=forms.HiddenInput, max_length=2000
+                )
+                self.initial["problem_order"] = ",".join(self.instance.problem_codes or [])
+
+        def clean(self):
+            data = super().clean()
+            if "problem_codes" in data:
+                ticked = data.get("problem_codes") or []
+                order = [c for c in (data.get("problem_order") or "").split(",") if c in ticked]
+                data["problem_codes"] = order + [c for c in ticked if c not in order]
+            data.pop("problem_order", None)
+            return data
 
     return StageForm
 

@@ -238,6 +238,12 @@ class Contact(PublicModel):
     strong_negative_emotion = models.BooleanField(
         _("strong negative emotion (pain, despair, depression, anxiety)"), default=False
     )
+    # Coded during the call (hotline/taxonomy): problems most urgent first, interventions used,
+    # resources named; the version of the vocabulary the codes come from.
+    problem_codes = models.JSONField(_("problems (coded)"), default=list, blank=True)
+    intervention_codes = models.JSONField(_("interventions used (coded)"), default=list, blank=True)
+    resource_codes = models.JSONField(_("resources (coded)"), default=list, blank=True)
+    codes_version = models.CharField(_("code list version"), max_length=20, blank=True)
     # Stage 3: main problem and goal.
     problems = models.TextField(_("problem list, most urgent first"), blank=True)
     goal = models.TextField(_("goal of this contact"), blank=True)

@@ -288,7 +288,7 @@ def has_live_contact(user, public_id: str) -> bool:
     except ValueError:
         return False
     return Contact.objects.filter(
-        public_id=key, counsellor_id=user.pk, status=ContactStatus.OPEN
+        public_id=key, counsellor_id=user.pk, status=ContactStatus.OPEN, ended_at__isnull=True
     ).exists()
 
 

@@ -50,6 +50,7 @@ urlpatterns = [
         name="contact-follow-up-declined",
     ),
     path("contacts/<uuid:public_id>/close/", contact.contact_close, name="contact-close"),
+    path("contacts/<uuid:public_id>/end-call/", contact.contact_end_call, name="contact-end-call"),
     path(
         "contacts/<uuid:public_id>/alert-status/",
         contact.contact_alert_status,

@@ -10,6 +10,7 @@ from datetime import date, datetime, time, timedelta
 
 from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _lazy
 
 from xinyuan.accounts.models import Organisation
 from xinyuan.cases.models import FollowUp, FollowUpStatus
@@ -44,6 +45,9 @@ class CentreRow:
         if not self.follow_ups_due:
             return None
         return round(100 * self.follow_ups_on_time / self.follow_ups_due)
+
+
+REPORT_OTHER_LABEL = _lazy("Other")
 
 
 def _start(day: date) -> datetime:
@@ -163,3 +167,33 @@ def self_test_statistics(user, date_from: date, date_to: date) -> list[dict]:
             )
         tables.append({"scale": compiled.scale, "bands": bands, "rows": rows})
     return tables
+
+
+def problem_statistics(user, date_from: date, date_to: date) -> dict:
+    """Contacts of the period by problem category, in the rows of the official hotline work
+    report form (hotline/taxonomy: a top category names its row). A contact with several
+    problems of one row counts once in it; one with problems of several rows counts in each.
+    Also how many contacts carry no coded problem (recorded before coding, or not coded)."""
+    from xinyuan.hotline import taxonomy
+
+    vocabulary = taxonomy.vocabulary()
+    orgs = organisations_for_statistics(user)
+    start, end = _start(date_from), _start(date_to + timedelta(days=1))
+    counts = dict.fromkeys(taxonomy.REPORT_ROWS, 0)
+    uncoded = 0
+    rows = Contact.objects.filter(
+        organisation__in=orgs, started_at__gte=start, started_at__lt=end
+    ).values_list("problem_codes", flat=True)
+    for codes in rows.iterator(chunk_size=5000):
+        if not codes:
+            uncoded += 1
+            continue
+        for row in {vocabulary.report_row(code) for code in codes}:
+            counts[row] += 1
+    labels = {c.report: c.label for c in vocabulary.top_problems() if c.code == c.report}
+    labels.setdefault("other", str(REPORT_OTHER_LABEL))
+    return {
+        "rows": [(labels.get(row, row), counts[row]) for row in taxonomy.REPORT_ROWS],
+        "uncoded": uncoded,
+        "version": vocabulary.version,
+    }

@@ -27,6 +27,9 @@ def statistics(request):
             "table": table,
             "types": types,
             "region": request.user.region,
+            "problems": selectors.problem_statistics(
+                request.user, period["date_from"], period["date_to"]
+            ),
             "self_tests": selectors.self_test_statistics(
                 request.user, period["date_from"], period["date_to"]
             ),

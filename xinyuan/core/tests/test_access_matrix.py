@@ -120,6 +120,9 @@ MATRIX: dict[str, Entry] = {
         "POST", row(LOGIN, 302, 302, 403, 403, 403, 403), obj="contact"
     ),
     "hotline:contact-close": Entry("POST", row(LOGIN, 422, 422, 403, 403, 403, 403), obj="contact"),
+    "hotline:contact-end-call": Entry(
+        "POST", row(LOGIN, 302, 302, 403, 403, 403, 403), obj="contact"
+    ),
     "hotline:contact-alert-status": Entry(
         "GET", row(LOGIN, 200, 200, 200, 403, 403, 403), obj="contact"
     ),

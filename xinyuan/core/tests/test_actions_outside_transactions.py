@@ -360,6 +360,14 @@ CALLS: dict[str, tuple[Callable[[SimpleNamespace], object], bool]] = {
     "xinyuan.hotline.actions.contacts.do_close_contact": (_close, True),
     "xinyuan.hotline.actions.contacts.do_end_harassment_contact": (_harassment, True),
     "xinyuan.hotline.actions.contacts.do_close_stale_contacts": (_close_stale, True),
+    "xinyuan.hotline.actions.contacts.do_end_call": (
+        lambda w: hotline_actions.do_end_call(
+            actor=w.p.counsellor,
+            contact=fresh(w, "13800000014"),
+            version=1,
+        ),
+        True,
+    ),
     "xinyuan.hotline.actions.escalation.do_escalate_due_alerts": (_escalate, True),
     "xinyuan.hotline.actions.emergency.do_record_emergency_call": (
         lambda w: hotline_actions.do_record_emergency_call(

@@ -11,10 +11,12 @@ from xinyuan.hotline.actions.contacts import (
     STAGE_FIELDS,
     close_problems,
     do_close_contact,
+    do_end_call,
     do_end_harassment_contact,
     do_record_follow_up_declined,
     do_start_contact,
     do_update_contact,
+    wrap_up_missing,
 )
 from xinyuan.hotline.actions.emergency import do_record_emergency_call
 from xinyuan.hotline.actions.escalation import do_escalate_due_alerts
@@ -35,6 +37,7 @@ __all__ = [
     "do_book_follow_up",
     "close_problems",
     "do_close_contact",
+    "do_end_call",
     "do_end_harassment_contact",
     "do_escalate_due_alerts",
     "do_raise_alert",
@@ -46,4 +49,5 @@ __all__ = [
     "do_start_contact",
     "do_update_contact",
     "do_withdraw_consent",
+    "wrap_up_missing",
 ]

@@ -24,7 +24,7 @@ from xinyuan.cases import actions as case_actions
 from xinyuan.core import permissions
 from xinyuan.core.errors import PermissionDeniedError
 from xinyuan.core.limits import check_length
-from xinyuan.hotline import rules
+from xinyuan.hotline import rules, taxonomy
 from xinyuan.hotline.access import decide_contact
 from xinyuan.hotline.models import (
     Contact,
@@ -50,8 +50,10 @@ STAGE_FIELDS: dict[int, tuple[str, ...]] = {
         "purpose",
     ),
     2: ("emotional_state", "voice_cues", "strong_negative_emotion"),
-    3: ("problems", "goal"),
+    3: ("problem_codes", "problems", "goal"),
     4: (
+        "intervention_codes",
+        "resource_codes",
         "motivation",
         "past_coping",
         "resources",
@@ -215,9 +217,24 @@ def _start_contact(
     return contact
 
 
+# Coded fields (hotline/taxonomy) and the vocabulary they are checked against.
+CODE_FIELDS = {
+    "problem_codes": "problems",
+    "intervention_codes": "interventions",
+    "resource_codes": "resources",
+}
+
+
 def clean_contact_value(contact: Contact, name: str, value: Any) -> Any:
     """One field of a change, checked as the model would, in the user's words."""
     field = Contact._meta.get_field(name)
+    if name in CODE_FIELDS:
+        try:
+            return taxonomy.clean_codes(CODE_FIELDS[name], value)
+        except taxonomy.VocabularyError as exc:
+            raise ValidationError(
+                {name: _("Unknown code: %(codes)s") % {"codes": str(exc)}}
+            ) from exc
     if name == "protocol_steps_done":
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise ValidationError({name: _("Expected a list of step names.")})
@@ -244,6 +261,8 @@ def _clean_changes(locked: Contact, changes: dict[str, Any]) -> dict[str, Any]:
     if unknown:
         raise ValidationError({name: _("This field cannot be changed.") for name in unknown})
     cleaned = {name: clean_contact_value(locked, name, value) for name, value in changes.items()}
+    if any(cleaned.get(name) for name in CODE_FIELDS):
+        cleaned["codes_version"] = taxonomy.VERSION
     ended_at = cleaned.get("ended_at")
     if ended_at and ended_at < locked.started_at:
         raise ValidationError({"ended_at": _("The end cannot be before the start.")})
@@ -422,6 +441,50 @@ def do_close_contact(
 
 
 @transaction.atomic
+def do_end_call(*, actor, contact: Contact, version: int) -> Contact:
+    """The call is over; the record is finished after it ("ended, wrap-up pending"): the end
+    time is set and the contact stays open on the counsellor's wrap-up list. What must be done
+    with the caller on the line (the assessment, the safety plan, the follow-up or its refusal:
+    ``close_problems``) is required now, as for closing."""
+    _require_edit(actor, contact)
+
+    def ending(row: Contact) -> dict[str, Any]:
+        if row.status == ContactStatus.CLOSED or row.ended_at is not None:
+            return {}
+        problems = close_problems(row)
+        if problems:
+            raise ValidationError(
+                {
+                    "outcome": _("Before ending the call, record: %(missing)s.")
+                    % {"missing": pgettext("list separator", "; ").join(problems)}
+                }
+            )
+        return {"ended_at": timezone.now()}
+
+    return _apply(
+        actor=actor, contact=contact, version=version, changes_for=ending, action="end_call"
+    )
+
+
+# Summaries of the stages, in the order a wrap-up checks them.
+WRAP_UP_FIELDS = ("purpose", "emotional_state", "goal", "smart_goal", "actions_decided")
+
+
+def wrap_up_missing(contact: Contact) -> list[str]:
+    """What a contact waiting for its wrap-up still lacks, in words (from the row alone)."""
+    missing = [
+        str(Contact._meta.get_field(name).verbose_name)  # type: ignore[union-attr]
+        for name in WRAP_UP_FIELDS
+        if not (getattr(contact, name) or "").strip()
+    ]
+    if not contact.problem_codes:
+        missing.insert(0, str(Contact._meta.get_field("problem_codes").verbose_name))  # type: ignore[union-attr]
+    if not contact.outcome:
+        missing.append(str(Contact._meta.get_field("outcome").verbose_name))  # type: ignore[union-attr]
+    return missing
+
+
+@transaction.atomic
 def do_end_harassment_contact(*, actor, contact: Contact, version: int) -> Contact:
     """HL-07: state the scope, end the contact and flag it — the second of two clicks.
 
@@ -482,7 +545,11 @@ def do_close_stale_contacts(now: datetime | None = None) -> int:
     cutoff = now - timedelta(hours=settings.CONTACT_STALE_HOURS)
     closed = 0
     candidates = list(
-        Contact.objects.filter(status=ContactStatus.OPEN, updated_at__lt=cutoff)
+        # A call ended and waiting for its wrap-up is not in progress: it stays on the
+        # counsellor's wrap-up list.
+        Contact.objects.filter(
+            status=ContactStatus.OPEN, ended_at__isnull=True, updated_at__lt=cutoff
+        )
         .exclude(safety_plan__updated_at__gte=cutoff)
         .order_by("updated_at")
         .values_list("pk", flat=True)[:STALE_BATCH]
@@ -491,7 +558,9 @@ def do_close_stale_contacts(now: datetime | None = None) -> int:
         with transaction.atomic():
             locked = (
                 Contact.objects.select_for_update(of=("self",), skip_locked=True)
-                .filter(pk=pk, status=ContactStatus.OPEN, updated_at__lt=cutoff)
+                .filter(
+                    pk=pk, status=ContactStatus.OPEN, ended_at__isnull=True, updated_at__lt=cutoff
+                )
                 .first()
             )
             if locked is None:

@@ -39,11 +39,14 @@ def home(request):
 
 
 def _workstation_context(user, form) -> dict:
+    mine = list(
+        selectors.contacts_visible_to(user).filter(status=ContactStatus.OPEN, counsellor=user)[:40]
+    )
     return {
         "form": form,
-        "open_contacts": selectors.contacts_visible_to(user).filter(
-            status=ContactStatus.OPEN, counsellor=user
-        )[:20],
+        "open_contacts": [c for c in mine if c.ended_at is None][:20],
+        # Ended calls waiting for their record to be finished, with what is missing.
+        "wrap_ups": [(c, actions.wrap_up_missing(c)) for c in mine if c.ended_at is not None],
         "due_follow_ups": case_selectors.due_follow_ups(user)[:10],
         "reminders": case_selectors.open_reminders(user)[:20],
         "now": timezone.now(),

@@ -41,6 +41,7 @@ from xinyuan.hotline.forms import (
     EmergencyCallForm,
     RiskAssessmentForm,
     SafetyPlanForm,
+    split_fields,
     stage_form_class,
 )
 from xinyuan.hotline.models import ContactType, EmergencyService
@@ -115,8 +116,16 @@ def _disclosures(access: ContactAccess) -> list[dict]:
 def render_contact_page(
     request, access: ContactAccess, *, stage: int | None = None, status=200, **extra
 ):
-    """The contact page. Every render is a read of the record: audited here, once, whatever
-    brought it (a GET, a form refused and shown again)."""
+    """The contact page. Every render is a read of the record: audited (in
+    ``contact_page_context``), once, whatever brought it (a GET, a form refused and shown
+    again)."""
+    context = contact_page_context(request, access, stage=stage, **extra)
+    return render(request, "hotline/contact_detail.html", context, status=status)
+
+
+def contact_page_context(request, access: ContactAccess, *, stage: int | None = None, **extra):
+    """Everything the contact page shows — for the page, and for the parts of it redrawn in
+    place after an assessment. Audited as a read of the record."""
     contact = access.contact
     user = request.user
     stage = contact.current_stage if stage is None else min(max(stage, 1), 5)
@@ -139,7 +148,10 @@ def render_contact_page(
         "stage": stage,
         "stages": protocols.STAGES,
         "frame_form": stage_form_class(0)(instance=contact, seats=seats, prefix="s0"),
-        "stage_form": stage_form_class(stage)(instance=contact, seats=seats, prefix=f"s{stage}"),
+        "stage_forms": {
+            n: stage_form_class(n)(instance=contact, seats=seats, prefix=f"s{n}")
+            for n in range(1, 6)
+        },
         "protocol_steps": protocols.steps_for(contact.contact_type, contact.risk_level),
         "person": contact.person,
         "history": selectors.caller_history(user, contact) if contact.person_id else [],
@@ -172,15 +184,33 @@ def render_contact_page(
         # Field-level hiding: the coded record stays; what the caller said and the counsellor's
         # notes are blanked, in the forms, the assessments and the change history.
         mask_form(context["frame_form"], "hotline.contact")
-        mask_form(context["stage_form"], "hotline.contact")
+        for form in context["stage_forms"].values():
+            mask_form(form, "hotline.contact")
         mask_form(context["safety_plan_form"], "hotline.safetyplan")
         mask_form(context["risk_form"], "hotline.riskassessment")
     if not access.can_edit:
         # Directors and colleagues reading the record see it, but cannot change it here.
-        for name in ("frame_form", "stage_form", "safety_plan_form"):
-            for field in context[name].fields.values():
+        for form in (
+            context["frame_form"],
+            context["safety_plan_form"],
+            *context["stage_forms"].values(),
+        ):
+            for field in form.fields.values():
                 field.disabled = True
-    return render(request, "hotline/contact_detail.html", context, status=status)
+    # Every stage is in the page (switched without a request): during-call fields first, the
+    # wrap-up fields folded away.
+    context["stage_panels"] = [
+        {
+            "n": n,
+            "title": title,
+            "help": help_text,
+            "form": context["stage_forms"][n],
+            "fields": split_fields(context["stage_forms"][n], n),
+        }
+        for n, title, help_text in protocols.STAGES
+    ]
+    context["frame_fields"] = split_fields(context["frame_form"], 0)
+    return context
 
 
 def _alert_status_context(contact, *, escalate: bool = False) -> dict:
@@ -246,7 +276,15 @@ def contact_detail(request, public_id):
 
 
 def _save_status(
-    request, contact, *, errors=None, conflict=None, saved=False, plan=None, status=200
+    request,
+    contact,
+    *,
+    errors=None,
+    conflict=None,
+    saved=False,
+    plan=None,
+    status=200,
+    close_problems=None,
 ):
     return render(
         request,
@@ -257,6 +295,9 @@ def _save_status(
             "errors": errors or [],
             "conflict": conflict,
             "saved": saved,
+            "close_problems": close_problems,
+            "redraw_close_problems": close_problems is not None,
+            "oob": True,
         },
         status=status,
     )
@@ -361,9 +402,18 @@ def contact_risk_preview(request, public_id):
 @post_only("hotline:contact-detail")
 @require_perm(permissions.HANDLE_CONTACTS)
 def contact_risk_assess(request, public_id):
+    """Save an assessment. From the page (htmx) nothing reloads: the risk panel is redrawn, and
+    with it, in place, what the new level changes — the crisis-now panel, the badges, the type,
+    the protocol, the crisis card when it was not shown yet, the alert line, what closing still
+    needs and the contact's version. Typing elsewhere on the page is untouched."""
     access = access_contact(request.user, public_id, edit=True)
     contact = access.contact
     form = RiskAssessmentForm(request.POST)
+    crisis_was_shown = (
+        rules.is_high_risk(contact.risk_level)
+        or hasattr(contact, "safety_plan")
+        or contact.follow_ups.exists()
+    )
     if form.is_valid():
         try:
             actions.do_assess_risk(
@@ -380,9 +430,9 @@ def contact_risk_assess(request, public_id):
                 form.add_error(field if field in form.fields else None, msgs)
         else:
             if request.htmx:
-                response = HttpResponse(status=204)
-                response["HX-Refresh"] = "true"
-                return response
+                context = contact_page_context(request, access)
+                context.update(oob=True, crisis_was_shown=crisis_was_shown, assessed=True)
+                return render(request, "hotline/partials/_after_assessment.html", context)
             return redirect("hotline:contact-detail", public_id=contact.public_id)
     if request.htmx:
         do_record_view(actor=request.user, target=contact)
@@ -411,7 +461,27 @@ def contact_safety_plan_save(request, public_id):
         )
     except ConflictError as exc:
         return _save_status(request, contact, conflict=exc.message)
-    return _save_status(request, contact, saved=True, plan=plan)
+    # What closing still needs changes with the plan: redrawn in place (out of band).
+    return _save_status(
+        request, contact, saved=True, plan=plan, close_problems=actions.close_problems(contact)
+    )
+
+
+def _follow_up_section(request, access: ContactAccess, *, form=None, saved: str = ""):
+    """The follow-up part of the crisis card, redrawn in place (htmx), with what closing still
+    needs (out of band). A read of the record: audited."""
+    contact = access.contact
+    do_record_view(actor=request.user, target=contact)
+    context = {
+        "access": access,
+        "contact": contact,
+        "follow_ups": list(contact.follow_ups.select_related("assigned_to").order_by("due_at")),
+        "follow_up_form": form or BookFollowUpForm(),
+        "follow_up_saved": saved,
+        "close_problems": actions.close_problems(contact),
+        "oob": True,
+    }
+    return render(request, "hotline/partials/_follow_up_response.html", context)
 
 
 @post_only("hotline:contact-detail")
@@ -431,8 +501,13 @@ def contact_follow_up_book(request, public_id):
             for field, msgs in exc.message_dict.items():
                 form.add_error(field if field in form.fields else None, msgs)
         else:
+            if request.htmx:
+                return _follow_up_section(request, access, saved=_("Follow-up booked."))
             messages.success(request, _("Follow-up booked."))
             return redirect("hotline:contact-detail", public_id=access.contact.public_id)
+    if request.htmx:
+        # Shown again in place with the errors, what was entered kept (htmx swaps only 2xx).
+        return _follow_up_section(request, access, form=form)
     return render_contact_page(request, access, status=422, follow_up_form=form)
 
 
@@ -445,10 +520,18 @@ def contact_follow_up_declined(request, public_id):
             actor=request.user, contact=access.contact, reason=request.POST.get("reason", "")
         )
     except ValidationError as exc:
+        if request.htmx:
+            form = BookFollowUpForm()
+            for message in error_messages(exc):
+                form.add_error(None, message)
+            return _follow_up_section(request, access, form=form)
         for message in error_messages(exc):
             messages.error(request, message)
     else:
-        messages.success(request, _("The caller's refusal of a follow-up is recorded."))
+        saved = _("The caller's refusal of a follow-up is recorded.")
+        if request.htmx:
+            return _follow_up_section(request, access, saved=saved)
+        messages.success(request, saved)
     return redirect("hotline:contact-detail", public_id=access.contact.public_id)
 
 
@@ -478,6 +561,22 @@ def contact_close(request, public_id):
         messages.success(request, _("Contact closed."))
         return redirect("hotline:workstation")
     return render_contact_page(request, access, stage=5, status=422, close_form=form)
+
+
+@post_only("hotline:contact-detail")
+@require_perm(permissions.HANDLE_CONTACTS)
+def contact_end_call(request, public_id):
+    """The call is over, the record is finished later (the wrap-up list of the workstation)."""
+    access = access_contact(request.user, public_id, edit=True)
+    contact = access.contact
+    try:
+        actions.do_end_call(actor=request.user, contact=contact, version=posted_version(request))
+    except (ConflictError, ValidationError) as exc:
+        for message in [exc.message] if isinstance(exc, ConflictError) else error_messages(exc):
+            messages.error(request, message)
+        return redirect(reverse("hotline:contact-detail", args=[contact.public_id]) + "?stage=5")
+    messages.success(request, _("Call ended. The record waits on your wrap-up list."))
+    return redirect("hotline:workstation")
 
 
 @post_only("hotline:contact-detail")

@@ -258,7 +258,69 @@
     }, 1000);
   }
 
+  // The contact page: every stage is in the page; a tab, "next stage" or Alt+1…5 shows it
+  // without a request (the address keeps ?stage=N for a reload). Alt+R goes to the risk
+  // assessment, Alt+P to the safety plan, Alt+F to the follow-up.
+  function showStage(n) {
+    var panels = document.querySelectorAll("[data-stage-panel]");
+    if (!panels.length) { return false; }
+    panels.forEach(function (panel) { panel.hidden = panel.dataset.stagePanel !== String(n); });
+    document.querySelectorAll(".stage-tabs [data-stage-tab]").forEach(function (tab) {
+      tab.classList.toggle("active", tab.dataset.stageTab === String(n));
+    });
+    var url = new URL(window.location.href);
+    url.searchParams.set("stage", n);
+    window.history.replaceState(null, "", url);
+    var first = document.querySelector("[data-stage-panel='" + n + "'] input:not([type=hidden]):not(.btn-check), [data-stage-panel='" + n + "'] select, [data-stage-panel='" + n + "'] textarea");
+    if (first && !first.disabled) { first.focus({preventScroll: true}); }
+    return true;
+  }
+  document.addEventListener("click", function (event) {
+    var tab = event.target.closest && event.target.closest("[data-stage-tab]");
+    if (!tab || event.ctrlKey || event.metaKey) { return; }
+    if (showStage(tab.dataset.stageTab)) { event.preventDefault(); }
+  }, true);
+  var JUMPS = {r: "#risk-panel", p: "[data-testid=safety-plan-form]", f: "#follow-up-section"};
+  document.addEventListener("keydown", function (event) {
+    if (!event.altKey || event.ctrlKey || event.metaKey) { return; }
+    var key = (event.key || "").toLowerCase();
+    if (/^[1-5]$/.test(key) && showStage(key)) { event.preventDefault(); return; }
+    var code = (event.code || "").replace(/^Digit/, "");
+    if (/^[1-5]$/.test(code) && showStage(code)) { event.preventDefault(); return; }
+    var target = JUMPS[key] || JUMPS[(event.code || "").replace(/^Key/, "").toLowerCase()];
+    var box = target && document.querySelector(target);
+    if (box) {
+      event.preventDefault();
+      box.scrollIntoView({block: "start"});
+      var field = box.querySelector("input:not([type=hidden]), select, textarea");
+      if (field) { field.focus({preventScroll: true}); }
+    }
+  });
+
+  // Problems are ticked most urgent first: the order is kept in the hidden problem_order field
+  // (before htmx reads the form on this change) and shown on the chips.
+  function numberChips(box) {
+    var input = box.closest("form").querySelector("input[name='" + box.dataset.ordered + "']");
+    var order = input ? input.value.split(",").filter(Boolean) : [];
+    box.querySelectorAll("input.btn-check").forEach(function (el) {
+      var badge = box.querySelector("label[for='" + el.id + "'] .chip-order");
+      var at = order.indexOf(el.value);
+      if (badge) { badge.textContent = el.checked && at !== -1 ? (at + 1) + " " : ""; }
+    });
+  }
+  document.addEventListener("change", function (event) {
+    var box = event.target.closest && event.target.closest("[data-ordered]");
+    if (!box || !event.target.classList.contains("btn-check")) { return; }
+    var input = box.closest("form").querySelector("input[name='" + box.dataset.ordered + "']");
+    if (!input) { return; }
+    var order = input.value.split(",").filter(Boolean).filter(function (c) { return c !== event.target.value; });
+    if (event.target.checked) { order.push(event.target.value); }
+    input.value = order.join(",");
+    numberChips(box);
+  }, true);
+
   document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("[data-ordered]").forEach(numberChips);
     tickTimers();
     setInterval(tickTimers, 1000);
     setupSilentTimers();
