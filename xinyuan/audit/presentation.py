@@ -160,7 +160,8 @@ def _display(field, value: Any, name: str = "", model=None) -> str:
 # Keys whose value is a username: staff appear by their work name (HL-12), never their login.
 USER_KEYS = frozenset({"counsellor", "user", "assigned_to"})
 # Actions that record a changed field as [old, new].
-PAIR_ACTIONS = frozenset({"update", "close"})
+# Actions written through audit.versioned: their changes are [old, new] pairs.
+PAIR_ACTIONS = frozenset({"update", "close", "flag", "end_call", "auto_close"})
 
 
 def _work_name(username: str) -> str:
