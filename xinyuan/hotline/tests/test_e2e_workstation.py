@@ -44,7 +44,7 @@ class WorkstationBrowserTests(BrowserTestCase):
         assert match is not None
         return match.group(1)
 
-    def autosave(self, page: Page, selector: str, value: str, *, status: str = "#status-stage"):
+    def autosave(self, page: Page, selector: str, value: str, *, status: str):
         """Types into a field and waits until the autosave that carries the value says "saved".
 
         Leaving a field also autosaves (on "change"): that earlier request does not carry the
@@ -90,16 +90,16 @@ class WorkstationBrowserTests(BrowserTestCase):
         typed = {
             1: ("#id_s1-purpose", "想找人说说最近的压力"),
             2: ("#id_s2-emotional_state", "情绪低落，哭泣，说话很慢"),
-            3: ("#id_s3-problems", "1. 失业 2. 失眠"),
-            4: ("#id_s4-motivation", "愿意尝试改变"),
+            3: ("#id_s3-goal", "1. 失业 2. 失眠"),
+            4: ("#id_s4-smart_goal", "愿意尝试改变"),
             5: ("#id_s5-actions_decided", "明天联系家人"),
         }
         for n, (selector, value) in typed.items():
             expect(page.get_by_test_id(f"stage-form-{n}")).to_be_visible()
             expect(page).to_have_url(re.compile(rf"/contacts/{contact_id}/(\?stage={n})?$"))
-            self.autosave(page, selector, value)
+            self.autosave(page, selector, value, status=f"#status-stage-{n}")
             if n == 2:
-                page.get_by_test_id("next-stage").click()
+                page.locator("[data-stage-panel]:not([hidden]) [data-testid=next-stage]").click()
             elif n < 5:
                 page.get_by_test_id(f"stage-tab-{n + 1}").click()
 
@@ -224,7 +224,7 @@ class WorkstationBrowserTests(BrowserTestCase):
                 route.continue_()
 
         page.route("**/stages/**", slow_network)
-        texts = {1: "#id_s1-purpose", 3: "#id_s3-goal", 4: "#id_s4-obstacles"}
+        texts = {1: "#id_s1-purpose", 3: "#id_s3-goal", 4: "#id_s4-smart_goal"}
         for stage, selector in texts.items():
             page.goto(f"/contacts/{contact_id}/?stage={stage}")
             page.fill(selector, f"第{stage}阶段立即离开")
