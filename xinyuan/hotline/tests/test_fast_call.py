@@ -290,3 +290,23 @@ class ProblemStatisticsTests(PersonaMixin, TestCase):
 class RiskRuleUnchangedTests(SimpleTestCase):
     def test_the_rule_version_is_unchanged_by_this_work(self):
         self.assertEqual(rules.RISK_RULE_VERSION, "risk-2026.2")
+
+
+class TargetTimeTests(PersonaMixin, TestCase):
+    def test_calls_for_others_or_information_show_their_own_short_target(self):
+        client = client_for(self.p.counsellor)
+        for contact_type, words in (
+            ("general", "30-50"),
+            ("for_others", "10-20"),
+            ("information", "3-10"),
+        ):
+            contact = start_contact(self.p.counsellor)
+            actions.do_update_contact(
+                actor=self.p.counsellor,
+                contact=contact,
+                version=contact.version,
+                changes={"contact_type": contact_type},
+            )
+            html = client.get(f"/contacts/{contact.public_id}/").content.decode()
+            timer = html[html.index('data-testid="timer"') :][:300]
+            self.assertIn(words, timer, contact_type)
