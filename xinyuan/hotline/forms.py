@@ -89,14 +89,17 @@ def stage_form_class(stage: int) -> Any:
 
         def __init__(self, *args, seats=None, **kwargs):
             super().__init__(*args, **kwargs)
-            if "seat" in self.fields and seats is not None:
-                self.fields["seat"].queryset = seats  # type: ignore[attr-defined]
+            if "seat" in self.fields:
+                if seats is not None:
+                    self.fields["seat"].queryset = seats  # type: ignore[attr-defined]
+                self.fields["seat"].empty_label = "—"  # type: ignore[attr-defined]
             for field in self.fields.values():
                 field.required = False
             if "contact_type" in self.fields:
                 self.fields["contact_type"].required = True
             if "channel" in self.fields:
                 self.fields["channel"].required = True
+                self.fields["channel"].choices = Channel.choices  # type: ignore[attr-defined]
             vocabulary = taxonomy.vocabulary()
             for name, kind in CODE_VOCABULARIES.items():
                 if name in self.fields:
