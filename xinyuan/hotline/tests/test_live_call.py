@@ -5,6 +5,7 @@ session that never ends under a call."""
 
 from __future__ import annotations
 
+import re
 import time
 from datetime import timedelta
 
@@ -406,6 +407,17 @@ class SessionTests(PersonaMixin, TestCase):
         self.assertTrue(answer["kept"])
         self.age_session(client, 29 * 60, signed_in_seconds=3600)
         self.assertEqual(client.get(f"/contacts/{contact.public_id}/").status_code, 200)
+
+    @override_settings(IDLE_TIMEOUT_MINUTES=30)
+    def test_the_page_counts_down_from_the_activity_the_server_noted(self):
+        # Activity is noted at most once a minute: a page opened 40 s after the last note has
+        # 40 s less than the full idle time, and its countdown must say so.
+        client = client_for(self.p.counsellor)
+        self.age_session(client, 40)
+        html = client.get("/contacts/").content.decode()
+        match = re.search(r'data-idle-left="(\d+)"', html)
+        assert match is not None
+        self.assertAlmostEqual(int(match.group(1)), 30 * 60 - 40, delta=2)
 
     def test_no_live_call_no_keepalive(self):
         contact = start_contact(self.p.counsellor)

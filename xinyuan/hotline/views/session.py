@@ -26,8 +26,9 @@ def keeps_session_alive(user, *, contact: str, watch: bool) -> bool:
 def session_keepalive(request):
     """POSTed by the page: ``active=1`` once a minute at most while the user types or clicks
     (activity that reaches no other URL), ``active=0`` every minute from a page with a live call
-    (``contact``) or the alerts (``watch=1``). Answers whether the session was kept and the
-    seconds left before the idle and the hard sign-out."""
+    (``contact``) or the alerts (``watch=1``) — more often when the idle timeout is so short that
+    the warning would come first. Answers whether the session was kept and the seconds left
+    before the idle and the hard sign-out."""
     now = time.time()
     session = request.session
     active = request.POST.get("active") == "1"

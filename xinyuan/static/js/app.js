@@ -196,12 +196,18 @@
     var hardAt = Date.now() + Number(body.dataset.hardLeft) * 1000;
     var contact = body.dataset.keepaliveContact || "";
     var watch = body.dataset.keepaliveWatch === "1";
-    var lastServer = Date.now(); // the page's own request was activity
+    // The heartbeat comes well before the warning, however short the idle timeout is set:
+    // once a minute, more often when the warning would come sooner.
+    var beat = Math.max(5000, Math.min(60000, (idle - warn) * 500));
+    // When the server last noted activity (it does so at most once a minute, so not always at
+    // this page's own request).
+    var lastServer = Date.now() - (idle - Number(body.dataset.idleLeft || idle)) * 1000;
     var lastPing = Date.now();
     var interacted = false;
     var box = document.getElementById("idle-warning");
     var countdown = box && box.querySelector(".idle-countdown");
     var leaving = false;
+    var signedOut = false;
 
     function csrf() {
       try { return JSON.parse(body.getAttribute("hx-headers"))["X-CSRFToken"]; } catch (e) { return ""; }
@@ -216,6 +222,7 @@
         method: "POST", body: data, credentials: "same-origin",
         headers: {"X-CSRFToken": csrf(), "Content-Type": "application/x-www-form-urlencoded"}
       }).then(function (r) {
+        if (r.redirected) { signedOut = true; } // sent to the sign-in page
         if (r.redirected || !r.ok) { return null; }
         return r.json();
       }).then(function (answer) {
@@ -239,12 +246,15 @@
     }
     if (box) {
       box.querySelector(".idle-continue").addEventListener("click", function () {
-        ping(true).then(function () { box.classList.add("d-none"); });
+        ping(true).then(function () {
+          if (signedOut) { leave(); return; } // too late: keep the typing, sign in again
+          box.classList.add("d-none");
+        });
       });
     }
     window.setInterval(function () {
       var now = Date.now();
-      if (now - lastPing >= 60000 && (interacted || contact || watch)) {
+      if (now - lastPing >= beat && (interacted || contact || watch)) {
         ping(interacted);
         interacted = false;
       }
