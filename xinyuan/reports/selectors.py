@@ -10,7 +10,7 @@ from datetime import date, datetime, time, timedelta
 
 from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from xinyuan.accounts.models import Organisation
 from xinyuan.cases.models import FollowUp, FollowUpStatus
@@ -47,7 +47,7 @@ class CentreRow:
         return round(100 * self.follow_ups_on_time / self.follow_ups_due)
 
 
-REPORT_OTHER_LABEL = _lazy("Other")
+REPORT_OTHER_LABEL = gettext_lazy("Other")
 
 
 def _start(day: date) -> datetime:

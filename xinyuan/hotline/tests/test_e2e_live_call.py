@@ -110,7 +110,7 @@ class LiveCallBrowserTests(BrowserTestCase):
         page.evaluate(SAME_DOCUMENT)
         panel.locator("#emergency-reference").fill("急救2026-17")
         button = panel.get_by_test_id("emergency-120")
-        expect(button).to_have_text(re.compile("已联系 120"))
+        expect(button).to_have_text(re.compile("已呼叫 120"))
         button.click()
         calls = page.get_by_test_id("emergency-calls")
         expect(calls).to_contain_text("急救2026-17")

@@ -14,7 +14,7 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
+from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.http import require_GET
 
 from xinyuan.audit.actions import do_record_view
@@ -234,6 +234,15 @@ def _alert_status_context(contact, *, escalate: bool = False) -> dict:
     }
 
 
+# The one-click buttons of the crisis-now panel, as a counsellor would say it.
+EMERGENCY_BUTTONS = [
+    (EmergencyService.AMBULANCE, gettext_lazy("Called 120 (ambulance)")),
+    (EmergencyService.POLICE, gettext_lazy("Called 110 (police)")),
+    (EmergencyService.FIRE, gettext_lazy("Called 119 (fire and rescue)")),
+    (EmergencyService.OTHER, gettext_lazy("Contacted another emergency service")),
+]
+
+
 def _crisis_now_context(contact, latest) -> dict:
     """An act in progress or imminent risk: what to do now, first on the screen (HL-05). A plan
     within 72 hours has its own text."""
@@ -250,7 +259,7 @@ def _crisis_now_context(contact, latest) -> dict:
         if shown
         else [],
         "emergency_form": EmergencyCallForm(),
-        "emergency_services": EmergencyService.choices,
+        "emergency_services": EMERGENCY_BUTTONS,
     }
 
 
