@@ -47,6 +47,8 @@ ACTION_LABELS = {
     "erase_on_request": _("erased on the person's request"),
     "consent": _("consent recorded"),
     "consent_withdrawn": _("consent withdrawn"),
+    "remove": _("removed"),
+    "carry_forward": _("safety plan carried forward"),
 }
 EMPTY = _("(empty)")
 HIDDEN_VALUE = _("(hidden)")
@@ -90,6 +92,9 @@ EXTRA_LABELS = {
     "contacts": _("contacts"),
     "identities": _("identities"),
     "cutoff": _("cut-off date"),
+    "from_contact": _("taken from the contact"),
+    "person": _("person"),
+    "removed_at": _("removed at"),
 }
 HIDDEN_KEYS = {
     "contact",

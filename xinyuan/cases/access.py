@@ -16,7 +16,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 
 from xinyuan.cases import selectors
-from xinyuan.cases.models import FollowUpReminder, FollowUpStatus, Person
+from xinyuan.cases.models import CallerNote, FollowUpReminder, FollowUpStatus, Person
 from xinyuan.core import permissions
 
 
@@ -62,6 +62,15 @@ class PersonAccess:
         if self._has(permissions.REVEAL_CALLER_IDENTITY):
             return True
         return self._has(permissions.PERFORM_FOLLOW_UPS) and self.has_follow_up_due
+
+    @property
+    def can_set_caller_note(self) -> bool:
+        """A time-limited note on the caller (supervisors and directors of the centre)."""
+        return (
+            self.own_centre
+            and self.person.anonymised_at is None
+            and self._has(permissions.SET_CALLER_NOTE)
+        )
 
     @property
     def can_see_archive(self) -> bool:
@@ -124,5 +133,32 @@ def decide_reminder(user, reminder: FollowUpReminder) -> ReminderAccess:
 def access_reminder(user, public_id) -> ReminderAccess:
     access = decide_reminder(user, _lookup(selectors.reminders_visible_to(user), public_id))
     if not access.can_mark_read:
+        raise PermissionDenied
+    return access
+
+
+@dataclass(frozen=True)
+class CallerNoteAccess:
+    user: Any
+    note: CallerNote
+
+    @property
+    def can_remove(self) -> bool:
+        """Removed early by a supervisor or director of the centre, once."""
+        return (
+            self.note.organisation_id == self.user.organisation_id
+            and self.note.removed_at is None
+            and permissions.has_perm(self.user, permissions.SET_CALLER_NOTE)
+        )
+
+
+def decide_caller_note(user, note: CallerNote) -> CallerNoteAccess:
+    return CallerNoteAccess(user=user, note=note)
+
+
+def access_caller_note(user, public_id) -> CallerNoteAccess:
+    """A caller note of the user's centre; 404 outside it, 403 if they may not remove it."""
+    access = decide_caller_note(user, _lookup(selectors.caller_notes_visible_to(user), public_id))
+    if not access.can_remove:
         raise PermissionDenied
     return access

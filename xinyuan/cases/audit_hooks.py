@@ -34,10 +34,13 @@ def find_persons(organisation_id, query: str) -> tuple[list[int], list]:
 
 
 def _person_records(person_pks: list[int]):
-    from xinyuan.cases.models import CallerIdentity, FollowUp
+    from xinyuan.cases.models import CallerIdentity, CallerNote, FollowUp
 
     yield from FollowUp.objects.filter(person_id__in=person_pks).values_list("public_id", flat=True)
     yield from CallerIdentity.objects.filter(person_id__in=person_pks).values_list(
+        "public_id", flat=True
+    )
+    yield from CallerNote.objects.filter(person_id__in=person_pks).values_list(
         "public_id", flat=True
     )
 

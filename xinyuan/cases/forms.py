@@ -74,3 +74,22 @@ class ConsentForm(BootstrapMixin, forms.Form):
     guardian_relation = forms.CharField(
         label=_("guardian's relation"), max_length=40, required=False
     )
+
+
+class CallerNoteForm(BootstrapMixin, forms.Form):
+    """A supervisor's time-limited note on a caller (the action checks the rules again)."""
+
+    text = forms.CharField(
+        label=_("note"),
+        max_length=200,
+        widget=forms.TextInput(attrs={"placeholder": _("e.g. end politely after the greeting")}),
+        help_text=_(
+            "Shown on this caller's every next contact until it expires. Never the number."
+        ),
+    )
+    expires_at = forms.DateTimeField(
+        label=_("in force until"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+        help_text=_("At most 90 days ahead."),
+    )

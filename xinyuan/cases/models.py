@@ -136,6 +136,15 @@ class FollowUp(PublicModel):
     )
     quality_of_life = scale_0_10(_("quality of life (0–10)"), null=True, blank=True)
     notes = models.TextField(_("notes"), blank=True)
+    # The caller rang in while this follow-up was due: that contact is where it was done.
+    answered_in = models.ForeignKey(
+        "hotline.Contact",
+        verbose_name=_("recorded during contact"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = _("follow-up")
@@ -242,3 +251,29 @@ class Consent(PublicModel):
     @property
     def is_active(self) -> bool:
         return self.agreed and self.withdrawn_at is None
+
+
+class CallerNote(PublicModel):
+    """A supervisor's short, time-limited note on a caller (e.g. 问候后礼貌结束通话), shown as a
+    banner on every contact of that person until it expires or is removed. Never the number."""
+
+    organisation = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.PROTECT, related_name="+"
+    )
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="caller_notes")
+    text = models.CharField(_("note"), max_length=200)
+    expires_at = models.DateTimeField(_("expires at"))
+    set_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    removed_at = models.DateTimeField(_("removed at"), null=True, blank=True)
+    removed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("caller note")
+        verbose_name_plural = _("caller notes")
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["person", "expires_at"], name="caller_note_person_expiry"),
+            models.Index(fields=["organisation", "expires_at"], name="caller_note_org_expiry"),
+        ]

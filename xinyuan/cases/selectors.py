@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from xinyuan.cases.models import (
     CallerIdentity,
+    CallerNote,
     Consent,
     ConsentPurpose,
     FollowUp,
@@ -140,3 +141,39 @@ def consents_for(contact) -> list:
     return list(
         Consent.objects.filter(scope).select_related("recorded_by").order_by("-given_at")[:50]
     )
+
+
+# Caller notes ---------------------------------------------------------------------------------
+
+
+def caller_notes_visible_to(user) -> QuerySet[CallerNote]:
+    """The centre's caller notes, for those who take or oversee its contacts; nobody outside
+    the centre sees them."""
+    if not getattr(user, "is_authenticated", False) or user.organisation_id is None:
+        return CallerNote.objects.none()
+    if not permissions.has_any(user, permissions.HANDLE_CONTACTS, permissions.VIEW_ORG_CONTACTS):
+        return CallerNote.objects.none()
+    return CallerNote.objects.filter(organisation_id=user.organisation_id)
+
+
+def active_caller_notes(user, person_id, *, now: datetime | None = None) -> list[CallerNote]:
+    """The notes on a person that are still in force (not expired, not removed), newest first."""
+    now = now or timezone.now()
+    return list(
+        caller_notes_visible_to(user)
+        .filter(person_id=person_id, removed_at__isnull=True, expires_at__gt=now)
+        .select_related("set_by")
+        .order_by("-created_at", "-id")
+    )
+
+
+def caller_notes_listed(user, *, now: datetime | None = None, ended: int = 30) -> dict:
+    """The centre's notes in force (soonest to expire first) and the last ``ended`` ones that
+    expired or were removed."""
+    now = now or timezone.now()
+    qs = caller_notes_visible_to(user).select_related("person", "set_by", "removed_by")
+    in_force = Q(removed_at__isnull=True, expires_at__gt=now)
+    return {
+        "active": list(qs.filter(in_force).order_by("expires_at", "id")[:200]),
+        "ended": list(qs.exclude(in_force).order_by("-created_at", "-id")[:ended]),
+    }

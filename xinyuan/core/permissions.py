@@ -26,6 +26,9 @@ ACKNOWLEDGE_ALERTS = "acknowledge_alerts"  # sees and takes the centre's high-ri
 SET_DUTY = "set_duty"  # marks themself on duty (receives alerts) or off duty
 PERFORM_FOLLOW_UPS = "perform_follow_ups"
 SET_MANAGEMENT_RULE = "set_management_rule"
+# A time-limited note on a caller shown on their every next contact ("end politely after
+# greeting"), like Aselo's profile flags: set and removed by supervisors and directors.
+SET_CALLER_NOTE = "set_caller_note"
 MANAGE_TOKENS = "manage_tokens"
 VIEW_AUDIT = "view_audit"
 BREAK_GLASS = "break_glass"  # open another centre's contact of the region in an emergency
@@ -68,6 +71,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             SET_DUTY,
             PERFORM_FOLLOW_UPS,
             SET_MANAGEMENT_RULE,
+            SET_CALLER_NOTE,
             BREAK_GLASS,
             READ_CLINICAL_NOTES,
             HANDLE_SELF_TEST_TASKS,
@@ -82,6 +86,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             ACKNOWLEDGE_ALERTS,
             SET_DUTY,
             SET_MANAGEMENT_RULE,
+            SET_CALLER_NOTE,
             VIEW_AUDIT,
             VIEW_STATISTICS,
             SET_LEGAL_HOLD,

@@ -143,6 +143,18 @@ class ContactAccess:
         return self._has(permissions.VIEW_ORG_CONTACTS) or self.is_own_contact
 
     @property
+    def can_take_follow_ups(self) -> bool:
+        """Record a due follow-up of the person as this call (the person rang in): whoever
+        records this contact, if their role follows up (``access_follow_up_in_contact``)."""
+        return self.has_person and self.can_edit and self._has(permissions.PERFORM_FOLLOW_UPS)
+
+    @property
+    def can_set_caller_note(self) -> bool:
+        """A time-limited note on the caller shown on their next contacts: supervisors and
+        directors of the centre (``cases.access`` decides the same for the person)."""
+        return self.has_person and self.own_centre and self._has(permissions.SET_CALLER_NOTE)
+
+    @property
     def can_see_archive(self) -> bool:
         """The person's mental-health archive (self-test results)."""
         return self.has_person and self.own_centre and self._has(permissions.VIEW_SELF_TEST_RESULTS)
@@ -239,6 +251,21 @@ class FollowUpAccess:
     user: Any
     follow_up: Any
     contact: ContactAccess
+    # The contact in which the person rang while the follow-up was due (the counsellor on that
+    # call records it, whoever it was assigned to).
+    in_contact: ContactAccess | None = None
+
+    @property
+    def answered_in_contact(self) -> bool:
+        """The person of the follow-up is on the line in a contact the user records."""
+        taken = self.in_contact
+        return (
+            taken is not None
+            and taken.can_edit
+            and taken.contact.person_id is not None
+            and taken.contact.person_id == self.follow_up.person_id
+            and taken.contact.pk != self.follow_up.contact_id
+        )
 
     @property
     def can_view(self) -> bool:
@@ -246,6 +273,8 @@ class FollowUpAccess:
         if follow_up.organisation_id != self.user.organisation_id:
             return False
         if permissions.has_perm(self.user, permissions.VIEW_ORG_CONTACTS):
+            return True
+        if self.answered_in_contact:
             return True
         return follow_up.assigned_to_id == self.user.pk and permissions.has_perm(
             self.user, permissions.PERFORM_FOLLOW_UPS
@@ -278,9 +307,12 @@ class FollowUpAccess:
         return person is not None and decide_person(self.user, person).can_reveal_identity
 
 
-def decide_follow_up(user, follow_up, *, notes_revealed_until=None) -> FollowUpAccess:
+def decide_follow_up(
+    user, follow_up, *, notes_revealed_until=None, in_contact: Contact | None = None
+) -> FollowUpAccess:
     contact = decide_contact(user, follow_up.contact, notes_revealed_until=notes_revealed_until)
-    return FollowUpAccess(user=user, follow_up=follow_up, contact=contact)
+    taken = decide_contact(user, in_contact) if in_contact is not None else None
+    return FollowUpAccess(user=user, follow_up=follow_up, contact=contact, in_contact=taken)
 
 
 def access_follow_up(user, public_id, *, record: bool = False) -> FollowUpAccess:
@@ -301,6 +333,36 @@ def access_follow_up(user, public_id, *, record: bool = False) -> FollowUpAccess
     if not access.can_view:
         raise Http404
     if record and not access.can_record:
+        raise PermissionDenied
+    return access
+
+
+def access_follow_up_in_contact(taken: ContactAccess, public_id) -> FollowUpAccess:
+    """A scheduled follow-up of the person on the line, recorded as this call (the contact
+    ``taken`` the user records): 404 unless the follow-up is that person's, in the centre, and
+    still scheduled; 403 if the user may not record it."""
+    from xinyuan.cases.models import FollowUp, FollowUpStatus
+
+    contact = taken.contact
+    if contact.person_id is None or not taken.own_centre:
+        raise Http404
+    try:
+        follow_up = (
+            FollowUp.objects.filter(
+                organisation_id=contact.organisation_id,
+                person_id=contact.person_id,
+                status=FollowUpStatus.SCHEDULED,
+                public_id=public_id,
+            )
+            .select_related("contact", "person", "assigned_to")
+            .first()
+        )
+    except ValidationError as exc:
+        raise Http404 from exc
+    if follow_up is None:
+        raise Http404
+    access = decide_follow_up(taken.user, follow_up, in_contact=contact)
+    if not access.can_record:
         raise PermissionDenied
     return access
 

@@ -213,3 +213,40 @@ def proposed_final_level(*, derived: str, previous_final: str | None) -> str:
 
 def is_high_risk(level: str | None) -> bool:
     return level in (HIGH, IMMINENT)
+
+
+# The returning caller ------------------------------------------------------------------------
+
+# The caller profile of stage 1 (HL-01) a known caller's next contact starts from.
+CALLER_PROFILE_FIELDS = (
+    "about",
+    "caller_gender",
+    "caller_age_group",
+    "caller_education",
+    "caller_work_status",
+    "caller_marital_status",
+    "caller_prior_treatment",
+)
+# A caller whose contacts were ended as harassment this many times within the window carries a
+# warning on their next contact (HL-07).
+HARASSMENT_WARNING_COUNT = 2
+HARASSMENT_WINDOW_DAYS = 30
+
+
+def profile_prefill(
+    *, previous: dict[str, str], current: dict[str, str], defaults: dict[str, str]
+) -> dict[str, str]:
+    """The profile values a new contact takes from the caller's previous one: each field still
+    at its default here and known (not the default) there. Nothing the counsellor set is
+    replaced."""
+    return {
+        name: previous[name]
+        for name in CALLER_PROFILE_FIELDS
+        if current.get(name) == defaults[name]
+        and previous.get(name, defaults[name]) != defaults[name]
+    }
+
+
+def harassment_warning(flagged_in_window: int) -> bool:
+    """Flagged as harassment often enough within the window for the warning banner."""
+    return flagged_in_window >= HARASSMENT_WARNING_COUNT

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from uuid import UUID
@@ -15,12 +16,14 @@ from xinyuan.accounts.models import User
 from xinyuan.core import permissions
 from xinyuan.core.compiled import CompiledQuery
 from xinyuan.core.permissions import Role
+from xinyuan.hotline import rules
 from xinyuan.hotline.models import (
     Contact,
     ContactStatus,
     DisclosureKind,
     RiskAlert,
     RiskAssessment,
+    SafetyPlan,
     Seat,
 )
 
@@ -522,3 +525,114 @@ def next_follow_up_of(follow_up):
     from xinyuan.cases.models import FollowUp
 
     return FollowUp.objects.filter(previous=follow_up).first()
+
+
+# The returning caller ------------------------------------------------------------------------
+
+
+@dataclass
+class ReturningCaller:
+    """What the counsellor needs in the first minute of a known caller's new contact."""
+
+    previous: Contact  # the caller's last contact before this one
+    last_risk: Contact | None  # their last contact with a risk level judged
+    last_plan: SafetyPlan | None  # the plan of their last contact that had one (with content)
+    follow_ups: list  # their scheduled follow-ups, the most overdue first
+    harassment_count: int  # contacts ended as harassment in the last HARASSMENT_WINDOW_DAYS
+    notes: list  # caller notes in force
+
+    window_days = rules.HARASSMENT_WINDOW_DAYS
+
+    @property
+    def harassment_warning(self) -> bool:
+        return rules.harassment_warning(self.harassment_count)
+
+
+_PREVIOUS_FIELDS = (
+    "public_id",
+    "number",
+    "started_at",
+    "risk_level",
+    "counsellor_id",
+    "counsellor__alias",
+    "counsellor__username",
+    *rules.CALLER_PROFILE_FIELDS,
+)
+_PLAN_HAS_CONTENT = (
+    ~Q(warning_signs="")
+    | ~Q(coping_steps="")
+    | ~Q(people_to_call="")
+    | ~Q(medical_institutions="")
+    | ~Q(referral_advice="")
+)
+
+
+def returning_caller(
+    user, contact: Contact, *, now: datetime | None = None
+) -> ReturningCaller | None:
+    """The summary of a known caller's earlier contacts, for whoever handles or reads this
+    contact in its own centre (never another centre, not even in an emergency access: the
+    summary is about the person, not this record). None for a first contact.
+
+    Six queries for a returning caller (five when their previous contact has a risk level),
+    one for a caller whose earlier contacts are gone, none for an unknown or first-time
+    caller: no query per row."""
+    from xinyuan.cases.models import FollowUp, FollowUpStatus
+    from xinyuan.cases.selectors import active_caller_notes
+
+    person = contact.person
+    if person is None or _contact_scope(user) is None:
+        return None
+    if user.organisation_id != contact.organisation_id or person.contact_count < 2:
+        return None
+    now = now or timezone.now()
+    earlier = Contact.objects.filter(
+        organisation_id=contact.organisation_id,
+        person_id=person.pk,
+        started_at__lte=contact.started_at,
+    ).exclude(pk=contact.pk)
+    by_recency = ("-started_at", "-id")
+    previous = (
+        earlier.select_related("counsellor").only(*_PREVIOUS_FIELDS).order_by(*by_recency).first()
+    )
+    if previous is None:
+        return None
+    last_risk: Contact | None = previous
+    if not previous.risk_level:
+        last_risk = (
+            earlier.exclude(risk_level="")
+            .select_related("counsellor")
+            .only(*_PREVIOUS_FIELDS)
+            .order_by(*by_recency)
+            .first()
+        )
+    last_plan = (
+        SafetyPlan.objects.filter(_PLAN_HAS_CONTENT, contact__in=earlier)
+        .select_related("contact")
+        .order_by("-contact__started_at", "-contact__id")
+        .first()
+    )
+    follow_ups = list(
+        FollowUp.objects.filter(
+            organisation_id=contact.organisation_id,
+            person_id=person.pk,
+            status=FollowUpStatus.SCHEDULED,
+        )
+        .select_related("assigned_to")
+        .order_by("due_at", "id")[:10]
+    )
+    harassment_count = Contact.objects.filter(
+        organisation_id=contact.organisation_id,
+        person_id=person.pk,
+        is_flagged=True,
+        flag_reason="harassment",
+        started_at__gte=now - timedelta(days=rules.HARASSMENT_WINDOW_DAYS),
+    ).count()
+    return ReturningCaller(
+        previous=previous,
+        last_risk=last_risk,
+        last_plan=last_plan,
+        follow_ups=follow_ups,
+        harassment_count=harassment_count,
+        notes=active_caller_notes(user, person.pk, now=now),
+    )

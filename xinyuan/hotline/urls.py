@@ -11,6 +11,7 @@ from xinyuan.hotline.views import (
     follow_ups,
     legal_hold,
     notes,
+    returning,
     session,
 )
 
@@ -111,6 +112,28 @@ urlpatterns = [
     ),
     path("persons/<uuid:public_id>/export/", data_rights.person_export, name="person-export"),
     path("persons/<uuid:public_id>/erase/", data_rights.person_erase, name="person-erase"),
+    # The returning caller (views/returning.py).
+    path(
+        "contacts/<uuid:public_id>/safety-plan/carry-forward/",
+        returning.contact_plan_carry,
+        name="contact-plan-carry",
+    ),
+    path(
+        "contacts/<uuid:public_id>/follow-ups/<uuid:follow_up_id>/take/",
+        returning.contact_follow_up_take,
+        name="contact-follow-up-take",
+    ),
+    path(
+        "contacts/<uuid:public_id>/caller-notes/",
+        returning.contact_caller_note_add,
+        name="contact-caller-note-add",
+    ),
+    path("caller-notes/", returning.caller_note_list, name="caller-note-list"),
+    path(
+        "caller-notes/<uuid:public_id>/remove/",
+        returning.caller_note_remove,
+        name="caller-note-remove",
+    ),
     path("alerts/panel/", alerts.alerts_panel, name="alerts-panel"),
     path(
         "alerts/<uuid:public_id>/acknowledge/", alerts.alert_acknowledge, name="alert-acknowledge"

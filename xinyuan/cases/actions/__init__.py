@@ -274,7 +274,13 @@ def check_follow_up_outcome(status: str, data: dict) -> None:
 
 @transaction.atomic
 def do_complete_follow_up(
-    *, actor, follow_up: FollowUp, status: str, data: dict, risk_level: str = ""
+    *,
+    actor,
+    follow_up: FollowUp,
+    status: str,
+    data: dict,
+    risk_level: str = "",
+    answered_in=None,
 ) -> FollowUp:
     """Write the outcome of a follow-up. The call itself — with its risk assessment and the
     next booking — is ``hotline.actions.do_record_follow_up``, which calls this."""
@@ -297,6 +303,11 @@ def do_complete_follow_up(
     if risk_level:
         changes["risk_level"] = [locked.risk_level, risk_level]
         locked.risk_level = risk_level
+    if answered_in is not None:
+        if answered_in.organisation_id != locked.organisation_id:
+            raise PermissionDeniedError
+        changes["answered_in"] = [None, answered_in.number or str(answered_in.public_id)]
+        locked.answered_in = answered_in
     locked.save()
     record(actor=actor, action="update", target=locked, changes=changes)
     return locked

@@ -24,18 +24,20 @@ from typing import Any
 from django.db import transaction
 from django.test import Client, TestCase
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
 
 from config.api import api
 from xinyuan.accounts import actions as account_actions
 from xinyuan.accounts.models import Region, Role
 from xinyuan.assessments import actions as assessment_actions
+from xinyuan.cases.actions.caller_notes import do_set_caller_note
 from xinyuan.cases.actions.reminders import do_send_follow_up_reminders
 from xinyuan.cases.models import Consent, FollowUp, FollowUpReminder
 from xinyuan.core.testing import make_personas, make_user
 from xinyuan.hotline import actions as hotline_actions
 from xinyuan.hotline.actions.break_glass import do_open_break_glass
 from xinyuan.hotline.models import RiskAlert
-from xinyuan.hotline.tests.factories import high_risk_contact
+from xinyuan.hotline.tests.factories import FULL_PLAN, high_risk_contact, start_contact
 
 ANON = "anonymous"
 ROLES = [
@@ -146,6 +148,20 @@ MATRIX: dict[str, Entry] = {
     ),
     "hotline:contact-end-harassment": Entry(
         "POST", row(LOGIN, 302, 302, 403, 403, 403, 403), obj="contact"
+    ),
+    # The returning caller: the caller of "contact" rings again ("returning_contact").
+    "hotline:contact-plan-carry": Entry(
+        "POST", row(LOGIN, 302, 302, 403, 403, 403, 403), obj="returning_contact"
+    ),
+    "hotline:contact-follow-up-take": Entry(
+        "GET", row(LOGIN, 200, 200, 403, 403, 403, 403), obj="returning_contact"
+    ),
+    "hotline:contact-caller-note-add": Entry(
+        "POST", row(LOGIN, 403, 422, 422, 403, 403, 403), obj="returning_contact"
+    ),
+    "hotline:caller-note-list": Entry("GET", row(LOGIN, 403, 200, 200, 403, 403, 403)),
+    "hotline:caller-note-remove": Entry(
+        "POST", row(LOGIN, 403, 302, 302, 403, 403, 403), obj="caller_note"
     ),
     "hotline:person-export": Entry("POST", row(LOGIN, 403, 403, 302, 403, 403, 403), obj="person"),
     "hotline:person-erase": Entry("POST", row(LOGIN, 403, 403, 302, 403, 403, 403), obj="person"),
@@ -296,6 +312,14 @@ class AccessMatrixTests(TestCase):
         follow_up = hotline_actions.do_book_follow_up(
             actor=p.counsellor, contact=contact, consent_given=True
         )
+        hotline_actions.do_save_safety_plan(actor=p.counsellor, contact=contact, data=FULL_PLAN)
+        returning = start_contact(p.counsellor, caller_number="13800138000")
+        note = do_set_caller_note(
+            actor=p.supervisor,
+            person=contact.person,
+            text="问候后礼貌结束通话",
+            expires_at=timezone.now() + timedelta(days=7),
+        )
         # The counsellor's "due soon" reminder (a supervisor or director of the centre gets 404:
         # it is not addressed to them).
         do_send_follow_up_reminders(now=follow_up.due_at - timedelta(minutes=30))
@@ -347,6 +371,8 @@ class AccessMatrixTests(TestCase):
             "consent": Consent.objects.get(contact=contact).public_id,
             "break_glass": grant.public_id,
             "contact": contact.public_id,
+            "returning_contact": returning.public_id,
+            "caller_note": note.public_id,
             "alert": RiskAlert.objects.get(contact=contact).public_id,
             "follow_up": FollowUp.objects.get(pk=follow_up.pk).public_id,
             "reminder": FollowUpReminder.objects.get(follow_up=follow_up).public_id,
@@ -366,6 +392,8 @@ class AccessMatrixTests(TestCase):
             kwargs["public_id"] = self.objects[entry.obj]
         if key == "hotline:contact-stage-save":
             kwargs["stage"] = 1
+        if key == "hotline:contact-follow-up-take":
+            kwargs["follow_up_id"] = self.objects["follow_up"]
         if key == "hotline:contact-consent-withdraw":
             kwargs["consent_id"] = self.objects["consent"]
         if key in ("assessments:portal-start", "assessments:portal-question"):

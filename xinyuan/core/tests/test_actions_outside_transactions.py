@@ -249,6 +249,34 @@ def _register_contact(w):
     do_register_contact_for_person(person=w.contact.person, started_at=timezone.now())
 
 
+def _set_caller_note(w):
+    from xinyuan.cases.actions.caller_notes import do_set_caller_note
+
+    return do_set_caller_note(
+        actor=w.p.supervisor,
+        person=w.contact.person,
+        text="问候后礼貌结束通话",
+        expires_at=timezone.now() + timedelta(days=7),
+    )
+
+
+def _remove_caller_note(w):
+    from xinyuan.cases.actions.caller_notes import do_remove_caller_note
+
+    do_remove_caller_note(actor=w.p.director, note=_set_caller_note(w))
+
+
+def _carry_forward_plan(w):
+    from xinyuan.hotline.actions.returning import do_carry_forward_safety_plan
+
+    earlier = fresh(w, "13800000041")
+    plan = hotline_actions.do_save_safety_plan(
+        actor=w.p.counsellor, contact=earlier, data=factories.FULL_PLAN
+    )
+    again = fresh(w, "13800000041")
+    do_carry_forward_safety_plan(actor=w.p.counsellor, contact=again, source=plan)
+
+
 # module-qualified action → (call with valid arguments, whether it must leave an audit event)
 CALLS: dict[str, tuple[Callable[[SimpleNamespace], object], bool]] = {
     # accounts
@@ -341,6 +369,8 @@ CALLS: dict[str, tuple[Callable[[SimpleNamespace], object], bool]] = {
         _cancel_after_refusal,
         True,
     ),
+    "xinyuan.cases.actions.caller_notes.do_set_caller_note": (_set_caller_note, True),
+    "xinyuan.cases.actions.caller_notes.do_remove_caller_note": (_remove_caller_note, True),
     "xinyuan.cases.actions.reminders.do_send_follow_up_reminders": (_reminders, True),
     "xinyuan.cases.actions.reminders.do_mark_reminder_read": (_mark_reminder_read, True),
     # hotline
@@ -410,6 +440,7 @@ CALLS: dict[str, tuple[Callable[[SimpleNamespace], object], bool]] = {
         True,
     ),
     "xinyuan.hotline.actions.follow_ups.do_record_follow_up": (_record_follow_up, True),
+    "xinyuan.hotline.actions.returning.do_carry_forward_safety_plan": (_carry_forward_plan, True),
     "xinyuan.hotline.actions.consents.do_record_consent": (
         lambda w: hotline_actions.do_record_consent(
             actor=w.p.counsellor, contact=w.contact, purpose="recording", agreed=True

@@ -178,6 +178,7 @@ def _start_contact(
     if errors:
         raise ValidationError(errors)
     kind, value = ("phone", caller_number) if caller_number else ("chat", caller_chat_id)
+    prefilled: dict[str, Any] = {}
     if value:
         identity, created = case_actions.do_link_identity(
             actor=actor,
@@ -194,6 +195,8 @@ def _start_contact(
         contact.identity, contact.person = identity, person
         if person.is_repeated_caller and contact.contact_type == ContactType.GENERAL:
             contact.contact_type = ContactType.REPEATED
+        if not created:
+            prefilled = _prefill_profile(contact, person)
     # Last before the insert: the centre's number row stays locked for as short as can be.
     contact.number = next_contact_number(actor.organisation_id, started_at)
     contact.save(force_insert=True)
@@ -208,6 +211,7 @@ def _start_contact(
             "number": contact.number,
             "contact_type": contact.contact_type,
             "identity": contact.identity_id is not None,
+            **prefilled,
         },
     )
     if contact.recording_consent != "not_recorded":
@@ -215,6 +219,33 @@ def _start_contact(
 
         record_recording_answer(actor=actor, contact=contact, value=contact.recording_consent)
     return contact
+
+
+def profile_defaults() -> dict[str, str]:
+    """The caller profile's default values ("not stated", "the caller themself")."""
+    fields = (Contact._meta.get_field(name) for name in rules.CALLER_PROFILE_FIELDS)
+    return {field.name: field.get_default() for field in fields}  # type: ignore[union-attr]
+
+
+def _prefill_profile(contact: Contact, person) -> dict[str, Any]:
+    """A known caller's new contact starts from the profile of their previous one (one query;
+    only fields still at their defaults). Returns what the create event records of it."""
+    previous = (
+        Contact.objects.filter(organisation_id=contact.organisation_id, person=person)
+        .order_by("-started_at", "-id")
+        .values("public_id", "number", *rules.CALLER_PROFILE_FIELDS)
+        .first()
+    )
+    if previous is None:
+        return {}
+    defaults = profile_defaults()
+    current = {name: getattr(contact, name) for name in rules.CALLER_PROFILE_FIELDS}
+    values = rules.profile_prefill(previous=previous, current=current, defaults=defaults)
+    for name, value in values.items():
+        setattr(contact, name, value)
+    if not values:
+        return {}
+    return {"from_contact": previous["number"] or str(previous["public_id"]), **values}
 
 
 # Coded fields (hotline/taxonomy) and the vocabulary they are checked against.

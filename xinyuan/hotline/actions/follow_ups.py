@@ -41,11 +41,16 @@ def do_record_follow_up(
     status: str,
     data: dict,
     assessment: dict | None = None,
+    in_contact: Contact | None = None,
 ) -> FollowUp:
     """Record the outcome of a follow-up (附件2). A done follow-up carries a risk assessment by
     the same rule as the contact; if the final level is still high, the caller is at risk or
-    was not reached, the next one is booked within 24 hours."""
-    if not decide_follow_up(actor, follow_up).can_record:
+    was not reached, the next one is booked within 24 hours.
+
+    ``in_contact``: the person rang in while the follow-up was due, and this call is the
+    follow-up — recorded by the counsellor on that call (whoever it was assigned to), and the
+    follow-up keeps which contact it was done in."""
+    if not decide_follow_up(actor, follow_up, in_contact=in_contact).can_record:
         raise PermissionDeniedError
     case_actions.check_follow_up_outcome(status, data)
     if follow_up.status != FollowUpStatus.SCHEDULED:
@@ -63,6 +68,7 @@ def do_record_follow_up(
         status=status,
         data=data,
         risk_level=risk.final_level if risk is not None else "",
+        answered_in=in_contact,
     )
     still_high = risk is not None and rules.is_high_risk(risk.final_level)
     unsafe = done.safety_status == SafetyStatus.AT_RISK

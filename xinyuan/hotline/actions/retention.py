@@ -24,7 +24,7 @@ from xinyuan.audit.actions import record
 from xinyuan.audit.shred import shred
 from xinyuan.audit.versioned import write_versioned
 from xinyuan.cases.access import decide_person
-from xinyuan.cases.models import CallerIdentity, FollowUp, FollowUpStatus, Person
+from xinyuan.cases.models import CallerIdentity, CallerNote, FollowUp, FollowUpStatus, Person
 from xinyuan.cases.rules import retention_cutoff
 from xinyuan.core.errors import PermissionDeniedError
 from xinyuan.core.limits import check_length
@@ -156,6 +156,7 @@ def _anonymise_person(person: Person, contact_ids: list[int], now) -> int:
     for anonymise in _person_anonymisers:
         anonymise(person)
     FollowUp.objects.filter(person=person).update(notes="")
+    CallerNote.objects.filter(person=person).update(text="")
     CallerIdentity.objects.filter(person=person).delete()
     # A campaign participant's label is the organisation's reference for them (a staff or
     # student number): it goes too. Their coded self-test results stay for statistics.

@@ -39,6 +39,8 @@ DECISIONS = (
     "can_see_archive",
     "can_handle_data_requests",
     "can_give_scale",
+    "can_take_follow_ups",
+    "can_set_caller_note",
 )
 
 
@@ -56,6 +58,7 @@ CONTACT_TABLE = {
         "can_disclose",
         "can_set_management_rule",
         "can_give_scale",
+        "can_take_follow_ups",
     ),
     "colleague counsellor": NOT_FOUND,
     "supervisor": expect(
@@ -66,6 +69,8 @@ CONTACT_TABLE = {
         "can_set_management_rule",
         "can_see_archive",
         "can_give_scale",
+        "can_take_follow_ups",
+        "can_set_caller_note",
     ),
     "director": expect(
         "can_reveal_notes",
@@ -75,6 +80,7 @@ CONTACT_TABLE = {
         "can_set_management_rule",
         "can_see_archive",
         "can_handle_data_requests",
+        "can_set_caller_note",
     ),
     "director after stating why": expect(
         "can_read_notes",
@@ -85,6 +91,7 @@ CONTACT_TABLE = {
         "can_set_management_rule",
         "can_see_archive",
         "can_handle_data_requests",
+        "can_set_caller_note",
     ),
     "auditor": NOT_FOUND,
     "administrator": NOT_FOUND,

@@ -179,6 +179,7 @@ def contact_page_context(request, access: ContactAccess, *, stage: int | None = 
     }
     context.update(_risk_context(access))
     context.update(_crisis_now_context(contact, context["latest_assessment"]))
+    context.update(_returning_caller_context(access))
     context.update(extra)
     if not access.can_read_notes:
         # Field-level hiding: the coded record stays; what the caller said and the counsellor's
@@ -211,6 +212,56 @@ def contact_page_context(request, access: ContactAccess, *, stage: int | None = 
     ]
     context["frame_fields"] = split_fields(context["frame_form"], 0)
     return context
+
+
+def _returning_caller_context(access: ContactAccess) -> dict:
+    """A known caller's earlier contacts in one glance at the top of the page (issue 10): last
+    risk level and when, the last safety plan, due follow-ups, the management rule, flags,
+    caller notes and the profile pre-filled from the last contact. Never the number."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from xinyuan.cases.forms import CallerNoteForm
+    from xinyuan.cases.selectors import active_caller_notes
+    from xinyuan.core.locale import join_list
+    from xinyuan.hotline.models import ContactStatus
+
+    contact = access.contact
+    summary = selectors.returning_caller(access.user, contact)
+    note_form = None
+    if access.can_set_caller_note:
+        until = timezone.localtime() + timedelta(days=7)
+        note_form = CallerNoteForm(initial={"expires_at": until.replace(second=0, microsecond=0)})
+    if summary is None:
+        # A first contact: no summary, but the caller's notes (and setting one) all the same.
+        notes = []
+        if contact.person_id and access.own_centre:
+            notes = active_caller_notes(access.user, contact.person_id)
+        return {"returning": None, "caller_notes": notes, "caller_note_form": note_form}
+    now = timezone.now()
+    today = timezone.localdate(now)
+    prefilled = []
+    if contact.status == ContactStatus.OPEN:
+        defaults = actions.contacts.profile_defaults()
+        for name in rules.CALLER_PROFILE_FIELDS:
+            value = getattr(contact, name)
+            if value != defaults[name] and value == getattr(summary.previous, name):
+                prefilled.append(getattr(contact, f"get_{name}_display")())
+    last_risk = summary.last_risk
+    return {
+        "returning": summary,
+        "returning_days_ago": (today - timezone.localdate(last_risk.started_at)).days
+        if last_risk
+        else None,
+        "returning_prefilled": join_list(prefilled),
+        "returning_can_carry": access.can_edit
+        and contact.status == ContactStatus.OPEN
+        and summary.last_plan is not None,
+        "returning_now": now,
+        "caller_notes": summary.notes,
+        "caller_note_form": note_form,
+    }
 
 
 def _alert_status_context(contact, *, escalate: bool = False) -> dict:

@@ -18,7 +18,7 @@ from xinyuan.cases.models import FollowUpStatus
 from xinyuan.core import permissions
 from xinyuan.core.views_helpers import require_perm
 from xinyuan.hotline import actions, rules, selectors
-from xinyuan.hotline.access import access_follow_up
+from xinyuan.hotline.access import FollowUpAccess, access_follow_up
 from xinyuan.hotline.forms import RiskAssessmentForm
 
 
@@ -26,11 +26,21 @@ from xinyuan.hotline.forms import RiskAssessmentForm
 @require_perm(permissions.PERFORM_FOLLOW_UPS, permissions.VIEW_ORG_CONTACTS)
 def follow_up_record(request, public_id):
     access = access_follow_up(request.user, public_id)
-    follow_up = access.follow_up
     if request.method == "POST" and not access.can_record:
         raise PermissionDenied
+    return follow_up_record_page(request, access)
+
+
+def follow_up_record_page(request, access: FollowUpAccess, *, in_contact=None):
+    """The follow-up form, shown and posted. ``in_contact``: the person rang in and this call
+    is recorded as the follow-up (``views/returning.py``): the assessment starts from this
+    call's own, and the counsellor goes back to the call afterwards."""
+    follow_up = access.follow_up
     form = FollowUpRecordForm(request.POST or None, instance=follow_up)
-    last = selectors.last_assessment_of(follow_up.contact)
+    last = None
+    if in_contact is not None:
+        last = selectors.assessments_for(in_contact).last()
+    last = last or selectors.last_assessment_of(follow_up.contact)
     if last is not None:
         last = copy.copy(last)
         last.pk = None  # a draft: the last answers, to be confirmed or changed
@@ -56,6 +66,7 @@ def follow_up_record(request, public_id):
                     status=status,
                     data=data,
                     assessment=assessment,
+                    in_contact=in_contact,
                 )
             except ValidationError as exc:
                 for field, msgs in exc.message_dict.items():
@@ -72,6 +83,8 @@ def follow_up_record(request, public_id):
                     )
                 else:
                     messages.success(request, _("Follow-up recorded."))
+                if in_contact is not None:
+                    return redirect("hotline:contact-detail", public_id=in_contact.public_id)
                 return redirect("cases:follow-up-list")
     # Shown (first, or again after a refused post): a read of the follow-up, audited.
     do_record_view(actor=request.user, target=follow_up)
@@ -86,6 +99,7 @@ def follow_up_record(request, public_id):
             "last_assessment": last,
             "safety_plan": getattr(follow_up.contact, "safety_plan", None),
             "now": timezone.now(),
+            "in_contact": in_contact,
         },
         status=422 if request.method == "POST" else 200,
     )
