@@ -15,6 +15,7 @@ RISK_RULE_VERSION = "risk-2026.2"
 LOW, MODERATE, HIGH, IMMINENT = "low", "moderate", "high", "imminent"
 RISK_LEVELS = (LOW, MODERATE, HIGH, IMMINENT)
 RISK_ORDER = {level: index for index, level in enumerate(RISK_LEVELS)}
+HIGH_LEVELS = (HIGH, IMMINENT)
 
 PLAN_TIMINGS = ("none", "within_72h", "within_week", "later", "unknown")
 LETHALITIES = ("none", "low", "medium", "high", "unknown")

@@ -395,11 +395,21 @@ UNFINISHED_OUTCOMES = frozenset({Outcome.DROPPED, Outcome.NOT_COMPLETED})
 
 def needs_assessment(contact: Contact) -> bool:
     """Guide 三(二): strong negative emotion or a repeated caller (or a contact typed as suicide
-    risk) needs a suicide-risk assessment before the contact closes."""
-    return not contact.risk_level and (
+    risk) needs a suicide-risk assessment before the contact closes — and so does a caller
+    judged at high risk on an earlier contact: the risk is assessed again on this one."""
+    if contact.risk_level:
+        return False
+    if (
         contact.strong_negative_emotion
         or contact.contact_type in (ContactType.REPEATED, ContactType.SUICIDE_RISK)
         or bool(contact.person is not None and contact.person.is_repeated_caller)
+    ):
+        return True
+    return bool(
+        contact.person_id
+        and Contact.objects.filter(person_id=contact.person_id, risk_level__in=rules.HIGH_LEVELS)
+        .exclude(pk=contact.pk)
+        .exists()
     )
 
 

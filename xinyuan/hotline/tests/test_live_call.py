@@ -74,6 +74,17 @@ class CloseRuleTests(PersonaMixin, TestCase):
         # The caller hung up before anything could be asked: the close is allowed.
         self.assertEqual(close(self.p.counsellor, contact, outcome="dropped").status, "closed")
 
+    def test_a_caller_judged_high_risk_before_is_assessed_again_before_closing(self):
+        high_risk_contact(self.p.counsellor, caller_number="13900002222")
+        again = start_contact(self.p.counsellor_b, caller_number="13900002222")
+        with self.assertRaisesMessage(ValidationError, "自杀风险评估"):
+            close(self.p.counsellor_b, again)
+        actions.do_assess_risk(
+            actor=self.p.counsellor_b, contact=again, factors=rules.RiskFactors()
+        )
+        # Judged low now (a reason is needed only within one contact): it may close.
+        self.assertEqual(close(self.p.counsellor_b, again).status, "closed")
+
     def test_a_general_contact_without_strong_emotion_closes_without_assessment(self):
         contact = start_contact(self.p.counsellor)
         self.assertEqual(close(self.p.counsellor, contact).status, "closed")

@@ -208,14 +208,17 @@ class ReturningSummaryTests(TestCase):
             )
         with CaptureQueriesContext(connection) as after:
             client.get(url)
-        self.assertEqual(len(after), len(before), "the same statements with a longer history")
+        # No more statements with a longer history (one fewer once the caller counts as
+        # repeated: that alone asks for an assessment, without looking at earlier levels).
+        self.assertLessEqual(len(after), len(before), "no more statements with a longer history")
         with self.assertNumQueries(6):
             selectors.returning_caller(self.p.counsellor, self.contact)
         self.assertEqual(len(before), PAGE_QUERIES, [q["sql"] for q in before.captured_queries])
 
 
-# The contact page of a returning caller, all of it (21 before the summary: +6).
-PAGE_QUERIES = 27
+# The contact page of a returning caller, all of it (21 before the summary: +6; +1 while this
+# contact has no assessment: was the caller judged at high risk before? closing needs one then).
+PAGE_QUERIES = 28
 
 
 class HarassmentWarningTests(TestCase):
