@@ -310,3 +310,16 @@ class TargetTimeTests(PersonaMixin, TestCase):
             html = client.get(f"/contacts/{contact.public_id}/").content.decode()
             timer = html[html.index('data-testid="timer"') :][:300]
             self.assertIn(words, timer, contact_type)
+
+
+class StrongEmotionInPlaceTests(PersonaMixin, TestCase):
+    def test_ticking_strong_emotion_redraws_what_closing_needs(self):
+        contact = start_contact(self.p.counsellor)
+        response = client_for(self.p.counsellor).post(
+            f"/contacts/{contact.public_id}/stages/2/",
+            {"version": contact.version, "s2-strong_negative_emotion": "on"},
+            headers=HX,
+        )
+        html = response.content.decode()
+        self.assertRegex(html, r'id="close-problems-slot"[^>]*hx-swap-oob')
+        self.assertIn("自杀风险评估", html)

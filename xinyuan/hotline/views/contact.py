@@ -408,7 +408,14 @@ def contact_stage_save(request, public_id, stage: int):
         return _save_status(request, contact, conflict=exc.message)
     except ValidationError as exc:
         return _save_status(request, contact, errors=errs + error_messages(exc))
-    response = _save_status(request, contact, saved=True, errors=errs)
+    # Strong negative emotion (stage 2) changes what closing needs: redrawn in place.
+    response = _save_status(
+        request,
+        contact,
+        saved=True,
+        errors=errs,
+        close_problems=actions.close_problems(contact) if stage == 2 else None,
+    )
     if stage == 0:
         response["HX-Refresh"] = "true"  # the type decides the protocol shown: redraw the page
     return response

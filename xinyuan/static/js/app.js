@@ -307,6 +307,21 @@
     }
   });
 
+  // An assessment saved in place that brings the crisis-now panel: it is the first thing to
+  // read, so the page goes to it (a panel already shown stays where the counsellor is).
+  var crisisShown = null;
+  document.addEventListener("htmx:oobBeforeSwap", function (event) {
+    var target = event.detail && event.detail.target;
+    if (target && target.id === "crisis-now-slot") { crisisShown = !!target.querySelector("#crisis-now"); }
+  });
+  document.addEventListener("htmx:oobAfterSwap", function (event) {
+    var target = event.detail && event.detail.target;
+    if (!target || target.id !== "crisis-now-slot") { return; }
+    var slot = document.getElementById("crisis-now-slot");
+    if (crisisShown === false && slot && slot.querySelector("#crisis-now")) { window.scrollTo({top: 0}); }
+    crisisShown = null;
+  });
+
   // Problems are ticked most urgent first: the order is kept in the hidden problem_order field
   // (before htmx reads the form on this change) and shown on the chips.
   function numberChips(box) {
