@@ -180,11 +180,15 @@ def problem_statistics(user, date_from: date, date_to: date) -> dict:
     orgs = organisations_for_statistics(user)
     start, end = _start(date_from), _start(date_to + timedelta(days=1))
     counts = dict.fromkeys(taxonomy.REPORT_ROWS, 0)
+    interventions = {c.code: 0 for c in vocabulary.interventions}
     uncoded = 0
     rows = Contact.objects.filter(
         organisation__in=orgs, started_at__gte=start, started_at__lt=end
-    ).values_list("problem_codes", flat=True)
-    for codes in rows.iterator(chunk_size=5000):
+    ).values_list("problem_codes", "intervention_codes")
+    for codes, used in rows.iterator(chunk_size=5000):
+        for code in set(used or ()):
+            if code in interventions:
+                interventions[code] += 1
         if not codes:
             uncoded += 1
             continue
@@ -195,5 +199,7 @@ def problem_statistics(user, date_from: date, date_to: date) -> dict:
     return {
         "rows": [(labels.get(row, row), counts[row]) for row in taxonomy.REPORT_ROWS],
         "uncoded": uncoded,
+        # Interventions used, contacts per intervention (a contact counts once per code).
+        "interventions": [(c.label, interventions[c.code]) for c in vocabulary.interventions],
         "version": vocabulary.version,
     }

@@ -271,7 +271,7 @@ class ProblemStatisticsTests(PersonaMixin, TestCase):
                     actor=self.p.counsellor,
                     contact=contact,
                     version=contact.version,
-                    changes={"problem_codes": codes},
+                    changes={"problem_codes": codes, "intervention_codes": ["crisis"]},
                 )
         from datetime import date
 
@@ -283,6 +283,8 @@ class ProblemStatisticsTests(PersonaMixin, TestCase):
         self.assertEqual(by_label["家庭问题"], 2, "once per contact")
         self.assertEqual(by_label["其他"], 1, "suicide-related counts as other in the form")
         self.assertEqual(stats["uncoded"], 1)
+        self.assertEqual(dict(stats["interventions"])["倾听与情绪支持"], 0)
+        self.assertEqual(dict(stats["interventions"])["危机干预"], 2)
         html = client_for(self.p.director).get("/reports/statistics/").content.decode()
         self.assertIn('data-testid="problem-table"', html)
 
