@@ -142,7 +142,9 @@ class ContactPatch(CleanText):
     voice_cues: str | None = Field(None, max_length=FREE_TEXT_MAX_LENGTH)
     strong_negative_emotion: bool | None = None
     problem_codes: list[str] | None = Field(
-        None, max_length=20, description="Problem codes (GET /codes), most urgent first"
+        None,
+        max_length=20,
+        description="Problem codes of xinyuan/hotline/taxonomy (codes-2026.1), most urgent first",
     )
     intervention_codes: list[str] | None = Field(None, max_length=20)
     resource_codes: list[str] | None = Field(None, max_length=20)
