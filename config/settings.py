@@ -113,6 +113,7 @@ INSTALLED_APPS = [
     "xinyuan.audit",
     "xinyuan.cases",
     "xinyuan.hotline",
+    "xinyuan.operations",
     "xinyuan.reports",
     "xinyuan.assessments",
 ]

@@ -3,6 +3,7 @@ import uuid
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from xinyuan.core.models import PublicModel
 from xinyuan.core.permissions import Role
@@ -45,6 +46,8 @@ class Organisation(PublicModel):
     emergency_numbers = models.CharField(
         _("emergency numbers"), max_length=100, default="120 · 110"
     )
+    # The work report's header: how many lines the hotline number has (线路数).
+    line_count = models.PositiveSmallIntegerField(_("number of lines"), default=2)
 
     class Meta:
         verbose_name = _("organisation")
@@ -57,6 +60,24 @@ class Organisation(PublicModel):
     @property
     def greeting_name(self) -> str:
         return self.hotline_name or self.name
+
+
+class Qualification(models.TextChoices):
+    """OP-04 and the work report's staff table: what a member of staff is qualified as."""
+
+    PSYCHIATRIST = "psychiatrist", _("Psychiatrist")
+    PSYCHIATRIC_NURSE = "psychiatric_nurse", _("Psychiatric nurse")
+    PSYCHOTHERAPIST = "psychotherapist", _("Psychotherapist")
+    COUNSELLOR = "counsellor", _("Psychological counsellor")
+    SOCIAL_WORKER = "social_worker", _("Social worker")
+    PSYCHOLOGY_TEACHER = "psychology_teacher", _("Psychology teacher")
+    VOLUNTEER = "volunteer", _("Volunteer")
+    OTHER = "other", pgettext_lazy("qualification", "Other")
+
+
+class Employment(models.TextChoices):
+    FULL_TIME = "full_time", _("Full-time")
+    PART_TIME = "part_time", _("Part-time")
 
 
 class User(AbstractUser):
@@ -82,6 +103,15 @@ class User(AbstractUser):
     # HL-12: callers only ever hear/see the alias (work ID), never the real name.
     alias = models.CharField(_("alias shown to callers"), max_length=40, blank=True)
     is_on_duty = models.BooleanField(_("on duty"), default=False)
+    # The work report's staff table (心理援助热线工作报表): counts by qualification, full- and
+    # part-time, and where part-timers come from.
+    qualification = models.CharField(
+        _("qualification"), max_length=30, choices=Qualification.choices, blank=True
+    )
+    employment = models.CharField(
+        _("employment"), max_length=20, choices=Employment.choices, default=Employment.FULL_TIME
+    )
+    home_institution = models.CharField(_("from which institution"), max_length=200, blank=True)
     # Two-factor sign-in (TOTP): the secret is encrypted with the field key, outside the database.
     totp_secret_encrypted = models.TextField(blank=True)
     totp_confirmed_at = models.DateTimeField(null=True, blank=True)

@@ -559,3 +559,56 @@ class EmergencyCall(PublicModel):
         verbose_name = _("emergency call")
         verbose_name_plural = _("emergency calls")
         ordering = ["called_at", "id"]
+
+
+class CallEventKind(models.TextChoices):
+    OFFERED = "offered", _("Offered")
+    ANSWERED = "answered", _("Answered")
+    ABANDONED = "abandoned", _("Abandoned")
+
+
+class CallEvent(PublicModel):
+    """What the telephone switch reports of one call: offered, answered or abandoned, with the
+    time the caller waited and the seat. Gives the answer rate (接通率) and speed of answer of
+    the work report. The caller's number is never stored: only where it is from (the area the
+    number-geocoding library names) and whether that is the centre's own area (本地/外地)."""
+
+    organisation = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.PROTECT, related_name="call_events"
+    )
+    # The switch's own id for the call: the same call reported twice is one event per kind.
+    call_ref = models.CharField(_("switch call reference"), max_length=64)
+    kind = models.CharField(_("event"), max_length=12, choices=CallEventKind.choices)
+    occurred_at = models.DateTimeField(_("time"))
+    waited_seconds = models.PositiveIntegerField(_("seconds waited"), null=True, blank=True)
+    seat = models.ForeignKey(
+        Seat, verbose_name=_("seat"), on_delete=models.PROTECT, null=True, blank=True
+    )
+    contact = models.ForeignKey(
+        Contact,
+        verbose_name=_("contact"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="call_events",
+    )
+    # Where the number is from, as the geocoder names it (e.g. "北京市"), never the number.
+    caller_area = models.CharField(_("caller's area"), max_length=60, blank=True)
+    # True: the centre's area (本地来电); False: elsewhere (外地来电); None: unknown.
+    is_local = models.BooleanField(_("local call"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("call event")
+        verbose_name_plural = _("call events")
+        ordering = ["-occurred_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "call_ref", "kind"], name="call_event_once_per_kind"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["organisation", "occurred_at"], name="call_event_org_time_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.call_ref} {self.kind}"

@@ -3,7 +3,7 @@
 
 The apps are layered, each importing only itself and the layers below it:
 
-    core → audit → accounts → cases → hotline → assessments → reports
+    core → audit → accounts → cases → hotline → operations → assessments → reports
 
 (``config`` composes them all.) A lower app that needs to know something of a higher one
 offers a registration hook (``audit.registry``, ``core.crypto.register_key_rotation``,
@@ -22,7 +22,16 @@ from django.test import SimpleTestCase
 
 ROOT = Path(__file__).resolve().parents[3]
 PACKAGE = ROOT / "xinyuan"
-LAYERS = ["core", "audit", "accounts", "cases", "hotline", "assessments", "reports"]
+LAYERS = [
+    "core",
+    "audit",
+    "accounts",
+    "cases",
+    "hotline",
+    "operations",
+    "assessments",
+    "reports",
+]
 TEST_SUPPORT = {"xinyuan.core.testing", "xinyuan.core.browser"}
 
 
