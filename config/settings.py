@@ -188,6 +188,15 @@ else:
     if os.environ.get("XINYUAN_TEST_DB_NAME"):
         DATABASES["default"]["TEST"] = {"NAME": os.environ["XINYUAN_TEST_DB_NAME"]}
 
+# Reports may read from a PostgreSQL streaming replica (xinyuan/reports/replica.py); in tests the
+# replica alias mirrors the default database unless a test points it at a real replica.
+if os.environ.get("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = dj_database_url.parse(
+        os.environ["DATABASE_REPLICA_URL"], conn_max_age=60
+    )
+    DATABASES["replica"]["CONN_HEALTH_CHECKS"] = False
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:login"
