@@ -61,7 +61,7 @@ test: install-dev
 	$(VENV)/bin/pytest
 
 messages: install-dev
-	cd xinyuan && ../$(PY) ../manage.py makemessages -l zh_Hans -l en --no-location --ignore=tests
+	$(PY) manage.py makemessages -l zh_Hans -l en --ignore=.venv --ignore=bench
 	$(PY) manage.py compilemessages --ignore=.venv
 
 clean:
