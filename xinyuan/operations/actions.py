@@ -32,8 +32,11 @@ LIMIT_FIELDS = (
 
 
 def _decimal(value) -> Decimal | None:
+    text = str(value).strip()
+    if len(text) > 20:  # no limit needs more; a pasted page is not a number
+        return None
     try:
-        number = Decimal(str(value).strip())
+        number = Decimal(text)
     except (InvalidOperation, ValueError):
         return None
     return number if number.is_finite() else None
