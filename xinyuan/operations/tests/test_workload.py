@@ -296,6 +296,7 @@ class WorkloadLimitsTests(PersonaMixin, TestCase):
             ("max_hours_per_week", "200", "每周时长须大于 0 且不超过 168。"),
             ("max_hours_per_week", "四十", "请以数字填写时长，例如 40。"),
             ("max_hours_per_week", "37.25", "时长最多保留一位小数。"),
+            ("max_hours_per_week", "4" * 30, "请以数字填写时长，例如 40。"),  # a paste
             ("min_rest_hours", "-1", "最短休息须在 0 到 24 小时之间。"),
             ("min_rest_hours", "25", "最短休息须在 0 到 24 小时之间。"),
             ("min_rest_hours", "", "请以数字填写休息时长，例如 11。"),
