@@ -50,6 +50,13 @@ MANAGE_CAMPAIGNS = "manage_campaigns"
 # admin may not act as someone who sees the whole organisation's records or the audit trail.
 HOLD_ADMIN_ISSUED_TOKEN = "hold_admin_issued_token"  # noqa: S105 - a permission name
 
+# Load and burn-out signals (OP-02): each person's hours, nights, rest and high-risk contacts of
+# the week. Supervisors and directors see the whole centre's; whoever takes calls sees their own;
+# the director sets the centre's limits.
+VIEW_STAFF_WORKLOAD = "view_staff_workload"
+VIEW_OWN_WORKLOAD = "view_own_workload"
+SET_WORKLOAD_LIMITS = "set_workload_limits"
+
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.COUNSELLOR: frozenset(
         {
@@ -59,6 +66,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             READ_CLINICAL_NOTES,
             HANDLE_SELF_TEST_TASKS,
             HOLD_ADMIN_ISSUED_TOKEN,
+            VIEW_OWN_WORKLOAD,
         }
     ),
     Role.SUPERVISOR: frozenset(
@@ -77,6 +85,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             HANDLE_SELF_TEST_TASKS,
             VIEW_SELF_TEST_RESULTS,
             MANAGE_CAMPAIGNS,
+            VIEW_OWN_WORKLOAD,
+            VIEW_STAFF_WORKLOAD,
         }
     ),
     Role.DIRECTOR: frozenset(
@@ -94,6 +104,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             REVEAL_CLINICAL_NOTES,
             VIEW_SELF_TEST_RESULTS,
             MANAGE_CAMPAIGNS,
+            VIEW_STAFF_WORKLOAD,
+            SET_WORKLOAD_LIMITS,
         }
     ),
     Role.AUDITOR: frozenset({VIEW_AUDIT}),

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from xinyuan.core.models import PublicModel
+from xinyuan.operations.rules import DEFAULT_LOAD_LIMITS
 
 
 class Weekday(models.IntegerChoices):
@@ -219,3 +220,47 @@ class Complaint(PublicModel):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.received_at:%Y-%m-%d}"
+
+
+class WorkloadLimits(PublicModel):
+    """A centre's own limits on each person's weekly load (OP-02: preventing burnout). Set by
+    the director; until they are saved the defaults of ``rules.DEFAULT_LOAD_LIMITS`` apply. They
+    are the centre's settings, not clinical or legal guidance."""
+
+    organisation = models.OneToOneField(
+        "accounts.Organisation", on_delete=models.PROTECT, related_name="workload_limits"
+    )
+    max_hours_per_week = models.DecimalField(
+        _("maximum hours on shift per week"),
+        max_digits=4,
+        decimal_places=1,
+        default=DEFAULT_LOAD_LIMITS.max_hours_per_week,
+    )
+    max_night_shifts_per_week = models.PositiveSmallIntegerField(
+        _("maximum night shifts per week"), default=DEFAULT_LOAD_LIMITS.max_night_shifts_per_week
+    )
+    min_rest_hours = models.DecimalField(
+        _("minimum rest between shifts (hours)"),
+        max_digits=3,
+        decimal_places=1,
+        default=DEFAULT_LOAD_LIMITS.min_rest_hours,
+    )
+    max_high_risk_contacts_per_week = models.PositiveSmallIntegerField(
+        _("maximum high-risk contacts per week"),
+        default=DEFAULT_LOAD_LIMITS.max_high_risk_contacts_per_week,
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("last changed by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("workload limits")
+        verbose_name_plural = _("workload limits")
+
+    def __str__(self) -> str:
+        return f"{self.organisation_id}: {self.max_hours_per_week} h"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, tzinfo
 
 RULE_VERSION = "coverage-2026.1"
 
@@ -65,3 +65,170 @@ def coverage(
         seats = {s.seat_id for s in shifts if s.starts_at <= hour and s.ends_at >= end}
         result.append(HourCoverage(hour, required_seats(windows, hour), len(seats)))
     return result
+
+
+# =============================================================================================
+# Load and burn-out signals (OP-02): each person's hours, nights, rest and high-risk contacts in
+# an ISO week, against the centre's own limits. Everything here is local time (Asia/Shanghai);
+# datetimes in are aware, in any zone.
+#
+# Precisely:
+# - The week runs from Monday 00:00 to the next Monday 00:00, local time.
+# - A person's shifts are first merged where they overlap or touch (two seats at once, or 08–12
+#   then 12–16, is one stretch of duty): time is never counted twice, and back-to-back shifts
+#   are no "rest" of zero hours.
+# - Hours: the length of the person's stretches clipped to the week (a shift from Sunday 22:00
+#   to Monday 06:00 gives 2 hours to one week and 6 to the next).
+# - Nights: a night is 22:00 to 06:00 local time. A person works a night when a stretch overlaps
+#   it for any time (ending at 22:00 or starting at 06:00 is no overlap). Each night counts once
+#   however many shifts fall in it, in the week in which the person's work in that night begins
+#   (Sunday 22:00–Monday 06:00 is a night of the week that ends that Sunday; Monday 00:00–08:00
+#   one of the week that starts that Monday).
+# - Rest: the time between the end of a stretch and the start of the next one. A rest belongs to
+#   the week in which it ends, so the rest after the last shift of the previous week counts.
+# - High-risk contacts: the contacts the person handled that started in the week and were last
+#   judged at high or imminent risk (counted by the caller of these rules).
+# - Over a limit: strictly more hours, nights or high-risk contacts than the limit, or a rest
+#   strictly shorter than the minimum; exactly at the limit is within it.
+# The limits are the centre's own settings (``WorkloadLimits``); the defaults below are a
+# starting point for a centre, not clinical or legal guidance.
+# =============================================================================================
+
+LOAD_RULE_VERSION = "load-2026.1"
+
+NIGHT_STARTS_AT = time(22, 0)
+NIGHT_ENDS_AT = time(6, 0)
+
+
+@dataclass(frozen=True)
+class LoadLimits:
+    max_hours_per_week: float
+    max_night_shifts_per_week: int
+    min_rest_hours: float
+    max_high_risk_contacts_per_week: int
+
+
+# 40 h: a full-time working week under the PRC Labour Law (8 h a day, 44 h a week at most);
+# 11 h rest: the usual daily-rest floor for shift work; 2 nights and 10 high-risk contacts a week:
+# conservative starting points for a centre to adjust. None of them is clinical guidance.
+DEFAULT_LOAD_LIMITS = LoadLimits(
+    max_hours_per_week=40,
+    max_night_shifts_per_week=2,
+    min_rest_hours=11,
+    max_high_risk_contacts_per_week=10,
+)
+
+OVER_HOURS = "hours"
+OVER_NIGHTS = "nights"
+OVER_REST = "rest"
+OVER_HIGH_RISK = "high_risk"
+
+
+@dataclass(frozen=True)
+class Stretch:
+    starts_at: datetime
+    ends_at: datetime
+
+
+@dataclass(frozen=True)
+class WeekLoad:
+    worked: timedelta
+    night_shifts: int
+    shortest_rest: timedelta | None  # None: no rest ends in the week
+    high_risk_contacts: int
+
+    @property
+    def hours(self) -> float:
+        return round(self.worked.total_seconds() / 3600, 1)
+
+    @property
+    def shortest_rest_hours(self) -> float | None:
+        if self.shortest_rest is None:
+            return None
+        return round(self.shortest_rest.total_seconds() / 3600, 1)
+
+
+def week_start_of(day: date) -> date:
+    """The Monday of the ISO week holding ``day``."""
+    return day - timedelta(days=day.weekday())
+
+
+def week_bounds(week_start: date, tz: tzinfo) -> tuple[datetime, datetime]:
+    """Monday 00:00 to the next Monday 00:00 in ``tz`` (aware)."""
+    start = datetime.combine(week_start, time(0), tzinfo=tz)
+    end = datetime.combine(week_start + timedelta(days=7), time(0), tzinfo=tz)
+    return start, end
+
+
+def merge_stretches(shifts: Iterable[Stretch]) -> list[Stretch]:
+    """The person's shifts merged where they overlap or touch, in time order."""
+    merged: list[Stretch] = []
+    for shift in sorted(shifts, key=lambda s: (s.starts_at, s.ends_at)):
+        if merged and shift.starts_at <= merged[-1].ends_at:
+            last = merged[-1]
+            if shift.ends_at > last.ends_at:
+                merged[-1] = Stretch(last.starts_at, shift.ends_at)
+        else:
+            merged.append(shift)
+    return merged
+
+
+def _nights_of(stretch: Stretch, tz: tzinfo) -> dict[date, datetime]:
+    """The nights (by the date of their 22:00) the stretch overlaps → when its work in it starts."""
+    found: dict[date, datetime] = {}
+    local_start = stretch.starts_at.astimezone(tz)
+    day = local_start.date() - timedelta(days=1)  # the night that began the evening before
+    while True:
+        night_start = datetime.combine(day, NIGHT_STARTS_AT, tzinfo=tz)
+        night_end = datetime.combine(day + timedelta(days=1), NIGHT_ENDS_AT, tzinfo=tz)
+        if night_start >= stretch.ends_at:
+            return found
+        if stretch.starts_at < night_end and stretch.ends_at > night_start:
+            found[day] = max(stretch.starts_at, night_start)
+        day += timedelta(days=1)
+
+
+def week_load(
+    shifts: Iterable[Stretch], high_risk_contacts: int, week_start: date, tz: tzinfo
+) -> WeekLoad:
+    """One person's load in the week starting on Monday ``week_start``. ``shifts`` must include
+    those around the week (the day before, for the rest that ends in the week)."""
+    start, end = week_bounds(week_start, tz)
+    stretches = merge_stretches(shifts)
+    worked = timedelta(0)
+    nights: dict[date, datetime] = {}
+    shortest: timedelta | None = None
+    previous: Stretch | None = None
+    for stretch in stretches:
+        clipped = min(stretch.ends_at, end) - max(stretch.starts_at, start)
+        if clipped > timedelta(0):
+            worked += clipped
+        for night, begins in _nights_of(stretch, tz).items():
+            nights[night] = min(begins, nights.get(night, begins))
+        if previous is not None and start <= stretch.starts_at < end:
+            rest = stretch.starts_at - previous.ends_at
+            shortest = rest if shortest is None else min(shortest, rest)
+        previous = stretch
+    night_count = sum(1 for begins in nights.values() if start <= begins < end)
+    return WeekLoad(
+        worked=worked,
+        night_shifts=night_count,
+        shortest_rest=shortest,
+        high_risk_contacts=high_risk_contacts,
+    )
+
+
+def limits_exceeded(load: WeekLoad, limits: LoadLimits) -> tuple[str, ...]:
+    """The limits the week's load is over, in a fixed order (hours, nights, rest, high risk)."""
+    over = []
+    if load.worked > timedelta(hours=float(limits.max_hours_per_week)):
+        over.append(OVER_HOURS)
+    if load.night_shifts > limits.max_night_shifts_per_week:
+        over.append(OVER_NIGHTS)
+    if load.shortest_rest is not None and load.shortest_rest < timedelta(
+        hours=float(limits.min_rest_hours)
+    ):
+        over.append(OVER_REST)
+    if load.high_risk_contacts > limits.max_high_risk_contacts_per_week:
+        over.append(OVER_HIGH_RISK)
+    return tuple(over)

@@ -93,6 +93,9 @@ MATRIX: dict[str, Entry] = {
     ),
     # Statistics (aggregated) ---------------------------------------------------------------
     "reports:statistics": Entry("GET", row(LOGIN, 403, 403, 200, 403, 403, 200)),
+    # Operations: load and burn-out signals (OP-02) ------------------------------------------
+    "operations:workload": Entry("GET", row(LOGIN, 200, 200, 200, 403, 403, 403)),
+    "operations:workload-limits": Entry("GET", row(LOGIN, 403, 403, 200, 403, 403, 403)),
     # Hotline -------------------------------------------------------------------------------
     "hotline:home": Entry("GET", row(LOGIN, 302, 302, 302, 302, 302, 302)),
     "hotline:workstation": Entry("GET", row(LOGIN, 200, 200, 200, 403, 403, 403)),

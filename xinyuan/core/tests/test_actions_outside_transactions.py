@@ -277,6 +277,18 @@ def _carry_forward_plan(w):
     do_carry_forward_safety_plan(actor=w.p.counsellor, contact=again, source=plan)
 
 
+def _set_workload_limits(w):
+    from xinyuan.operations.actions import do_set_workload_limits
+
+    return do_set_workload_limits(
+        actor=w.p.director,
+        max_hours_per_week="37.5",
+        max_night_shifts_per_week="2",
+        min_rest_hours="11",
+        max_high_risk_contacts_per_week="8",
+    )
+
+
 # module-qualified action → (call with valid arguments, whether it must leave an audit event)
 CALLS: dict[str, tuple[Callable[[SimpleNamespace], object], bool]] = {
     # accounts
@@ -310,6 +322,8 @@ CALLS: dict[str, tuple[Callable[[SimpleNamespace], object], bool]] = {
         lambda w: account_actions.do_set_duty(actor=w.p.director, on_duty=True),
         True,
     ),
+    # operations
+    "xinyuan.operations.actions.do_set_workload_limits": (_set_workload_limits, True),
     # audit
     "xinyuan.audit.actions.do_record_view": (
         lambda w: audit_actions.do_record_view(actor=w.p.supervisor, target=w.contact),
