@@ -351,9 +351,9 @@ def complaints_summary(organisation_ids, date_from: date, date_to: date) -> Comp
     received = Complaint.objects.filter(
         organisation_id__in=ids, received_at__gte=start, received_at__lt=end
     )
-    rows: list[dict[str, Any]] = list(
-        received.values("kind", "status", "channel").annotate(n=Count("id"))
-    )
+    rows: list[dict[str, Any]] = [
+        dict(row) for row in received.values("kind", "status", "channel").annotate(n=Count("id"))
+    ]
 
     def count_by(field: str, choices) -> dict[str, int]:
         counts = dict.fromkeys((str(value) for value, _label in choices), 0)
