@@ -338,3 +338,10 @@ PORTAL_ORGANISATION = os.environ.get("XINYUAN_PORTAL_ORGANISATION", "")
 SELFTEST_DEVICE_LIMIT = int(os.environ.get("XINYUAN_SELFTEST_DEVICE_LIMIT", "3"))
 SELFTEST_NETWORK_LIMIT = int(os.environ.get("XINYUAN_SELFTEST_NETWORK_LIMIT", "10"))
 SELFTEST_WINDOW_MINUTES = int(os.environ.get("XINYUAN_SELFTEST_WINDOW_MINUTES", "60"))
+# HL-15: the public complaints and feedback form. Beyond this many entries from one device or
+# one network within the window, the form refuses more and gives the hotline's number instead.
+FEEDBACK_DEVICE_LIMIT = int(os.environ.get("XINYUAN_FEEDBACK_DEVICE_LIMIT", "3"))
+FEEDBACK_NETWORK_LIMIT = int(os.environ.get("XINYUAN_FEEDBACK_NETWORK_LIMIT", "10"))
+FEEDBACK_WINDOW_MINUTES = int(os.environ.get("XINYUAN_FEEDBACK_WINDOW_MINUTES", "60"))
+# A complaint or feedback entry not resolved after this many days is marked overdue (0: never).
+COMPLAINT_OVERDUE_DAYS = int(os.environ.get("XINYUAN_COMPLAINT_OVERDUE_DAYS", "15"))

@@ -42,6 +42,7 @@ PUBLIC_PREFIXES = (
     "/favicon.ico",
     "/bench/",
     "/s/",  # the public self-test portal (AS-02)
+    "/feedback/",  # the public complaints and feedback form beside it (HL-15)
 )
 
 

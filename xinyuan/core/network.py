@@ -35,3 +35,19 @@ def client_address(remote_addr: str | None, forwarded_for: str, trusted: list[st
         if not in_networks(hop, trusted):
             return hop
     return hops[0] if hops else remote_addr
+
+
+def network_of(address: str) -> str:
+    """The network an address stands for, to count a public form's entries by: an IPv4 address
+    itself; an IPv6 address by its /64 (what one subscriber is given); an IPv4-mapped IPv6
+    address as its IPv4 address; "" when it is not an address. (The self-test portal's
+    ``assessments.rules.network_of`` is the same rule.)"""
+    try:
+        ip = ipaddress.ip_address((address or "").strip())
+    except ValueError:
+        return ""
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.IPv6Network(f"{ip.exploded}/64", strict=False))
+    return str(ip)

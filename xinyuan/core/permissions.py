@@ -49,6 +49,13 @@ MANAGE_CAMPAIGNS = "manage_campaigns"
 # May be issued an API token by an administrator (a telephone switch acts as a counsellor); an
 # admin may not act as someone who sees the whole organisation's records or the audit trail.
 HOLD_ADMIN_ISSUED_TOKEN = "hold_admin_issued_token"  # noqa: S105 - a permission name
+# Running the centre (OP-03, HL-15): record training and supervision sessions and see the
+# centre's training; rate a colleague's closed contact (评价考核) and see the centre's reviews;
+# handle complaints and feedback.
+MANAGE_TRAINING = "manage_training"
+REVIEW_CALLS = "review_calls"
+VIEW_CALL_REVIEWS = "view_call_reviews"
+HANDLE_COMPLAINTS = "handle_complaints"
 
 # Load and burn-out signals (OP-02): each person's hours, nights, rest and high-risk contacts of
 # the week. Supervisors and directors see the whole centre's; whoever takes calls sees their own;
@@ -87,6 +94,10 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             MANAGE_CAMPAIGNS,
             VIEW_OWN_WORKLOAD,
             VIEW_STAFF_WORKLOAD,
+            MANAGE_TRAINING,
+            REVIEW_CALLS,
+            VIEW_CALL_REVIEWS,
+            HANDLE_COMPLAINTS,
         }
     ),
     Role.DIRECTOR: frozenset(
@@ -106,6 +117,9 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             MANAGE_CAMPAIGNS,
             VIEW_STAFF_WORKLOAD,
             SET_WORKLOAD_LIMITS,
+            MANAGE_TRAINING,
+            VIEW_CALL_REVIEWS,
+            HANDLE_COMPLAINTS,
         }
     ),
     Role.AUDITOR: frozenset({VIEW_AUDIT}),

@@ -1,11 +1,24 @@
-"""Who may see and change what of running the centre, decided in one place."""
+"""Who may see or change what of running the centre: staff workload, training, supervision,
+call reviews and complaints, decided in one place.
+
+One function per record kind, as in ``hotline.access``: ``decide_*`` answers from a record the
+caller holds (no query), ``access_*`` does the scoped lookup and answers 404 outside the user's
+scope. Whether a contact may be reviewed builds on the contact's own access
+(``hotline.access``): a reviewer must be able to see the contact.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import ValidationError
+from django.http import Http404
+
 from xinyuan.core import permissions
+from xinyuan.hotline.access import ContactAccess
+from xinyuan.hotline.models import ContactStatus
+from xinyuan.operations.models import CallReview, Complaint
 
 
 # Load and burn-out signals (OP-02) ------------------------------------------------------------
@@ -38,3 +51,149 @@ class WorkloadAccess:
 
 def decide_workload(user) -> WorkloadAccess:
     return WorkloadAccess(user)
+
+
+def _in_centre(user, record) -> bool:
+    return user.organisation_id is not None and user.organisation_id == record.organisation_id
+
+
+# Training ------------------------------------------------------------------------------------
+
+
+def can_manage_training(user) -> bool:
+    """Record the centre's training and supervision, see everyone's (supervisors, directors)."""
+    return permissions.has_perm(user, permissions.MANAGE_TRAINING)
+
+
+def can_see_training_of(user, person) -> bool:
+    """A person's training page: their own (whoever takes calls), or anyone's of the centre for
+    those who manage training."""
+    if person.organisation_id is None or person.organisation_id != user.organisation_id:
+        return False
+    if can_manage_training(user):
+        return True
+    return person.pk == user.pk and permissions.has_perm(user, permissions.HANDLE_CONTACTS)
+
+
+# Call reviews (评价考核) ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ContactReviewAccess:
+    """Whether the user may rate this contact: a closed contact of their centre that they may
+    see, recorded by someone else, by a role that reviews calls."""
+
+    contact: ContactAccess
+
+    @property
+    def can_review(self) -> bool:
+        access = self.contact
+        return (
+            access.can_view
+            and access.own_centre
+            and not access.via_break_glass
+            and not access.is_own_contact
+            and access.contact.status == ContactStatus.CLOSED
+            and permissions.has_perm(access.user, permissions.REVIEW_CALLS)
+        )
+
+    @property
+    def refusal(self) -> str:
+        """Why not, in the user's words ("" when they may)."""
+        from django.utils.translation import gettext as _
+
+        access = self.contact
+        if not permissions.has_perm(access.user, permissions.REVIEW_CALLS):
+            return _("Only a supervisor reviews calls.")
+        if access.is_own_contact:
+            return _("You cannot review a contact you handled yourself.")
+        if access.contact.status != ContactStatus.CLOSED:
+            return _("A contact is reviewed once it is closed.")
+        if not (access.can_view and access.own_centre) or access.via_break_glass:
+            return _("You cannot review this contact.")
+        return ""
+
+
+def decide_contact_review(contact_access: ContactAccess) -> ContactReviewAccess:
+    return ContactReviewAccess(contact=contact_access)
+
+
+@dataclass(frozen=True)
+class ReviewAccess:
+    user: Any
+    review: CallReview
+
+    @property
+    def is_for_me(self) -> bool:
+        return self.review.counsellor_id == self.user.pk
+
+    @property
+    def can_view(self) -> bool:
+        """The counsellor reviewed, the reviewer, and who sees the centre's reviews."""
+        if not _in_centre(self.user, self.review):
+            return False
+        if permissions.has_perm(self.user, permissions.VIEW_CALL_REVIEWS):
+            return True
+        return self.is_for_me or self.review.reviewer_id == self.user.pk
+
+    @property
+    def marks_seen(self) -> bool:
+        """Opening it marks it seen: only its counsellor, the first time."""
+        return self.is_for_me and self.review.seen_by_counsellor_at is None
+
+
+def decide_review(user, review: CallReview) -> ReviewAccess:
+    return ReviewAccess(user=user, review=review)
+
+
+def access_review(user, public_id) -> ReviewAccess:
+    from xinyuan.operations.selectors import reviews_visible_to
+
+    try:
+        review = reviews_visible_to(user).filter(public_id=public_id).first()
+    except ValidationError as exc:
+        raise Http404 from exc
+    if review is None:
+        raise Http404
+    access = decide_review(user, review)
+    if not access.can_view:
+        raise Http404
+    return access
+
+
+# Complaints and feedback (HL-15) --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ComplaintAccess:
+    user: Any
+    complaint: Complaint
+
+    @property
+    def can_view(self) -> bool:
+        return _in_centre(self.user, self.complaint) and permissions.has_perm(
+            self.user, permissions.HANDLE_COMPLAINTS
+        )
+
+    @property
+    def can_handle(self) -> bool:
+        return self.can_view
+
+
+def decide_complaint(user, complaint: Complaint) -> ComplaintAccess:
+    return ComplaintAccess(user=user, complaint=complaint)
+
+
+def access_complaint(user, public_id) -> ComplaintAccess:
+    from xinyuan.operations.selectors import complaints_visible_to
+
+    try:
+        complaint = complaints_visible_to(user).filter(public_id=public_id).first()
+    except ValidationError as exc:
+        raise Http404 from exc
+    if complaint is None:
+        raise Http404
+    access = decide_complaint(user, complaint)
+    if not access.can_view:
+        raise Http404
+    return access

@@ -147,6 +147,8 @@ class TrainingRecord(PublicModel):
         related_name="records",
     )
     topic = models.CharField(_("content"), max_length=20, choices=TrainingTopic.choices)
+    # The training's name and who gave it, for one taken elsewhere (a session has its own).
+    title = models.CharField(_("training and provider"), max_length=200, blank=True)
     hours = models.DecimalField(_("hours"), max_digits=5, decimal_places=1)
     completed_on = models.DateField(_("completed on"))
     expires_on = models.DateField(_("valid until"), null=True, blank=True)
@@ -209,13 +211,30 @@ class Complaint(PublicModel):
     )
     outcome = models.TextField(_("outcome"), blank=True)
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    # A short code the person is given (on the form's page, or read out on the phone) to refer
+    # to their entry; it reveals nothing of other entries.
+    reference = models.CharField(_("reference"), max_length=12, unique=True, null=True)
+    # The staff member who entered it (a phone call, a letter); empty for the public form.
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("entered by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # The public form's origin, only as keyed hashes (flood limits, like the self-test portal).
+    device_hash = models.CharField(max_length=64, blank=True)
+    network_hash = models.CharField(max_length=64, blank=True)
 
     class Meta:
         verbose_name = _("complaint or feedback")
         verbose_name_plural = _("complaints and feedback")
         ordering = ["-received_at"]
         indexes = [
-            models.Index(fields=["organisation", "received_at"], name="complaint_org_time_idx")
+            models.Index(fields=["organisation", "received_at"], name="complaint_org_time_idx"),
+            models.Index(fields=["device_hash", "received_at"], name="complaint_device_idx"),
+            models.Index(fields=["network_hash", "received_at"], name="complaint_network_idx"),
         ]
 
     def __str__(self) -> str:
@@ -264,3 +283,126 @@ class WorkloadLimits(PublicModel):
 
     def __str__(self) -> str:
         return f"{self.organisation_id}: {self.max_hours_per_week} h"
+
+
+class SupervisionFormat(models.TextChoices):
+    INDIVIDUAL = "individual", _("Individual supervision")
+    GROUP = "group", _("Group supervision")
+
+
+class SupervisionSession(PublicModel):
+    """A supervision (督导) held for one counsellor or a group: who supervised, who attended,
+    what was discussed, and which contacts (by their contact number only, never caller data)."""
+
+    organisation = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.PROTECT, related_name="supervision_sessions"
+    )
+    format = models.CharField(_("format"), max_length=12, choices=SupervisionFormat.choices)
+    held_on = models.DateField(_("date"))
+    hours = models.DecimalField(_("hours"), max_digits=4, decimal_places=1)
+    supervisor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("supervisor"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="supervisions_given",
+    )
+    # A supervisor from outside the centre (an invited expert), by name.
+    external_supervisor = models.CharField(_("external supervisor"), max_length=100, blank=True)
+    attendees = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, verbose_name=_("attendees"), related_name="supervisions"
+    )
+    topics = models.TextField(_("topics"))
+    contacts = models.ManyToManyField(
+        "hotline.Contact",
+        verbose_name=_("contacts discussed"),
+        related_name="supervision_sessions",
+        blank=True,
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("supervision session")
+        verbose_name_plural = _("supervision sessions")
+        ordering = ["-held_on", "-created_at"]
+        indexes = [models.Index(fields=["organisation", "held_on"], name="supervision_org_day_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_format_display()} {self.held_on}"
+
+
+class CallReview(PublicModel):
+    """A supervisor's rating of a closed contact (评价考核) with the rubric, and comments the
+    counsellor reads. Scores run 1 (poor) to 5 (excellent); the suicide-risk assessment is not
+    rated (null) when the call needed none."""
+
+    organisation = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.PROTECT, related_name="call_reviews"
+    )
+    contact = models.ForeignKey(
+        "hotline.Contact",
+        verbose_name=_("contact"),
+        on_delete=models.PROTECT,
+        related_name="reviews",
+    )
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("reviewer"),
+        on_delete=models.PROTECT,
+        related_name="reviews_given",
+    )
+    counsellor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("counsellor"),
+        on_delete=models.PROTECT,
+        related_name="reviews_received",
+    )
+    process_score = models.PositiveSmallIntegerField(_("process (five-stage flow)"))
+    attitude_score = models.PositiveSmallIntegerField(_("attitude"))
+    communication_score = models.PositiveSmallIntegerField(_("communication"))
+    risk_assessment_score = models.PositiveSmallIntegerField(
+        _("quality of the suicide-risk assessment"), null=True, blank=True
+    )
+    comments = models.TextField(_("comments"), blank=True)
+    seen_by_counsellor_at = models.DateTimeField(_("seen by the counsellor"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("call review")
+        verbose_name_plural = _("call reviews")
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["counsellor", "created_at"], name="review_counsellor_idx"),
+            models.Index(fields=["organisation", "created_at"], name="review_org_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["contact", "reviewer"], name="review_once_per_reviewer"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(process_score__gte=1, process_score__lte=5)
+                & models.Q(attitude_score__gte=1, attitude_score__lte=5)
+                & models.Q(communication_score__gte=1, communication_score__lte=5)
+                & (
+                    models.Q(risk_assessment_score__isnull=True)
+                    | models.Q(risk_assessment_score__gte=1, risk_assessment_score__lte=5)
+                ),
+                name="review_scores_1_to_5",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.contact} {self.reviewer}"
+
+    @property
+    def average(self) -> float:
+        scores = [
+            self.process_score,
+            self.attitude_score,
+            self.communication_score,
+            self.risk_assessment_score,
+        ]
+        given = [s for s in scores if s is not None]
+        return round(sum(given) / len(given), 1)

@@ -232,3 +232,50 @@ def limits_exceeded(load: WeekLoad, limits: LoadLimits) -> tuple[str, ...]:
     if load.high_risk_contacts > limits.max_high_risk_contacts_per_week:
         over.append(OVER_HIGH_RISK)
     return tuple(over)
+
+
+# Training currency (OP-03) ---------------------------------------------------------------------
+
+TRAINING_RULE_VERSION = "training-2026.1"
+# A required topic whose record runs out within this many days is warned about.
+EXPIRY_WARNING_DAYS = 30
+
+
+class TrainingState:
+    CURRENT = "current"
+    EXPIRING = "expiring"
+    EXPIRED = "expired"
+    MISSING = "missing"
+
+
+def training_state(expires_on: date | None, today: date, *, held: bool = True) -> str:
+    """The state of one person's best record of a topic: current (no expiry, or beyond the
+    warning window), expiring (within ``EXPIRY_WARNING_DAYS`` days, the last day included),
+    expired (before ``today``), or missing (no record at all)."""
+    if not held:
+        return TrainingState.MISSING
+    if expires_on is None:
+        return TrainingState.CURRENT
+    if expires_on < today:
+        return TrainingState.EXPIRED
+    if expires_on <= today + timedelta(days=EXPIRY_WARNING_DAYS):
+        return TrainingState.EXPIRING
+    return TrainingState.CURRENT
+
+
+def best_expiry(expiries: Iterable[date | None]) -> date | None:
+    """Of several records of one topic, the one that holds longest (no expiry beats any)."""
+    values = list(expiries)
+    if any(value is None for value in values):
+        return None
+    return max(values)  # type: ignore[type-var]
+
+
+# Complaints (HL-15) ----------------------------------------------------------------------------
+
+
+def complaint_is_overdue(
+    received_at: datetime, resolved: bool, now: datetime, *, days: int
+) -> bool:
+    """An entry not resolved ``days`` days after it came in is overdue (0: never)."""
+    return not resolved and days > 0 and now - received_at > timedelta(days=days)

@@ -3,24 +3,32 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
 
 from xinyuan.accounts.models import User
 from xinyuan.core import permissions
 from xinyuan.hotline.models import Contact, RiskLevel
 from xinyuan.operations import rules
-from xinyuan.operations.access import decide_workload
 from xinyuan.operations.models import (
     REQUIRED_TOPICS,
+    CallReview,
+    Complaint,
+    ComplaintChannel,
+    ComplaintKind,
+    ComplaintStatus,
     ServiceWindow,
     Shift,
+    SupervisionSession,
     TrainingRecord,
+    TrainingSession,
+    TrainingTopic,
     WorkloadLimits,
 )
 
@@ -144,9 +152,13 @@ def workload_for(actor, week_start: date) -> Workload:
     week_start = rules.week_start_of(week_start)
     starts_at, ends_at = rules.week_bounds(week_start, tz)
     limits, limits_saved = workload_limits_for(actor.organisation_id)
-    access = decide_workload(actor)
+    # Scoped by the permission table, as ``access.decide_workload`` decides for the pages (the
+    # access module builds on these selectors, never the other way round).
+    in_centre = actor.organisation_id is not None
+    can_view_staff = in_centre and permissions.has_perm(actor, permissions.VIEW_STAFF_WORKLOAD)
+    can_view_own = in_centre and permissions.has_perm(actor, permissions.VIEW_OWN_WORKLOAD)
     empty = Workload(week_start, starts_at, ends_at, limits, limits_saved, [])
-    if not access.can_view:
+    if not (can_view_staff or can_view_own):
         return empty
     org_id = actor.organisation_id
 
@@ -162,7 +174,7 @@ def workload_for(actor, week_start: date) -> Workload:
         started_at__gte=starts_at,
         started_at__lt=ends_at,
     )
-    if access.can_view_staff:
+    if can_view_staff:
         people = User.objects.filter(organisation_id=org_id).filter(
             Q(
                 role__in=permissions.roles_with(permissions.VIEW_OWN_WORKLOAD),
@@ -197,3 +209,293 @@ def workload_for(actor, week_start: date) -> Workload:
         rows.append(WorkloadRow(person, load, rules.limits_exceeded(load, limits)))
     rows.sort(key=lambda row: (not row.over, row.user.work_name, row.user.pk))
     return Workload(week_start, starts_at, ends_at, limits, limits_saved, rows)
+
+
+# Training and supervision (OP-03) -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TopicStanding:
+    """One required topic for one person: the record that holds longest, and its state."""
+
+    topic: str
+    label: str
+    state: str  # rules.TrainingState
+    completed_on: date | None
+    expires_on: date | None
+
+
+def _standing(records: list[TrainingRecord], today: date) -> list[TopicStanding]:
+    """Each required topic's standing from the person's records (already fetched)."""
+    labels = dict(TrainingTopic.choices)
+    result = []
+    for topic in REQUIRED_TOPICS:
+        held = [r for r in records if r.topic == topic and r.completed_on <= today]
+        expiry = rules.best_expiry(r.expires_on for r in held) if held else None
+        completed = max((r.completed_on for r in held), default=None)
+        state = rules.training_state(expiry, today, held=bool(held))
+        result.append(TopicStanding(str(topic), str(labels[topic]), state, completed, expiry))
+    return result
+
+
+def training_staff(user) -> QuerySet[User]:
+    """The centre's active staff who take calls (those the pre-service training is for), for
+    those who manage training; nobody otherwise."""
+    if not permissions.has_perm(user, permissions.MANAGE_TRAINING):
+        return User.objects.none()
+    return User.objects.filter(
+        organisation_id=user.organisation_id,
+        role__in=permissions.roles_with(permissions.HANDLE_CONTACTS),
+        is_active=True,
+    ).order_by("username")
+
+
+def training_records_of(person) -> QuerySet[TrainingRecord]:
+    """A person's training records (the caller has decided they may see them)."""
+    return TrainingRecord.objects.filter(
+        organisation_id=person.organisation_id, user=person
+    ).select_related("session")
+
+
+def training_standing_of(person, today: date | None = None) -> list[TopicStanding]:
+    """Each required topic of one person: current, expiring within 30 days, expired, missing."""
+    today = today or timezone.localdate()
+    return _standing(list(TrainingRecord.objects.filter(user=person)), today)
+
+
+def training_warnings_for(user, today: date | None = None) -> list[TopicStanding]:
+    """The user's own required topics that are expiring, expired or missing (one query), for
+    their workstation; none for a role that takes no calls."""
+    if not permissions.has_perm(user, permissions.HANDLE_CONTACTS):
+        return []
+    return [s for s in training_standing_of(user, today) if s.state != rules.TrainingState.CURRENT]
+
+
+@dataclass(frozen=True)
+class PersonTraining:
+    person: User
+    standing: list[TopicStanding]
+
+    @property
+    def problems(self) -> list[TopicStanding]:
+        return [s for s in self.standing if s.state != rules.TrainingState.CURRENT]
+
+
+def training_overview(user, today: date | None = None) -> list[PersonTraining]:
+    """Every call-taking staff member of the centre with each required topic's standing (two
+    queries, whatever the centre's size)."""
+    today = today or timezone.localdate()
+    staff = list(training_staff(user))
+    by_user: dict[int, list[TrainingRecord]] = {person.pk: [] for person in staff}
+    for record in TrainingRecord.objects.filter(
+        organisation_id=user.organisation_id, user_id__in=list(by_user)
+    ):
+        by_user[record.user_id].append(record)
+    return [PersonTraining(person, _standing(by_user[person.pk], today)) for person in staff]
+
+
+def training_sessions_visible_to(user) -> QuerySet[TrainingSession]:
+    if not permissions.has_perm(user, permissions.MANAGE_TRAINING):
+        return TrainingSession.objects.none()
+    return TrainingSession.objects.filter(organisation_id=user.organisation_id).annotate(
+        attendee_count=Count("records__user", distinct=True)
+    )
+
+
+def supervision_sessions_visible_to(user) -> QuerySet[SupervisionSession]:
+    """The centre's supervision sessions for those who manage training; otherwise those the
+    user attended or gave. Contacts discussed are fetched by their number alone."""
+    if user.organisation_id is None:
+        return SupervisionSession.objects.none()
+    qs = SupervisionSession.objects.filter(organisation_id=user.organisation_id)
+    if not permissions.has_perm(user, permissions.MANAGE_TRAINING):
+        if not permissions.has_perm(user, permissions.HANDLE_CONTACTS):
+            return SupervisionSession.objects.none()
+        qs = qs.filter(Q(attendees=user) | Q(supervisor=user)).distinct()
+    return qs.select_related("supervisor").prefetch_related(
+        Prefetch("attendees", queryset=User.objects.order_by("username")),
+        Prefetch("contacts", queryset=Contact.objects.only("id", "number").order_by("number")),
+    )
+
+
+def supervision_sessions_of(user, person) -> QuerySet[SupervisionSession]:
+    """The sessions ``person`` attended or gave, among those ``user`` may see."""
+    return (
+        supervision_sessions_visible_to(user)
+        .filter(Q(attendees=person) | Q(supervisor=person))
+        .distinct()
+    )
+
+
+def contacts_for_supervision(user, numbers: list[str]) -> QuerySet[Contact]:
+    """The centre's contacts with these contact numbers (as a supervisor types them)."""
+    if not permissions.has_perm(user, permissions.MANAGE_TRAINING) or not numbers:
+        return Contact.objects.none()
+    return Contact.objects.filter(organisation_id=user.organisation_id, number__in=numbers)
+
+
+# Call reviews (评价考核) ------------------------------------------------------------------------
+
+
+def reviews_visible_to(user) -> QuerySet[CallReview]:
+    """All of the centre's for who sees reviews (supervisors, directors); otherwise the reviews
+    of the user's own contacts. The contact is fetched by its number alone."""
+    if user.organisation_id is None:
+        return CallReview.objects.none()
+    qs = CallReview.objects.filter(organisation_id=user.organisation_id)
+    if not permissions.has_perm(user, permissions.VIEW_CALL_REVIEWS):
+        if not permissions.has_perm(user, permissions.HANDLE_CONTACTS):
+            return CallReview.objects.none()
+        qs = qs.filter(counsellor=user)
+    return qs.select_related("reviewer", "counsellor", "contact").defer(
+        *[
+            f"contact__{f.name}"
+            for f in Contact._meta.concrete_fields
+            if f.name not in ("id", "public_id", "number", "started_at", "organisation")
+        ]
+    )
+
+
+def reviews_of(user) -> QuerySet[CallReview]:
+    """The reviews of the user's own contacts (我的评价), the newest first."""
+    return reviews_visible_to(user).filter(counsellor=user)
+
+
+def unseen_review_count(user) -> int:
+    if not permissions.has_perm(user, permissions.HANDLE_CONTACTS):
+        return 0
+    return CallReview.objects.filter(counsellor=user, seen_by_counsellor_at__isnull=True).count()
+
+
+# Complaints and feedback (HL-15) --------------------------------------------------------------
+
+
+def complaints_visible_to(user) -> QuerySet[Complaint]:
+    if not permissions.has_perm(user, permissions.HANDLE_COMPLAINTS):
+        return Complaint.objects.none()
+    return Complaint.objects.filter(organisation_id=user.organisation_id).select_related(
+        "owner", "entered_by"
+    )
+
+
+def complaint_handlers(user) -> QuerySet[User]:
+    """Who may own an entry: the centre's active staff who handle complaints."""
+    if not permissions.has_perm(user, permissions.HANDLE_COMPLAINTS):
+        return User.objects.none()
+    return User.objects.filter(
+        organisation_id=user.organisation_id,
+        role__in=permissions.roles_with(permissions.HANDLE_COMPLAINTS),
+        is_active=True,
+    ).order_by("username")
+
+
+def is_overdue(complaint: Complaint, now: datetime | None = None) -> bool:
+    return rules.complaint_is_overdue(
+        complaint.received_at,
+        complaint.status == ComplaintStatus.RESOLVED,
+        now or timezone.now(),
+        days=settings.COMPLAINT_OVERDUE_DAYS,
+    )
+
+
+# Counted in reports (the reports app calls these for the centres it reports on) --------------
+
+
+def _period(date_from: date, date_to: date) -> tuple[datetime, datetime]:
+    """Local days ``date_from`` … ``date_to`` (both included) as an aware [start, end)."""
+    zone = ZoneInfo(settings.TIME_ZONE)
+    start = datetime.combine(date_from, time.min, tzinfo=zone)
+    end = datetime.combine(date_to + timedelta(days=1), time.min, tzinfo=zone)
+    return start, end
+
+
+@dataclass(frozen=True)
+class TrainingSummary:
+    sessions: int  # training sessions the centres held
+    session_hours: Decimal  # their hours added up
+    # (topic code, label, sessions, hours) per content, in the order of the topics
+    topics: list[tuple[str, str, int, Decimal]]
+    people_trained: int  # distinct people with a training completed in the period (any source)
+    person_hours: Decimal  # hours of all those records added up
+    supervision_sessions: int
+    supervision_hours: Decimal
+
+
+def training_summary(organisation_ids, date_from: date, date_to: date) -> TrainingSummary:
+    """The work report's training line (OP-03): sessions, content, people trained and hours,
+    for sessions held and records completed from ``date_from`` to ``date_to`` (included)."""
+    ids = list(organisation_ids)
+    sessions = TrainingSession.objects.filter(
+        organisation_id__in=ids, held_on__gte=date_from, held_on__lte=date_to
+    )
+    by_topic = {
+        row["topic"]: (row["n"], row["hours"] or Decimal(0))
+        for row in sessions.values("topic").annotate(n=Count("id"), hours=Sum("hours"))
+    }
+    records = TrainingRecord.objects.filter(
+        organisation_id__in=ids, completed_on__gte=date_from, completed_on__lte=date_to
+    ).aggregate(people=Count("user", distinct=True), hours=Sum("hours"))
+    supervision = SupervisionSession.objects.filter(
+        organisation_id__in=ids, held_on__gte=date_from, held_on__lte=date_to
+    ).aggregate(n=Count("id"), hours=Sum("hours"))
+    topics = [
+        (str(code), str(label), *by_topic[code])
+        for code, label in TrainingTopic.choices
+        if code in by_topic
+    ]
+    return TrainingSummary(
+        sessions=sum(n for _code, _label, n, _hours in topics),
+        session_hours=sum((hours for *_rest, hours in topics), Decimal(0)),
+        topics=topics,
+        people_trained=records["people"] or 0,
+        person_hours=records["hours"] or Decimal(0),
+        supervision_sessions=supervision["n"] or 0,
+        supervision_hours=supervision["hours"] or Decimal(0),
+    )
+
+
+@dataclass(frozen=True)
+class ComplaintsSummary:
+    received: int  # entries received in the period
+    by_kind: dict[str, int]  # kind → entries received in the period (every kind listed)
+    by_status: dict[str, int]  # status now of the entries received in the period
+    by_channel: dict[str, int]
+    resolved_in_period: int  # entries resolved in the period, whenever received
+    open_overdue: int  # received in the period, unresolved now, past the overdue limit
+
+
+def complaints_summary(organisation_ids, date_from: date, date_to: date) -> ComplaintsSummary:
+    """The work report's complaints line (HL-15), from ``date_from`` to ``date_to`` (included)."""
+    ids = list(organisation_ids)
+    start, end = _period(date_from, date_to)
+    received = Complaint.objects.filter(
+        organisation_id__in=ids, received_at__gte=start, received_at__lt=end
+    )
+    rows: list[dict[str, Any]] = [
+        dict(row) for row in received.values("kind", "status", "channel").annotate(n=Count("id"))
+    ]
+
+    def count_by(field: str, choices) -> dict[str, int]:
+        counts = dict.fromkeys((str(value) for value, _label in choices), 0)
+        for row in rows:
+            counts[row[field]] = counts.get(row[field], 0) + row["n"]
+        return counts
+
+    now = timezone.now()
+    overdue = 0
+    if settings.COMPLAINT_OVERDUE_DAYS > 0:
+        overdue = (
+            received.exclude(status=ComplaintStatus.RESOLVED)
+            .filter(received_at__lt=now - timedelta(days=settings.COMPLAINT_OVERDUE_DAYS))
+            .count()
+        )
+    return ComplaintsSummary(
+        received=sum(row["n"] for row in rows),
+        by_kind=count_by("kind", ComplaintKind.choices),
+        by_status=count_by("status", ComplaintStatus.choices),
+        by_channel=count_by("channel", ComplaintChannel.choices),
+        resolved_in_period=Complaint.objects.filter(
+            organisation_id__in=ids, resolved_at__gte=start, resolved_at__lt=end
+        ).count(),
+        open_overdue=overdue,
+    )

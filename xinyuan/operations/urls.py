@@ -1,9 +1,26 @@
 from django.urls import path
 
-from xinyuan.operations.views import workload
+from xinyuan.operations.views import complaints, reviews, training, workload
 
 app_name = "operations"
 urlpatterns = [
     path("workload/", workload.workload, name="workload"),
     path("workload/limits/", workload.workload_limits, name="workload-limits"),
+    # Training and supervision.
+    path("training/", training.training_overview, name="training-overview"),
+    path("training/mine/", training.my_training, name="my-training"),
+    path("training/people/<uuid:public_id>/", training.person_training, name="person-training"),
+    path("training/sessions/new/", training.training_session_add, name="training-session-add"),
+    path("training/records/new/", training.training_record_add, name="training-record-add"),
+    path("supervision/", training.supervision_list, name="supervision-list"),
+    path("supervision/new/", training.supervision_add, name="supervision-add"),
+    # Call reviews (评价考核).
+    path("reviews/", reviews.review_list, name="review-list"),
+    path("reviews/mine/", reviews.my_reviews, name="my-reviews"),
+    path("reviews/<uuid:public_id>/", reviews.review_detail, name="review-detail"),
+    path("reviews/contact/<uuid:public_id>/", reviews.review_add, name="review-add"),
+    # Complaints and feedback.
+    path("complaints/", complaints.complaint_list, name="complaint-list"),
+    path("complaints/new/", complaints.complaint_add, name="complaint-add"),
+    path("complaints/<uuid:public_id>/", complaints.complaint_detail, name="complaint-detail"),
 ]

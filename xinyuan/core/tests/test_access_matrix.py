@@ -38,6 +38,9 @@ from xinyuan.hotline import actions as hotline_actions
 from xinyuan.hotline.actions.break_glass import do_open_break_glass
 from xinyuan.hotline.models import RiskAlert
 from xinyuan.hotline.tests.factories import FULL_PLAN, high_risk_contact, start_contact
+from xinyuan.operations.actions.complaints import do_record_complaint
+from xinyuan.operations.actions.reviews import do_review_contact
+from xinyuan.operations.tests.factories import closed_contact
 
 ANON = "anonymous"
 ROLES = [
@@ -182,6 +185,34 @@ MATRIX: dict[str, Entry] = {
     "cases:reminder-read": Entry("POST", row(LOGIN, 302, 404, 404, 403, 403, 403), obj="reminder"),
     "cases:person-rule": Entry("POST", row(LOGIN, 302, 302, 302, 403, 403, 403), obj="person"),
     "cases:identity-reveal": Entry("POST", row(LOGIN, 200, 200, 200, 403, 403, 403), obj="person"),
+    # Operations: training and supervision, call reviews, complaints ------------------------
+    "operations:training-overview": Entry("GET", row(LOGIN, 403, 200, 200, 403, 403, 403)),
+    "operations:my-training": Entry("GET", row(LOGIN, 200, 200, 403, 403, 403, 403)),
+    "operations:person-training": Entry(
+        "GET", row(LOGIN, 403, 200, 200, 403, 403, 403), obj="staff_member"
+    ),
+    "operations:training-session-add": Entry("GET", row(LOGIN, 403, 200, 200, 403, 403, 403)),
+    "operations:training-record-add": Entry("GET", row(LOGIN, 403, 200, 200, 403, 403, 403)),
+    "operations:supervision-list": Entry("GET", row(LOGIN, 200, 200, 200, 403, 403, 403)),
+    "operations:supervision-add": Entry("GET", row(LOGIN, 403, 200, 200, 403, 403, 403)),
+    "operations:review-list": Entry("GET", row(LOGIN, 403, 200, 200, 403, 403, 403)),
+    "operations:my-reviews": Entry("GET", row(LOGIN, 200, 200, 403, 403, 403, 403)),
+    "operations:review-detail": Entry(
+        "GET", row(LOGIN, 200, 200, 200, 403, 403, 403), obj="review"
+    ),
+    # A supervisor reviews a colleague's closed contact; the counsellor who handled it may not.
+    "operations:review-add": Entry(
+        "GET", row(LOGIN, 403, 200, 403, 403, 403, 403), obj="closed_contact"
+    ),
+    "operations:complaint-list": Entry("GET", row(LOGIN, 403, 200, 200, 403, 403, 403)),
+    "operations:complaint-add": Entry("GET", row(LOGIN, 403, 200, 200, 403, 403, 403)),
+    "operations:complaint-detail": Entry(
+        "GET", row(LOGIN, 403, 200, 200, 403, 403, 403), obj="complaint"
+    ),
+    # The public feedback form beside the self-test portal ("sent" without a message sent from
+    # this browser goes back to the form).
+    "feedback:form": Entry("GET", row(200, 200, 200, 200, 200, 200, 200)),
+    "feedback:sent": Entry("GET", row(302, 302, 302, 302, 302, 302, 302)),
     # API -----------------------------------------------------------------------------------
     "api:openapi-json": Entry("GET", row(LOGIN, 200, 200, 200, 200, 200, 200)),
     "api:openapi-view": Entry("GET", row(LOGIN, 200, 200, 200, 200, 200, 200)),
@@ -365,6 +396,21 @@ class AccessMatrixTests(TestCase):
         assessment_actions.do_request_callback(
             assessment=result, phone="13800138001", preferred_time=""
         )
+        closed = closed_contact(p.counsellor)
+        review = do_review_contact(
+            actor=p.supervisor,
+            contact=closed,
+            process_score=4,
+            attitude_score=5,
+            communication_score=4,
+        )
+        complaint = do_record_complaint(
+            actor=p.supervisor,
+            kind="complaint",
+            channel="phone",
+            received_at=timezone.now(),
+            text="接线员态度不耐烦",
+        )
         cls.slugs = {"slug": campaign.slug, "token": participant.token}
         cls.objects = {
             "task": result.tasks.get(kind="urgent").public_id,
@@ -381,6 +427,10 @@ class AccessMatrixTests(TestCase):
             "reminder": FollowUpReminder.objects.get(follow_up=follow_up).public_id,
             "person": contact.person.public_id,
             "token": _token.public_id,
+            "staff_member": p.counsellor.public_id,
+            "closed_contact": closed.public_id,
+            "review": review.public_id,
+            "complaint": complaint.public_id,
         }
 
     def url_for(self, key: str, entry: Entry) -> str:
@@ -409,6 +459,8 @@ class AccessMatrixTests(TestCase):
             kwargs["slug"] = self.slugs["slug"]
         if key == "assessments:portal-personal":
             kwargs["token"] = self.slugs["token"]
+        if key in ("feedback:form", "feedback:sent"):
+            kwargs["centre"] = self.p.org.public_id
         return reverse(key, kwargs=kwargs or None)
 
     def answer(self, user, key: str, entry: Entry) -> int:

@@ -278,7 +278,7 @@ def _carry_forward_plan(w):
 
 
 def _set_workload_limits(w):
-    from xinyuan.operations.actions import do_set_workload_limits
+    from xinyuan.operations.actions.workload import do_set_workload_limits
 
     return do_set_workload_limits(
         actor=w.p.director,
@@ -286,6 +286,99 @@ def _set_workload_limits(w):
         max_night_shifts_per_week="2",
         min_rest_hours="11",
         max_high_risk_contacts_per_week="8",
+    )
+
+
+def _review(w):
+    from xinyuan.operations.actions.reviews import do_review_contact
+    from xinyuan.operations.tests.factories import closed_contact
+
+    return do_review_contact(
+        actor=w.p.supervisor,
+        contact=closed_contact(w.p.counsellor, caller_number="13800000051"),
+        process_score=4,
+        attitude_score=5,
+        communication_score=4,
+    )
+
+
+def _mark_review_seen(w):
+    from xinyuan.operations.actions.reviews import do_mark_review_seen
+
+    do_mark_review_seen(actor=w.p.counsellor, review=_review(w))
+
+
+def _record_complaint(w):
+    from xinyuan.operations.actions.complaints import do_record_complaint
+
+    return do_record_complaint(
+        actor=w.p.supervisor,
+        kind="complaint",
+        channel="phone",
+        received_at=timezone.now(),
+        text="等待时间太长",
+    )
+
+
+def _handle_complaint(w):
+    from xinyuan.operations.actions.complaints import do_handle_complaint
+
+    do_handle_complaint(
+        actor=w.p.director,
+        complaint=_record_complaint(w),
+        owner=w.p.supervisor,
+        status="resolved",
+        outcome="已回电说明",
+    )
+
+
+def _training_session(w):
+    from xinyuan.operations.actions.training import do_record_training_session
+
+    do_record_training_session(
+        actor=w.p.supervisor,
+        title="伦理与保密",
+        topic="ethics",
+        held_on=date.today(),
+        hours=2,
+        attendees=[w.p.counsellor],
+    )
+
+
+def _training(w):
+    from xinyuan.operations.actions.training import do_record_training
+
+    do_record_training(
+        actor=w.p.director,
+        person=w.p.counsellor,
+        topic="crisis",
+        title="危机干预培训（市精神卫生中心）",
+        hours=8,
+        completed_on=date.today(),
+        certificate="C-1",
+    )
+
+
+def _supervision(w):
+    from xinyuan.operations.actions.training import do_record_supervision_session
+
+    do_record_supervision_session(
+        actor=w.p.supervisor,
+        format="individual",
+        held_on=date.today(),
+        hours=1,
+        supervisor=w.p.supervisor,
+        attendees=[w.p.counsellor],
+        topics="高危来电复盘",
+        contacts=[w.high],
+    )
+
+
+def _submit_feedback(w):
+    from xinyuan.operations.actions.complaints import FeedbackOrigin, do_submit_feedback
+
+    do_submit_feedback(
+        organisation=w.p.org, kind="praise", text="谢谢", origin=FeedbackOrigin("d", "n")
     )
 
 
@@ -323,7 +416,7 @@ CALLS: dict[str, tuple[Callable[[SimpleNamespace], object], bool]] = {
         True,
     ),
     # operations
-    "xinyuan.operations.actions.do_set_workload_limits": (_set_workload_limits, True),
+    "xinyuan.operations.actions.workload.do_set_workload_limits": (_set_workload_limits, True),
     # audit
     "xinyuan.audit.actions.do_record_view": (
         lambda w: audit_actions.do_record_view(actor=w.p.supervisor, target=w.contact),
@@ -549,6 +642,15 @@ CALLS: dict[str, tuple[Callable[[SimpleNamespace], object], bool]] = {
         ),
         True,
     ),
+    # operations
+    "xinyuan.operations.actions.training.do_record_training_session": (_training_session, True),
+    "xinyuan.operations.actions.training.do_record_training": (_training, True),
+    "xinyuan.operations.actions.training.do_record_supervision_session": (_supervision, True),
+    "xinyuan.operations.actions.reviews.do_review_contact": (_review, True),
+    "xinyuan.operations.actions.reviews.do_mark_review_seen": (_mark_review_seen, True),
+    "xinyuan.operations.actions.complaints.do_submit_feedback": (_submit_feedback, True),
+    "xinyuan.operations.actions.complaints.do_record_complaint": (_record_complaint, True),
+    "xinyuan.operations.actions.complaints.do_handle_complaint": (_handle_complaint, True),
 }
 
 

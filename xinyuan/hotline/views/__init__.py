@@ -14,7 +14,7 @@ from xinyuan.audit.actions import do_record_list_view
 from xinyuan.cases import selectors as case_selectors
 from xinyuan.core import permissions
 from xinyuan.core.views_helpers import error_messages, require_perm
-from xinyuan.hotline import actions, selectors
+from xinyuan.hotline import actions, extensions, selectors
 from xinyuan.hotline.access import decide_contact
 from xinyuan.hotline.forms import ContactFilterForm, StartContactForm
 from xinyuan.hotline.models import ContactStatus
@@ -51,6 +51,8 @@ def _workstation_context(user, form) -> dict:
         "reminders": case_selectors.open_reminders(user)[:20],
         "now": timezone.now(),
         "can_handle": permissions.has_perm(user, permissions.HANDLE_CONTACTS),
+        # Added by higher apps (training about to expire, …): ``hotline.extensions``.
+        "notices": extensions.workstation_notices(user),
     }
 
 

@@ -31,7 +31,7 @@ from xinyuan.core import permissions
 from xinyuan.core.errors import ConflictError
 from xinyuan.core.locale import join_sentences, labelled
 from xinyuan.core.views_helpers import error_messages, post_only, posted_version, require_perm
-from xinyuan.hotline import actions, protocols, rules, selectors
+from xinyuan.hotline import actions, extensions, protocols, rules, selectors
 from xinyuan.hotline.access import ContactAccess, access_contact
 from xinyuan.hotline.clinical_text import hidden_fields, mask_form, redact
 from xinyuan.hotline.forms import (
@@ -176,6 +176,8 @@ def contact_page_context(request, access: ContactAccess, *, stage: int | None = 
         "retention_years": settings.RETENTION_YEARS,
         "change_history": _change_history(access),
         "notes_reason_draft": request.session.get("notes_reason_draft", ""),
+        # Added by higher apps (a supervisor's review of the call): ``hotline.extensions``.
+        "extra_links": extensions.contact_links(access),
     }
     context.update(_risk_context(access))
     context.update(_crisis_now_context(contact, context["latest_assessment"]))

@@ -45,6 +45,7 @@ class WorkloadBrowserTests(BrowserTestCase):
     def test_supervisor_sees_who_is_over_and_the_director_sets_the_limits(self):
         page = self.new_page()
         self.log_in(page, "supervisor")
+        page.get_by_test_id("nav-operations").click()
         page.get_by_role("link", name="工作负荷").click()
         expect(page).to_have_url(re.compile(r"/operations/workload/$"))
         first = page.get_by_test_id("workload-row").first
@@ -75,6 +76,7 @@ class WorkloadBrowserTests(BrowserTestCase):
     def test_a_counsellor_sees_their_own_week(self):
         page = self.new_page()
         self.log_in(page, "counsellor_b")
+        page.get_by_test_id("nav-my-work").click()
         page.get_by_role("link", name="我的工作量").click()
         card = page.get_by_test_id("workload-own")
         expect(card).to_contain_text("我的本周工作量")

@@ -19,7 +19,7 @@ from xinyuan.core.testing import PersonaMixin, client_for, make_user
 from xinyuan.hotline.models import Contact, Seat
 from xinyuan.hotline.tests.factories import high_risk_contact, start_contact
 from xinyuan.operations import rules, selectors
-from xinyuan.operations.actions import do_set_workload_limits
+from xinyuan.operations.actions.workload import do_set_workload_limits
 from xinyuan.operations.models import Shift, WorkloadLimits
 
 SH = ZoneInfo("Asia/Shanghai")

@@ -1,1 +1,3 @@
-"""Pages of running the centre, one module per feature."""
+"""Pages of running the centre, one module per feature: staff workload (``workload``),
+training and supervision (``training``), call reviews (``reviews``), complaints and feedback
+(``complaints``) and the public feedback form (``feedback``)."""

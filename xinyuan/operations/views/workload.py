@@ -17,7 +17,7 @@ from xinyuan.core import permissions
 from xinyuan.core.views_helpers import require_perm
 from xinyuan.operations import rules, selectors
 from xinyuan.operations.access import decide_workload
-from xinyuan.operations.actions import LIMIT_FIELDS, do_set_workload_limits
+from xinyuan.operations.actions.workload import LIMIT_FIELDS, do_set_workload_limits
 
 # What the red badge says for each limit exceeded.
 OVER_LABELS = {

@@ -1,0 +1,66 @@
+"""What operations adds to the hotline's pages (``hotline.extensions``): the warning on a
+counsellor's workstation when their training runs out, and the "review this call" link on a
+closed contact of a colleague."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from xinyuan.core.locale import join_list
+from xinyuan.hotline import extensions
+from xinyuan.operations import rules, selectors
+from xinyuan.operations.access import decide_contact_review
+
+
+def training_notices(user) -> list[extensions.Notice]:
+    """Required training of the user's own that is expiring within 30 days, expired or
+    missing."""
+    warnings = selectors.training_warnings_for(user)
+    if not warnings:
+        return []
+    expiring = [w for w in warnings if w.state == rules.TrainingState.EXPIRING]
+    lapsed = [w for w in warnings if w.state != rules.TrainingState.EXPIRING]
+    parts = []
+    if expiring:
+        parts.append(
+            _("Your training expires soon: %(topics)s.")
+            % {
+                "topics": join_list(
+                    _("%(topic)s (until %(date)s)")
+                    % {"topic": w.label, "date": w.expires_on.isoformat()}  # type: ignore[union-attr]
+                    for w in expiring
+                )
+            }
+        )
+    if lapsed:
+        parts.append(
+            _("Required training expired or missing: %(topics)s.")
+            % {"topics": join_list(w.label for w in lapsed)}
+        )
+    return [
+        extensions.Notice(
+            text=" ".join(parts),
+            url=reverse("operations:my-training"),
+            link_text=_("See my training"),
+            level="danger" if lapsed else "warning",
+            testid="training-warning",
+        )
+    ]
+
+
+def review_links(access) -> list[extensions.Link]:
+    if not decide_contact_review(access).can_review:
+        return []
+    return [
+        extensions.Link(
+            text=_("Review this call"),
+            url=reverse("operations:review-add", args=[access.contact.public_id]),
+            testid="review-contact",
+        )
+    ]
+
+
+def register() -> None:
+    extensions.register_workstation_notices(training_notices)
+    extensions.register_contact_links(review_links)
