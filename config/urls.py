@@ -13,6 +13,7 @@ urlpatterns = [
     path("cases/", include("xinyuan.cases.urls")),
     path("audit/", include("xinyuan.audit.urls")),
     path("reports/", include("xinyuan.reports.urls")),
+    path("operations/", include("xinyuan.operations.urls")),
     path("", include("xinyuan.assessments.urls")),
     path("", include("xinyuan.hotline.urls")),
 ]

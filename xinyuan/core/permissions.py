@@ -49,6 +49,14 @@ MANAGE_CAMPAIGNS = "manage_campaigns"
 # May be issued an API token by an administrator (a telephone switch acts as a counsellor); an
 # admin may not act as someone who sees the whole organisation's records or the audit trail.
 HOLD_ADMIN_ISSUED_TOKEN = "hold_admin_issued_token"  # noqa: S105 - a permission name
+# The rota (OP-01): see the week's shifts, the coverage and the service hours; sign up for open
+# shifts and ask to swap or hand over one's own; build the rota (templates, assignment,
+# approving swaps); set the centre's service hours and seats; be told of coverage gaps.
+VIEW_ROTA = "view_rota"
+SIGN_UP_FOR_SHIFTS = "sign_up_for_shifts"
+MANAGE_ROTA = "manage_rota"
+MANAGE_SERVICE_HOURS = "manage_service_hours"
+HEAR_OF_COVERAGE_GAPS = "hear_of_coverage_gaps"
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.COUNSELLOR: frozenset(
@@ -59,6 +67,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             READ_CLINICAL_NOTES,
             HANDLE_SELF_TEST_TASKS,
             HOLD_ADMIN_ISSUED_TOKEN,
+            VIEW_ROTA,
+            SIGN_UP_FOR_SHIFTS,
         }
     ),
     Role.SUPERVISOR: frozenset(
@@ -77,6 +87,9 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             HANDLE_SELF_TEST_TASKS,
             VIEW_SELF_TEST_RESULTS,
             MANAGE_CAMPAIGNS,
+            VIEW_ROTA,
+            SIGN_UP_FOR_SHIFTS,
+            MANAGE_ROTA,
         }
     ),
     Role.DIRECTOR: frozenset(
@@ -94,10 +107,14 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             REVEAL_CLINICAL_NOTES,
             VIEW_SELF_TEST_RESULTS,
             MANAGE_CAMPAIGNS,
+            VIEW_ROTA,
+            MANAGE_ROTA,
+            MANAGE_SERVICE_HOURS,
+            HEAR_OF_COVERAGE_GAPS,
         }
     ),
     Role.AUDITOR: frozenset({VIEW_AUDIT}),
-    Role.ADMIN: frozenset({MANAGE_TOKENS}),
+    Role.ADMIN: frozenset({MANAGE_TOKENS, MANAGE_SERVICE_HOURS}),
     Role.REGION_OFFICER: frozenset({VIEW_STATISTICS, VIEW_REGION_STATISTICS}),
 }
 # Roles that belong to a region (a health commission) rather than to a centre.

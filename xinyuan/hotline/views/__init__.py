@@ -14,10 +14,11 @@ from xinyuan.audit.actions import do_record_list_view
 from xinyuan.cases import selectors as case_selectors
 from xinyuan.core import permissions
 from xinyuan.core.views_helpers import error_messages, require_perm
-from xinyuan.hotline import actions, selectors
+from xinyuan.hotline import actions, duty, selectors
 from xinyuan.hotline.access import decide_contact
 from xinyuan.hotline.forms import ContactFilterForm, StartContactForm
 from xinyuan.hotline.models import ContactStatus
+from xinyuan.hotline.workstation_panels import workstation_panels
 
 PAGE_SIZE = 50
 MAX_PAGE = 200_000  # 10 million rows deep; a larger page number would overflow OFFSET
@@ -51,6 +52,11 @@ def _workstation_context(user, form) -> dict:
         "reminders": case_selectors.open_reminders(user)[:20],
         "now": timezone.now(),
         "can_handle": permissions.has_perm(user, permissions.HANDLE_CONTACTS),
+        # Beside the duty toggle: the shift the user is rostered on now (on duty by the rota).
+        "shift_now": duty.current_shift(user)
+        if permissions.has_perm(user, permissions.SET_DUTY)
+        else None,
+        "panels": workstation_panels(user),
     }
 
 

@@ -1,0 +1,1 @@
+"""Pages of running the centre (one module per part: ``rota``)."""
