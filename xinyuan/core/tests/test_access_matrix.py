@@ -179,6 +179,28 @@ MATRIX: dict[str, Entry] = {
     "cases:reminder-read": Entry("POST", row(LOGIN, 302, 404, 404, 403, 403, 403), obj="reminder"),
     "cases:person-rule": Entry("POST", row(LOGIN, 302, 302, 302, 403, 403, 403), obj="person"),
     "cases:identity-reveal": Entry("POST", row(LOGIN, 200, 200, 200, 403, 403, 403), obj="person"),
+    # Rota (operations) ---------------------------------------------------------------------
+    # Read by those who work shifts; the director (and the centre's administrator) sets the
+    # service hours; supervisors and directors build the rota; counsellors and supervisors sign
+    # up and ask for swaps. "shift" is an open future shift; "shift_request" an open
+    # substitution asked by the counsellor.
+    "operations:service-hours": Entry("GET", row(LOGIN, 200, 200, 200, 403, 200, 403)),
+    "operations:rota-week": Entry("GET", row(LOGIN, 200, 200, 200, 403, 403, 403)),
+    "operations:coverage": Entry("GET", row(LOGIN, 200, 200, 200, 403, 403, 403)),
+    "operations:template-add": Entry("POST", row(LOGIN, 403, 422, 422, 403, 403, 403)),
+    "operations:template-remove": Entry(
+        "POST", row(LOGIN, 403, 302, 302, 403, 403, 403), obj="shift_template"
+    ),
+    "operations:week-apply": Entry("POST", row(LOGIN, 403, 302, 302, 403, 403, 403)),
+    "operations:shift-add": Entry("POST", row(LOGIN, 403, 422, 422, 403, 403, 403)),
+    "operations:shift-assign": Entry("POST", row(LOGIN, 403, 302, 302, 403, 403, 403), obj="shift"),
+    "operations:shift-sign-up": Entry(
+        "POST", row(LOGIN, 302, 302, 403, 403, 403, 403), obj="shift"
+    ),
+    "operations:shift-ask": Entry("POST", row(LOGIN, 302, 302, 403, 403, 403, 403), obj="shift"),
+    "operations:request-respond": Entry(
+        "POST", row(LOGIN, 302, 302, 302, 403, 403, 403), obj="shift_request"
+    ),
     # API -----------------------------------------------------------------------------------
     "api:openapi-json": Entry("GET", row(LOGIN, 200, 200, 200, 200, 200, 200)),
     "api:openapi-view": Entry("GET", row(LOGIN, 200, 200, 200, 200, 200, 200)),
@@ -362,6 +384,20 @@ class AccessMatrixTests(TestCase):
         assessment_actions.do_request_callback(
             assessment=result, phone="13800138001", preferred_time=""
         )
+        from datetime import time as clock
+
+        from xinyuan.operations.actions import rota
+        from xinyuan.operations.tests.factories import at, shift
+
+        day = date.today() + timedelta(days=3)
+        open_shift = shift(p.seat, at(day, 8))
+        template = rota.do_add_shift_template(
+            actor=p.supervisor, weekday=2, starts_at=clock(8), ends_at=clock(12), seat=p.seat
+        )
+        shift_request = rota.do_ask_shift_change(
+            actor=p.counsellor, shift=shift(p.seat, at(day, 14), user=p.counsellor),
+            kind="substitute",
+        )  # fmt: skip
         cls.slugs = {"slug": campaign.slug, "token": participant.token}
         cls.objects = {
             "task": result.tasks.get(kind="urgent").public_id,
@@ -378,6 +414,9 @@ class AccessMatrixTests(TestCase):
             "reminder": FollowUpReminder.objects.get(follow_up=follow_up).public_id,
             "person": contact.person.public_id,
             "token": _token.public_id,
+            "shift": open_shift.public_id,
+            "shift_template": template.public_id,
+            "shift_request": shift_request.public_id,
         }
 
     def url_for(self, key: str, entry: Entry) -> str:

@@ -559,19 +559,22 @@ def do_decide_shift_request(*, actor, request: ShiftRequest, approve: bool) -> S
         locked.shift = by_pk[locked.shift_id]
         if locked.other_shift_id:
             locked.other_shift = by_pk[locked.other_shift_id]
-        _check_request(locked, now, locked.colleague)
+        colleague = locked.colleague
+        if colleague is None:  # accepted requests always name the colleague
+            raise ValidationError(_("Choose someone of your centre."))
+        _check_request(locked, now, colleague)
         shift = locked.shift
-        shift.user = locked.colleague
+        shift.user = colleague
         shift.save(update_fields=["user", "updated_at"])
-        changes["shift"] = [_when(shift), locked.requested_by.work_name, shift.user.work_name]
+        changes["shift"] = [_when(shift), locked.requested_by.work_name, colleague.work_name]
         if locked.other_shift is not None:
             other = locked.other_shift
             other.user = locked.requested_by
             other.save(update_fields=["user", "updated_at"])
             changes["other_shift"] = [
                 _when(other),
-                locked.colleague.work_name,
-                other.user.work_name,
+                colleague.work_name,
+                locked.requested_by.work_name,
             ]
         locked.status = ShiftRequestStatus.APPROVED
     else:
