@@ -1,6 +1,9 @@
 """The demo centre's rota (run by ``load_demo``; development only): service hours 08:00–22:00
 with two seats, four people trained, a recurring week of templates, this week's and next week's
-shifts made from them, and one open shift next week (a gap the coverage page shows)."""
+shifts made from them, and one open shift next week (a gap the coverage page shows).
+
+Like ``generate_demo_data``, these are synthetic rows written directly: no audit events (the
+actions audit real changes by real people; nobody made these)."""
 
 from datetime import date, time, timedelta
 
@@ -11,7 +14,7 @@ from django.utils import timezone
 
 from xinyuan.accounts.models import Organisation, Role, User
 from xinyuan.hotline.models import Seat
-from xinyuan.operations.actions import rota
+from xinyuan.operations.actions.rota import shift_times
 from xinyuan.operations.models import (
     REQUIRED_TOPICS,
     ServiceWindow,
@@ -65,47 +68,46 @@ class Command(BaseCommand):
                     defaults={"hours": 4, "completed_on": date(2026, 1, 10)},
                 )
         if not ServiceWindow.objects.filter(organisation=org).exists():
-            for day in range(7):
-                rota.do_add_service_window(
-                    actor=director, weekday=day, starts_at=time(8), ends_at=time(22), min_seats=2
+            ServiceWindow.objects.bulk_create(
+                ServiceWindow(
+                    organisation=org, weekday=day, starts_at=time(8), ends_at=time(22), min_seats=2
                 )
+                for day in range(7)
+            )
         if not ShiftTemplate.objects.filter(organisation=org).exists():
             seats = {s.code: s for s in Seat.objects.filter(organisation=org)}
-            supervisor = User.objects.get(username="supervisor1")
-            for day in range(7):
-                for code, start, end, username in WEEK:
-                    rota.do_add_shift_template(
-                        actor=supervisor,
-                        weekday=day,
-                        starts_at=start,
-                        ends_at=end,
-                        seat=seats[code],
-                        default_user=people[username],
-                    )
-        supervisor = people["supervisor1"]
+            ShiftTemplate.objects.bulk_create(
+                ShiftTemplate(
+                    organisation=org,
+                    weekday=day,
+                    starts_at=start,
+                    ends_at=end,
+                    seat=seats[code],
+                    default_user=people[username],
+                )
+                for day in range(7)
+                for code, start, end, username in WEEK
+            )
+        # This week's (from today, the shift in progress included) and next week's shifts.
         today = timezone.localdate()
-        made = 0
-        for week_of in (today, today + timedelta(days=7)):
-            shifts, _notes = rota.do_apply_shift_templates(actor=supervisor, week_of=week_of)
-            made += len(shifts)
-        # Shifts of the templates in progress now (the action makes only shifts still to
-        # begin): the demo starts with the rota staffed now, as a running centre is.
         now = timezone.now()
-        for template in ShiftTemplate.objects.filter(organisation=org, weekday=today.weekday()):
-            starts_at, ends_at = rota.shift_times(today, template.starts_at, template.ends_at)
-            if starts_at <= now < ends_at:
-                Shift.objects.get_or_create(
+        # One visible gap: next Wednesday's late shift on A02 is left open.
+        gap_day = today - timedelta(days=today.weekday()) + timedelta(days=9)
+        made = 0
+        templates = list(ShiftTemplate.objects.filter(organisation=org).select_related("seat"))
+        for offset in range(14 - today.weekday()):
+            day = today + timedelta(days=offset)
+            for template in (t for t in templates if t.weekday == day.weekday()):
+                starts_at, ends_at = shift_times(day, template.starts_at, template.ends_at)
+                if ends_at <= now:
+                    continue
+                is_gap = day == gap_day and template.seat.code == "A02" and starts_at.hour == 15
+                _shift, created = Shift.objects.get_or_create(
                     organisation=org,
                     seat=template.seat,
                     starts_at=starts_at,
                     ends_at=ends_at,
-                    defaults={"user": template.default_user},
+                    defaults={"user": None if is_gap else template.default_user},
                 )
-        if made:
-            # One visible gap: next Wednesday's late shift on A02 left open.
-            wednesday = today - timedelta(days=today.weekday()) + timedelta(days=9)
-            starts_at, _end = rota.shift_times(wednesday, time(15), time(22))
-            gap = org.shifts.filter(seat__code="A02", starts_at=starts_at).first()
-            if gap is not None and gap.user_id is not None:
-                rota.do_assign_shift(actor=supervisor, shift=gap, person=None)
+                made += created
         self.stdout.write(f"Demo rota: {made} shifts made.")
