@@ -1,5 +1,6 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from xinyuan.core.forms import BootstrapMixin
 from xinyuan.operations.models import ShiftRequestKind, Weekday
@@ -7,9 +8,11 @@ from xinyuan.operations.models import ShiftRequestKind, Weekday
 
 class ServiceWindowForm(BootstrapMixin, forms.Form):
     weekday = forms.TypedChoiceField(label=_("weekday"), choices=Weekday.choices, coerce=int)
-    starts_at = forms.TimeField(label=_("from"), widget=forms.TimeInput(attrs={"type": "time"}))
+    starts_at = forms.TimeField(
+        label=pgettext_lazy("time of day", "from"), widget=forms.TimeInput(attrs={"type": "time"})
+    )
     ends_at = forms.TimeField(
-        label=_("to"),
+        label=pgettext_lazy("time of day", "to"),
         widget=forms.TimeInput(attrs={"type": "time"}),
         help_text=_("00:00 means midnight at the end of the day."),
     )
@@ -27,8 +30,12 @@ class _PeopleMixin:
 
 class ShiftTemplateForm(_PeopleMixin, BootstrapMixin, forms.Form):
     weekday = forms.TypedChoiceField(label=_("weekday"), choices=Weekday.choices, coerce=int)
-    starts_at = forms.TimeField(label=_("from"), widget=forms.TimeInput(attrs={"type": "time"}))
-    ends_at = forms.TimeField(label=_("to"), widget=forms.TimeInput(attrs={"type": "time"}))
+    starts_at = forms.TimeField(
+        label=pgettext_lazy("time of day", "from"), widget=forms.TimeInput(attrs={"type": "time"})
+    )
+    ends_at = forms.TimeField(
+        label=pgettext_lazy("time of day", "to"), widget=forms.TimeInput(attrs={"type": "time"})
+    )
     seat = forms.ChoiceField(label=_("seat"))
     default_user = forms.ChoiceField(label=_("usually staffed by"), required=False)
 
@@ -41,8 +48,12 @@ class ShiftTemplateForm(_PeopleMixin, BootstrapMixin, forms.Form):
 class ShiftForm(_PeopleMixin, BootstrapMixin, forms.Form):
     seat = forms.ChoiceField(label=_("seat"))
     day = forms.DateField(label=_("date"), widget=forms.DateInput(attrs={"type": "date"}))
-    starts_at = forms.TimeField(label=_("from"), widget=forms.TimeInput(attrs={"type": "time"}))
-    ends_at = forms.TimeField(label=_("to"), widget=forms.TimeInput(attrs={"type": "time"}))
+    starts_at = forms.TimeField(
+        label=pgettext_lazy("time of day", "from"), widget=forms.TimeInput(attrs={"type": "time"})
+    )
+    ends_at = forms.TimeField(
+        label=pgettext_lazy("time of day", "to"), widget=forms.TimeInput(attrs={"type": "time"})
+    )
     person = forms.ChoiceField(label=_("staff"), required=False)
 
     def __init__(self, *args, seats, people, **kwargs):
