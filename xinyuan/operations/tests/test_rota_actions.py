@@ -360,3 +360,32 @@ class CoverageGapNoticeTests(PersonaMixin, TestCase):
         shift(self.p.seat, at(self.day, 8), hours=4, user=self.p.counsellor)
         self.assertEqual(rota.do_notify_coverage_gaps(), 0)
         self.assertEqual(mail.outbox, [])
+
+
+class GapSweepTaskTests(PersonaMixin, TestCase):
+    """The worker's sweep (django-tasks) e-mails the gaps and queues the next sweep, once."""
+
+    def test_the_sweep_mails_and_requeues_itself_once(self):
+        from django.core.management import call_command
+        from django_tasks_db.models import DBTaskResult
+
+        from xinyuan.operations.tasks import notify_coverage_gaps, queue_gap_sweep
+
+        type(self.p.director).objects.filter(pk=self.p.director.pk).update(
+            email="director@example.org"
+        )
+        rota.do_set_round_the_clock(actor=self.p.director, min_seats=2)  # all gaps: no shifts
+        self.assertTrue(queue_gap_sweep())
+        self.assertFalse(queue_gap_sweep(), "one waiting is enough (restarts add none)")
+        DBTaskResult.objects.all().delete()
+        self.assertEqual(notify_coverage_gaps.call(), 1)
+        self.assertEqual(len(mail.outbox), 1)
+        waiting = DBTaskResult.objects.filter(task_path=notify_coverage_gaps.module_path)
+        self.assertEqual(waiting.count(), 1, "the next sweep is queued")
+        # The command (cron's way) finds nothing new to tell.
+        from io import StringIO
+
+        out = StringIO()
+        call_command("notify_coverage_gaps", stdout=out)
+        self.assertIn("Sent 0", out.getvalue())
+        self.assertEqual(len(mail.outbox), 1)
