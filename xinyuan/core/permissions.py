@@ -63,6 +63,14 @@ HANDLE_COMPLAINTS = "handle_complaints"
 VIEW_STAFF_WORKLOAD = "view_staff_workload"
 VIEW_OWN_WORKLOAD = "view_own_workload"
 SET_WORKLOAD_LIMITS = "set_workload_limits"
+# The rota (OP-01): see the week's shifts, the coverage and the service hours; sign up for open
+# shifts and ask to swap or hand over one's own; build the rota (templates, assignment,
+# approving swaps); set the centre's service hours and seats; be told of coverage gaps.
+VIEW_ROTA = "view_rota"
+SIGN_UP_FOR_SHIFTS = "sign_up_for_shifts"
+MANAGE_ROTA = "manage_rota"
+MANAGE_SERVICE_HOURS = "manage_service_hours"
+HEAR_OF_COVERAGE_GAPS = "hear_of_coverage_gaps"
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.COUNSELLOR: frozenset(
@@ -74,6 +82,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             HANDLE_SELF_TEST_TASKS,
             HOLD_ADMIN_ISSUED_TOKEN,
             VIEW_OWN_WORKLOAD,
+            VIEW_ROTA,
+            SIGN_UP_FOR_SHIFTS,
         }
     ),
     Role.SUPERVISOR: frozenset(
@@ -98,6 +108,9 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             REVIEW_CALLS,
             VIEW_CALL_REVIEWS,
             HANDLE_COMPLAINTS,
+            VIEW_ROTA,
+            SIGN_UP_FOR_SHIFTS,
+            MANAGE_ROTA,
         }
     ),
     Role.DIRECTOR: frozenset(
@@ -120,10 +133,14 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             MANAGE_TRAINING,
             VIEW_CALL_REVIEWS,
             HANDLE_COMPLAINTS,
+            VIEW_ROTA,
+            MANAGE_ROTA,
+            MANAGE_SERVICE_HOURS,
+            HEAR_OF_COVERAGE_GAPS,
         }
     ),
     Role.AUDITOR: frozenset({VIEW_AUDIT}),
-    Role.ADMIN: frozenset({MANAGE_TOKENS}),
+    Role.ADMIN: frozenset({MANAGE_TOKENS, MANAGE_SERVICE_HOURS}),
     Role.REGION_OFFICER: frozenset({VIEW_STATISTICS, VIEW_REGION_STATISTICS}),
 }
 # Roles that belong to a region (a health commission) rather than to a centre.

@@ -16,7 +16,7 @@ from xinyuan.accounts.models import User
 from xinyuan.core import permissions
 from xinyuan.core.compiled import CompiledQuery
 from xinyuan.core.permissions import Role
-from xinyuan.hotline import rules
+from xinyuan.hotline import duty, rules
 from xinyuan.hotline.models import (
     Contact,
     ContactStatus,
@@ -235,12 +235,13 @@ def alerts_visible_to(user) -> QuerySet[RiskAlert]:
 
 
 def alerts_shown_to(user) -> QuerySet[RiskAlert]:
-    """The alerts the user's panel shows: all of them while on duty; off duty (a director, a
-    supervisor not on shift) those escalated — nobody took them in time, nobody was on duty,
-    or a public-safety report."""
+    """The alerts the user's panel shows: all of them while on duty (rostered now, or the
+    toggle on); off duty (a director, a supervisor not on shift) those escalated — nobody took
+    them in time, nobody was on duty, or a public-safety report."""
     alerts = alerts_visible_to(user)
     if not user.is_on_duty:
-        alerts = alerts.filter(escalated_at__isnull=False)
+        # Rostered now (operations' rota, through hotline.duty) is on duty without the toggle.
+        alerts = alerts.filter(Q(escalated_at__isnull=False) | duty.rostered_now(user.pk))
     return alerts
 
 
@@ -304,7 +305,8 @@ def is_overdue_alert(alert: RiskAlert) -> bool:
 
 
 def supervisors_on_duty(organisation_id) -> int:
-    return _alert_takers(organisation_id).filter(is_on_duty=True).count()
+    """The centre's alert takers on duty: rostered now, or with the duty toggle on."""
+    return _alert_takers(organisation_id).filter(duty.on_duty_users()).count()
 
 
 def who_to_call(organisation_id) -> list[User]:

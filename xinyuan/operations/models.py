@@ -406,3 +406,150 @@ class CallReview(PublicModel):
         ]
         given = [s for s in scores if s is not None]
         return round(sum(given) / len(given), 1)
+
+
+# The rota (OP-01): templates of a recurring week, requests to swap or hand over a shift, and
+# the coverage gaps already told to the directors.
+
+
+class ShiftTemplate(PublicModel):
+    """One recurring shift of the centre's week: on this weekday, from–to, on this seat, by
+    default this person. "Apply to the week of …" makes the week's shifts from the templates.
+    An end of 00:00 is midnight at the end of the day; an end before the start runs past
+    midnight into the next day."""
+
+    organisation = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.PROTECT, related_name="shift_templates"
+    )
+    weekday = models.PositiveSmallIntegerField(_("weekday"), choices=Weekday.choices)
+    starts_at = models.TimeField(_("from"))
+    ends_at = models.TimeField(_("to"))
+    seat = models.ForeignKey(
+        "hotline.Seat", verbose_name=_("seat"), on_delete=models.PROTECT, related_name="+"
+    )
+    default_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("usually staffed by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("shift template")
+        verbose_name_plural = _("shift templates")
+        ordering = ["weekday", "starts_at", "seat__code"]
+
+    def __str__(self) -> str:
+        return f"{self.get_weekday_display()} {self.starts_at:%H:%M}–{self.ends_at:%H:%M}"
+
+
+class ShiftRequestKind(models.TextChoices):
+    SWAP = "swap", _("Swap")
+    SUBSTITUTE = "substitute", _("Substitution")
+
+
+class ShiftRequestStatus(models.TextChoices):
+    ASKED = "asked", _("Waiting for the colleague")
+    ACCEPTED = "accepted", _("Waiting for approval")
+    APPROVED = "approved", _("Approved")
+    DECLINED = "declined", _("Declined by the colleague")
+    REJECTED = "rejected", _("Not approved")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+class ShiftRequest(PublicModel):
+    """A request about a rostered shift: a substitution (a colleague takes it over; asked of
+    one colleague, or of anyone when no one is named) or a swap (two people exchange shifts).
+    The colleague accepts, then a supervisor or director approves; only then does the rota
+    change."""
+
+    organisation = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.PROTECT, related_name="shift_requests"
+    )
+    kind = models.CharField(_("kind"), max_length=12, choices=ShiftRequestKind.choices)
+    shift = models.ForeignKey(
+        Shift, verbose_name=_("shift"), on_delete=models.PROTECT, related_name="requests"
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("asked by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    # Who takes the shift over (substitution) or whose shift is exchanged (swap); empty: a
+    # substitution open to anyone, filled in by whoever accepts.
+    colleague = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("colleague"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    other_shift = models.ForeignKey(
+        Shift,
+        verbose_name=_("in exchange for"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    status = models.CharField(
+        _("status"),
+        max_length=12,
+        choices=ShiftRequestStatus.choices,
+        default=ShiftRequestStatus.ASKED,
+    )
+    accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("shift request")
+        verbose_name_plural = _("shift requests")
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["organisation", "status"], name="shift_request_org_status_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.shift}"
+
+
+class CoverageGapNotice(models.Model):
+    """A director was told (by e-mail) that this hour is below the promised seats: the sweep
+    never tells the same person of the same gap hour twice."""
+
+    organisation = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.PROTECT, related_name="+"
+    )
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    hour_starts_at = models.DateTimeField()
+    required = models.PositiveSmallIntegerField()
+    staffed = models.PositiveSmallIntegerField()
+    notified_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recipient", "hour_starts_at"], name="coverage_gap_notice_once"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["organisation", "hour_starts_at"], name="coverage_notice_org_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.recipient_id} {self.hour_starts_at:%Y-%m-%d %H:%M}"

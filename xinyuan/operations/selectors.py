@@ -499,3 +499,111 @@ def complaints_summary(organisation_ids, date_from: date, date_to: date) -> Comp
         ).count(),
         open_overdue=overdue,
     )
+
+
+# The rota ---------------------------------------------------------------------------------------
+
+
+def rostered_now_condition(user_ref):
+    """Registered with hotline (``hotline.duty``): the user has a shift covering now, by the
+    database's clock."""
+    from django.db.models import Exists
+    from django.db.models.functions import Now
+
+    return Exists(Shift.objects.filter(user_id=user_ref, starts_at__lte=Now(), ends_at__gt=Now()))
+
+
+def current_shift_of(user) -> Shift | None:
+    """The user's shift covering now (the workstation shows it by the duty toggle)."""
+    now = timezone.now()
+    return (
+        Shift.objects.filter(user_id=user.pk, starts_at__lte=now, ends_at__gt=now)
+        .select_related("seat")
+        .order_by("ends_at")
+        .first()
+    )
+
+
+def service_windows_of(organisation_id: int) -> QuerySet[ServiceWindow]:
+    return ServiceWindow.objects.filter(organisation_id=organisation_id).order_by(
+        "weekday", "starts_at"
+    )
+
+
+def shift_templates_of(organisation_id: int):
+    from xinyuan.operations.models import ShiftTemplate
+
+    return (
+        ShiftTemplate.objects.filter(organisation_id=organisation_id)
+        .select_related("seat", "default_user")
+        .order_by("weekday", "starts_at", "seat__code")
+    )
+
+
+def seats_of(organisation_id: int):
+    from xinyuan.hotline.models import Seat
+
+    return Seat.objects.filter(organisation_id=organisation_id).order_by("code")
+
+
+def rosterable_staff(organisation_id: int):
+    """The centre's people who work shifts (counsellors, supervisors, directors)."""
+    from xinyuan.accounts.models import User
+    from xinyuan.core import permissions
+
+    roles = set(permissions.roles_with(permissions.HANDLE_CONTACTS)) | set(
+        permissions.roles_with(permissions.ACKNOWLEDGE_ALERTS)
+    )
+    return User.objects.filter(
+        organisation_id=organisation_id, role__in=roles, is_active=True
+    ).order_by("alias", "username")
+
+
+def week_bounds(day) -> tuple[datetime, datetime]:
+    """Monday 00:00 to the next Monday 00:00 (local) of the week holding ``day``."""
+    tz = ZoneInfo(settings.TIME_ZONE)
+    monday = day - timedelta(days=day.weekday())
+    start = datetime(monday.year, monday.month, monday.day, tzinfo=tz)
+    return start, start + timedelta(days=7)
+
+
+def shifts_of_week(organisation_id: int, day) -> QuerySet[Shift]:
+    """The shifts starting in the week (Monday–Sunday) holding ``day``, with seat and person."""
+    start, end = week_bounds(day)
+    return (
+        Shift.objects.filter(
+            organisation_id=organisation_id, starts_at__gte=start, starts_at__lt=end
+        )
+        .select_related("seat", "user")
+        .order_by("starts_at", "seat__code")
+    )
+
+
+def open_shift_requests(organisation_id: int):
+    """Requests still waiting (for the colleague or for approval)."""
+    from xinyuan.operations.models import ShiftRequest, ShiftRequestStatus
+
+    return (
+        ShiftRequest.objects.filter(
+            organisation_id=organisation_id,
+            status__in=(ShiftRequestStatus.ASKED, ShiftRequestStatus.ACCEPTED),
+        )
+        .select_related("shift__seat", "other_shift__seat", "requested_by", "colleague")
+        .order_by("shift__starts_at")
+    )
+
+
+def my_upcoming_shifts(user, limit: int = 30) -> QuerySet[Shift]:
+    return (
+        Shift.objects.filter(user_id=user.pk, ends_at__gt=timezone.now())
+        .select_related("seat")
+        .order_by("starts_at")[:limit]
+    )
+
+
+def shift_of_centre(organisation_id: int, public_id) -> Shift | None:
+    return (
+        Shift.objects.filter(organisation_id=organisation_id, public_id=public_id)
+        .select_related("user", "seat")
+        .first()
+    )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from xinyuan.operations.views import complaints, reviews, training, workload
+from xinyuan.operations.views import complaints, reviews, rota, training, workload
 
 app_name = "operations"
 urlpatterns = [
@@ -23,4 +23,16 @@ urlpatterns = [
     path("complaints/", complaints.complaint_list, name="complaint-list"),
     path("complaints/new/", complaints.complaint_add, name="complaint-add"),
     path("complaints/<uuid:public_id>/", complaints.complaint_detail, name="complaint-detail"),
+    # Service hours, the rota and coverage (OP-01).
+    path("service-hours/", rota.service_hours, name="service-hours"),
+    path("rota/", rota.rota_week, name="rota-week"),
+    path("rota/templates/", rota.template_add, name="template-add"),
+    path("rota/templates/<uuid:public_id>/remove/", rota.template_remove, name="template-remove"),
+    path("rota/apply/", rota.week_apply, name="week-apply"),
+    path("rota/shifts/", rota.shift_add, name="shift-add"),
+    path("rota/shifts/<uuid:public_id>/assign/", rota.shift_assign, name="shift-assign"),
+    path("rota/shifts/<uuid:public_id>/sign-up/", rota.shift_sign_up, name="shift-sign-up"),
+    path("rota/shifts/<uuid:public_id>/ask/", rota.shift_ask, name="shift-ask"),
+    path("rota/requests/<uuid:public_id>/", rota.request_respond, name="request-respond"),
+    path("coverage/", rota.coverage, name="coverage"),
 ]

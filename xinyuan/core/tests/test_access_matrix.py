@@ -213,6 +213,28 @@ MATRIX: dict[str, Entry] = {
     # this browser goes back to the form).
     "feedback:form": Entry("GET", row(200, 200, 200, 200, 200, 200, 200)),
     "feedback:sent": Entry("GET", row(302, 302, 302, 302, 302, 302, 302)),
+    # Rota (operations) ---------------------------------------------------------------------
+    # Read by those who work shifts; the director (and the centre's administrator) sets the
+    # service hours; supervisors and directors build the rota; counsellors and supervisors sign
+    # up and ask for swaps. "shift" is an open future shift; "shift_request" an open
+    # substitution asked by the counsellor.
+    "operations:service-hours": Entry("GET", row(LOGIN, 200, 200, 200, 403, 200, 403)),
+    "operations:rota-week": Entry("GET", row(LOGIN, 200, 200, 200, 403, 403, 403)),
+    "operations:coverage": Entry("GET", row(LOGIN, 200, 200, 200, 403, 403, 403)),
+    "operations:template-add": Entry("POST", row(LOGIN, 403, 422, 422, 403, 403, 403)),
+    "operations:template-remove": Entry(
+        "POST", row(LOGIN, 403, 302, 302, 403, 403, 403), obj="shift_template"
+    ),
+    "operations:week-apply": Entry("POST", row(LOGIN, 403, 302, 302, 403, 403, 403)),
+    "operations:shift-add": Entry("POST", row(LOGIN, 403, 422, 422, 403, 403, 403)),
+    "operations:shift-assign": Entry("POST", row(LOGIN, 403, 302, 302, 403, 403, 403), obj="shift"),
+    "operations:shift-sign-up": Entry(
+        "POST", row(LOGIN, 302, 302, 403, 403, 403, 403), obj="shift"
+    ),
+    "operations:shift-ask": Entry("POST", row(LOGIN, 302, 302, 403, 403, 403, 403), obj="shift"),
+    "operations:request-respond": Entry(
+        "POST", row(LOGIN, 302, 302, 302, 403, 403, 403), obj="shift_request"
+    ),
     # API -----------------------------------------------------------------------------------
     "api:openapi-json": Entry("GET", row(LOGIN, 200, 200, 200, 200, 200, 200)),
     "api:openapi-view": Entry("GET", row(LOGIN, 200, 200, 200, 200, 200, 200)),
@@ -411,6 +433,20 @@ class AccessMatrixTests(TestCase):
             received_at=timezone.now(),
             text="接线员态度不耐烦",
         )
+        from datetime import time as clock
+
+        from xinyuan.operations.actions import rota
+        from xinyuan.operations.tests.factories import at, shift
+
+        day = date.today() + timedelta(days=3)
+        open_shift = shift(p.seat, at(day, 8))
+        template = rota.do_add_shift_template(
+            actor=p.supervisor, weekday=2, starts_at=clock(8), ends_at=clock(12), seat=p.seat
+        )
+        shift_request = rota.do_ask_shift_change(
+            actor=p.counsellor, shift=shift(p.seat, at(day, 14), user=p.counsellor),
+            kind="substitute",
+        )  # fmt: skip
         cls.slugs = {"slug": campaign.slug, "token": participant.token}
         cls.objects = {
             "task": result.tasks.get(kind="urgent").public_id,
@@ -431,6 +467,9 @@ class AccessMatrixTests(TestCase):
             "closed_contact": closed.public_id,
             "review": review.public_id,
             "complaint": complaint.public_id,
+            "shift": open_shift.public_id,
+            "shift_template": template.public_id,
+            "shift_request": shift_request.public_id,
         }
 
     def url_for(self, key: str, entry: Entry) -> str:

@@ -654,6 +654,156 @@ CALLS: dict[str, tuple[Callable[[SimpleNamespace], object], bool]] = {
 }
 
 
+# The rota (operations) -----------------------------------------------------------------------
+
+
+def _rota(w, n: int):
+    """Trained people (once) and a new seat and day for the ``n``-th rota entry."""
+    from xinyuan.hotline.models import Seat
+    from xinyuan.operations.tests.factories import trained
+
+    if not getattr(w, "rota_ready", False):
+        trained(w.p.counsellor, w.p.counsellor_b)
+        w.rota_ready = True
+    seat = Seat.objects.create(organisation=w.p.org, code=f"R{n:02}")
+    return seat, timezone.localdate() + timedelta(days=2 + n)
+
+
+def _rota_shift(w, n: int, user=None):
+    from xinyuan.operations.tests.factories import at, shift
+
+    seat, day = _rota(w, n)
+    return shift(seat, at(day, 8), hours=4, user=user)
+
+
+def _rota_request(w, n: int, accepted: bool = False):
+    from xinyuan.operations.actions import rota
+
+    request = rota.do_ask_shift_change(
+        actor=w.p.counsellor, shift=_rota_shift(w, n, w.p.counsellor), kind="substitute"
+    )
+    if accepted:
+        rota.do_accept_shift_request(actor=w.p.counsellor_b, request=request)
+    return request
+
+
+def _rota_window(w, weekday: int):
+    from datetime import time
+
+    from xinyuan.operations.actions import rota
+
+    return rota.do_add_service_window(
+        actor=w.p.director, weekday=weekday, starts_at=time(8), ends_at=time(12), min_seats=2
+    )
+
+
+def _rota_template(w, n: int):
+    from datetime import time
+
+    from xinyuan.operations.actions import rota
+
+    seat, _day = _rota(w, n)
+    return rota.do_add_shift_template(
+        actor=w.p.supervisor, weekday=3, starts_at=time(8), ends_at=time(12), seat=seat,
+        default_user=w.p.counsellor,
+    )  # fmt: skip
+
+
+def _rota_gaps(w):
+    from xinyuan.accounts.models import User
+    from xinyuan.operations.actions import rota
+
+    User.objects.filter(pk=w.p.director.pk).update(email="director@example.org")
+    rota.do_set_round_the_clock(actor=w.p.director, min_seats=2)
+    before = AuditEvent.objects.count()
+    sent = rota.do_notify_coverage_gaps()
+    assert sent == 1 and AuditEvent.objects.count() == before + 1, "told once, audited"
+    return sent
+
+
+def _rota_call(name: str):
+    from xinyuan.operations.actions import rota
+
+    return getattr(rota, name)
+
+
+R = "xinyuan.operations.actions.rota."
+ROTA_CALLS: dict[str, tuple[Callable[[SimpleNamespace], object], bool]] = {
+    R + "do_add_service_window": (lambda w: _rota_window(w, 0), True),
+    R + "do_remove_service_window": (
+        lambda w: _rota_call("do_remove_service_window")(
+            actor=w.p.director, window=_rota_window(w, 1)
+        ),
+        True,
+    ),
+    R + "do_set_round_the_clock": (
+        lambda w: _rota_call("do_set_round_the_clock")(actor=w.p.director, min_seats=2),
+        True,
+    ),
+    R + "do_add_shift_template": (lambda w: _rota_template(w, 1), True),
+    R + "do_remove_shift_template": (
+        lambda w: _rota_call("do_remove_shift_template")(
+            actor=w.p.supervisor, template=_rota_template(w, 2)
+        ),
+        True,
+    ),
+    R + "do_apply_shift_templates": (
+        lambda w: _rota_call("do_apply_shift_templates")(
+            actor=w.p.supervisor, week_of=timezone.localdate() + timedelta(days=21)
+        ),
+        True,
+    ),
+    R + "do_add_shift": (
+        lambda w: _rota_call("do_add_shift")(
+            actor=w.p.supervisor,
+            seat=_rota(w, 3)[0],
+            starts_at=timezone.now() + timedelta(days=30),
+            ends_at=timezone.now() + timedelta(days=30, hours=4),
+            person=w.p.counsellor,
+        ),
+        True,
+    ),
+    R + "do_assign_shift": (
+        lambda w: _rota_call("do_assign_shift")(
+            actor=w.p.supervisor, shift=_rota_shift(w, 4), person=w.p.counsellor_b
+        ),
+        True,
+    ),
+    R + "do_sign_up_for_shift": (
+        lambda w: _rota_call("do_sign_up_for_shift")(actor=w.p.counsellor, shift=_rota_shift(w, 5)),
+        True,
+    ),
+    R + "do_ask_shift_change": (lambda w: _rota_request(w, 6), True),
+    R + "do_accept_shift_request": (lambda w: _rota_request(w, 7, accepted=True), True),
+    R + "do_decline_shift_request": (
+        lambda w: _rota_call("do_decline_shift_request")(
+            actor=w.p.counsellor_b,
+            request=_rota_call("do_ask_shift_change")(
+                actor=w.p.counsellor,
+                shift=_rota_shift(w, 8, w.p.counsellor),
+                kind="substitute",
+                colleague=w.p.counsellor_b,
+            ),
+        ),
+        True,
+    ),
+    R + "do_withdraw_shift_request": (
+        lambda w: _rota_call("do_withdraw_shift_request")(
+            actor=w.p.counsellor, request=_rota_request(w, 9)
+        ),
+        True,
+    ),
+    R + "do_decide_shift_request": (
+        lambda w: _rota_call("do_decide_shift_request")(
+            actor=w.p.supervisor, request=_rota_request(w, 10, accepted=True), approve=True
+        ),
+        True,
+    ),
+    R + "do_notify_coverage_gaps": (_rota_gaps, True),
+}
+CALLS.update(ROTA_CALLS)
+
+
 class ActionsOutsideTransactionsTests(ProductionTransactionTestCase):
     def test_every_action_has_an_entry(self):
         missing = sorted(set(discovered_actions()) - set(CALLS))

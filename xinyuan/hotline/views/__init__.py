@@ -14,10 +14,11 @@ from xinyuan.audit.actions import do_record_list_view
 from xinyuan.cases import selectors as case_selectors
 from xinyuan.core import permissions
 from xinyuan.core.views_helpers import error_messages, require_perm
-from xinyuan.hotline import actions, extensions, selectors
+from xinyuan.hotline import actions, duty, extensions, selectors
 from xinyuan.hotline.access import decide_contact
 from xinyuan.hotline.forms import ContactFilterForm, StartContactForm
 from xinyuan.hotline.models import ContactStatus
+from xinyuan.hotline.workstation_panels import workstation_panels
 
 PAGE_SIZE = 50
 MAX_PAGE = 200_000  # 10 million rows deep; a larger page number would overflow OFFSET
@@ -53,6 +54,11 @@ def _workstation_context(user, form) -> dict:
         "can_handle": permissions.has_perm(user, permissions.HANDLE_CONTACTS),
         # Added by higher apps (training about to expire, …): ``hotline.extensions``.
         "notices": extensions.workstation_notices(user),
+        # Beside the duty toggle: the shift the user is rostered on now (on duty by the rota).
+        "shift_now": duty.current_shift(user)
+        if permissions.has_perm(user, permissions.SET_DUTY)
+        else None,
+        "panels": workstation_panels(user),
     }
 
 

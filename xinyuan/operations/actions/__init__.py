@@ -1,0 +1,1 @@
+"""Writes of running the centre (one module per part: ``rota``)."""
