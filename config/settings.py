@@ -285,6 +285,21 @@ SESSION_HARD_MAX_HOURS = float(os.environ.get("XINYUAN_SESSION_HARD_MAX_HOURS", 
 
 DEMO_PASSWORD = os.environ.get("XINYUAN_DEMO_PASSWORD", "xinyuan-demo-2026")
 
+# Centre administration: where people reach this site (links printed by ``create_centre`` and
+# e-mailed invitations), how long a one-time set-password link works, how long a request to
+# reset someone's two-factor sign-in waits for a second person, and whether invitations are also
+# e-mailed (Django's EMAIL_* settings; the page always shows the link).
+BASE_URL = os.environ.get("XINYUAN_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+SIGN_IN_LINK_HOURS = int(os.environ.get("XINYUAN_SIGN_IN_LINK_HOURS", "72"))
+TWO_FACTOR_RESET_HOURS = int(os.environ.get("XINYUAN_TWO_FACTOR_RESET_HOURS", "24"))
+INVITE_BY_EMAIL = env_bool("XINYUAN_INVITE_BY_EMAIL", False)
+EMAIL_HOST = os.environ.get("XINYUAN_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("XINYUAN_EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("XINYUAN_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("XINYUAN_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("XINYUAN_EMAIL_USE_TLS", False)
+DEFAULT_FROM_EMAIL = os.environ.get("XINYUAN_EMAIL_FROM", "xinyuan@localhost")
+
 # HL-03: typical length of a general contact, shown against the timer; calls for someone else or
 # for information are short (their own target).
 CONTACT_TYPICAL_MINUTES = (30, 50)
