@@ -563,6 +563,13 @@ def do_confirm_two_factor_reset(*, actor, reset: TwoFactorReset) -> TwoFactorRes
             raise ValidationError(
                 _("This request was confirmed already or has expired: ask again if needed.")
             )
+        if runs_centre(actor, locked.organisation_id):
+            raise ValidationError(
+                _(
+                    "A second person must confirm: another administrator or director, neither "
+                    "the one who asked nor the account's owner."
+                )
+            )
         raise PermissionDeniedError
     target = User.objects.select_for_update().get(pk=locked.user_id)
     now = timezone.now()
