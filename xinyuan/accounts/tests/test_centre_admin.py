@@ -442,6 +442,23 @@ class TwoFactorResetTests(PersonaMixin, TestCase):
             {"2fa_reset_request", "2fa_reset"},
         )
 
+    @override_settings(REQUIRE_2FA=True)
+    def test_after_the_reset_the_owner_must_enrol_again(self):
+        supervisor = self.p.supervisor
+        User.objects.filter(pk=supervisor.pk).update(totp_confirmed_at=timezone.now())
+        supervisor.refresh_from_db()
+        own_client = client_for(supervisor)
+        self.assertEqual(own_client.get("/workstation/").status_code, 200)
+        reset = actions.do_request_two_factor_reset(
+            actor=self.p.admin, staff=supervisor, reason="换了新手机"
+        )
+        actions.do_confirm_two_factor_reset(actor=self.p.director, reset=reset)
+        supervisor.refresh_from_db()
+        self.assertFalse(supervisor.has_two_factor)
+        self.assertRedirects(
+            own_client.get("/workstation/"), "/accounts/2fa/", fetch_redirect_response=False
+        )
+
     def test_an_expired_request_cannot_be_confirmed(self):
         self.request_reset(self.p.director)
         TwoFactorReset.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
