@@ -168,3 +168,19 @@ class CreateCentreCommandTests(TestCase):
         )
         self.assertEqual(Region.objects.count(), 1)
         self.assertEqual(Region.objects.get().organisations.count(), 2)
+
+
+class DemoStaffProfileTests(TestCase):
+    def test_demo_staff_have_qualifications_employment_and_institutions(self):
+        call_command("load_demo", stdout=io.StringIO())
+        call_command("load_demo", stdout=io.StringIO())  # idempotent
+        counsellor = User.objects.get(username="counsellor1")
+        self.assertEqual(
+            (counsellor.qualification, counsellor.employment, counsellor.home_institution),
+            ("counsellor", "part_time", "示范市第一人民医院"),
+        )
+        staff = User.objects.exclude(role__in=["region_officer", "auditor", "admin"])
+        self.assertFalse(staff.filter(qualification="").exists())
+        self.assertEqual(
+            set(staff.values_list("employment", flat=True)), {"full_time", "part_time"}
+        )
