@@ -246,8 +246,6 @@ EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
 EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "20"))
 EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", str(DATA_DIR / "mail"))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "xinyuan@localhost")
-# The address of the site as its users reach it, for links in e-mails.
-XINYUAN_BASE_URL = os.environ.get("XINYUAN_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 TASKS = {
     "default": {
@@ -301,6 +299,15 @@ IDLE_WARNING_SECONDS = 120
 SESSION_HARD_MAX_HOURS = float(os.environ.get("XINYUAN_SESSION_HARD_MAX_HOURS", "12"))
 
 DEMO_PASSWORD = os.environ.get("XINYUAN_DEMO_PASSWORD", "xinyuan-demo-2026")
+
+# Centre administration: where people reach this site (links printed by ``create_centre`` and
+# e-mailed invitations), how long a one-time set-password link works, how long a request to
+# reset someone's two-factor sign-in waits for a second person, and whether invitations are also
+# e-mailed (Django's EMAIL_* settings; the page always shows the link).
+BASE_URL = os.environ.get("XINYUAN_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+SIGN_IN_LINK_HOURS = int(os.environ.get("XINYUAN_SIGN_IN_LINK_HOURS", "72"))
+TWO_FACTOR_RESET_HOURS = int(os.environ.get("XINYUAN_TWO_FACTOR_RESET_HOURS", "24"))
+INVITE_BY_EMAIL = env_bool("XINYUAN_INVITE_BY_EMAIL", False)
 
 # HL-03: typical length of a general contact, shown against the timer; calls for someone else or
 # for information are short (their own target).

@@ -1,4 +1,5 @@
 from datetime import timedelta
+from typing import cast
 
 from django import forms
 from django.conf import settings
@@ -10,9 +11,10 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from xinyuan.accounts import actions, selectors
-from xinyuan.accounts.models import SignInStage
+from xinyuan.accounts.models import Organisation, Qualification, SignInStage, User
 from xinyuan.accounts.selectors import Throttle
 from xinyuan.core.forms import BootstrapMixin
+from xinyuan.core.permissions import Role
 
 
 def throttle_message(throttle: Throttle) -> str:
@@ -84,3 +86,98 @@ class IssueTokenForm(BootstrapMixin, forms.Form):
     def __init__(self, *args, users=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["user"].choices = [(str(u.public_id), u.username) for u in users]
+
+
+# Centre administration ----------------------------------------------------------------------
+
+
+class CentreProfileForm(BootstrapMixin, forms.ModelForm):
+    class Meta:
+        model = Organisation
+        fields = [
+            "name",
+            "hotline_name",
+            "hotline_number",
+            "line_count",
+            "hotline_hours",
+            "clinic",
+            "emergency_numbers",
+        ]
+        help_texts = {
+            "hotline_hours": _("As callers and self-test results read it, e.g. “24 hours”."),
+            "emergency_numbers": _("Shown with every self-test result, e.g. “120 · 110”."),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["line_count"].min_value = 1
+        self.fields["line_count"].widget.attrs["min"] = 1
+
+    def validate_unique(self):
+        """The action decides (one message, under the centre's lock)."""
+
+
+class StaffForm(BootstrapMixin, forms.ModelForm):
+    class Meta:
+        model = User
+        fields = [
+            "first_name",
+            "email",
+            "role",
+            "alias",
+            "qualification",
+            "employment",
+            "home_institution",
+        ]
+        labels = {
+            "first_name": _("real name (never shown to callers)"),
+            "alias": _("alias / work ID shown to callers (对外工号)"),
+        }
+        help_texts = {
+            "home_institution": _(
+                "For part-time staff: the hospital, school or agency they come from."
+            ),
+        }
+
+    def __init__(self, *args, can_change_role: bool = True, **kwargs):
+        super().__init__(*args, **kwargs)
+        from xinyuan.accounts.actions.centre import CENTRE_ROLES
+
+        role = cast(forms.ChoiceField, self.fields["role"])
+        role.choices = [(value, label) for value, label in Role.choices if value in CENTRE_ROLES]
+        qualification = cast(forms.ChoiceField, self.fields["qualification"])
+        qualification.choices = [("", "—"), *Qualification.choices]
+        if not can_change_role:
+            self.fields["role"].disabled = True
+            self.fields["role"].help_text = _("You cannot change your own role.")
+
+    def validate_unique(self):
+        """The action decides (within the centre, under its lock)."""
+
+
+class InviteForm(StaffForm):
+    username = forms.CharField(
+        label=_("user name (to sign in)"),
+        max_length=150,
+        help_text=_("Letters, digits and @ . + - _ only."),
+    )
+
+    class Meta(StaffForm.Meta):
+        fields = ["username", *StaffForm.Meta.fields]
+
+
+class ReasonForm(BootstrapMixin, forms.Form):
+    reason = forms.CharField(label=_("reason"), max_length=200)
+
+
+class SetPasswordForm(BootstrapMixin, forms.Form):
+    password = forms.CharField(
+        label=_("new password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    password_again = forms.CharField(
+        label=_("the same password again"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )

@@ -2,6 +2,7 @@ import uuid
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -116,10 +117,21 @@ class User(AbstractUser):
     totp_secret_encrypted = models.TextField(blank=True)
     totp_confirmed_at = models.DateTimeField(null=True, blank=True)
     totp_last_step = models.BigIntegerField(default=-1)
+    # When centre administration last changed the account (role, alias, qualification …): a page
+    # posts the value it showed, and a change made on an older one is refused, not overwritten.
+    updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
 
     class Meta:
         verbose_name = _("user")
         verbose_name_plural = _("users")
+        constraints = [
+            # HL-12: callers tell counsellors apart only by the alias (对外工号).
+            models.UniqueConstraint(
+                fields=["organisation", "alias"],
+                condition=~models.Q(alias=""),
+                name="user_alias_unique_in_centre",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.alias or self.username
@@ -175,3 +187,60 @@ class SignInFailure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.stage} failure from {self.network} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class SignInLinkPurpose(models.TextChoices):
+    INVITATION = "invitation", _("invitation")
+
+
+class SignInLink(PublicModel):
+    """A one-time link to set the password of a new account (an invitation, or the first
+    administrator made by ``create_centre``). Only the SHA-256 of its key is stored, like an API
+    token; it works once, until ``expires_at``, and a newer link for the account revokes it."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="sign_in_links")
+    purpose = models.CharField(
+        max_length=20, choices=SignInLinkPurpose.choices, default=SignInLinkPurpose.INVITATION
+    )
+    key_hash = models.CharField(max_length=64, unique=True)
+    expires_at = models.DateTimeField(_("expires at"))
+    used_at = models.DateTimeField(_("used at"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    # None: the system (``manage.py create_centre``).
+    created_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+
+    class Meta:
+        verbose_name = _("sign-in link")
+        verbose_name_plural = _("sign-in links")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.purpose} for {self.user_id}"
+
+
+class TwoFactorReset(PublicModel):
+    """Two people remove an account's two-factor sign-in: one administrator or director asks,
+    a different one confirms before ``expires_at``; the account then enrols a new device."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="two_factor_resets")
+    requested_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    reason = models.CharField(_("reason"), max_length=200)
+    expires_at = models.DateTimeField(_("expires at"))
+    confirmed_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("two-factor reset")
+        verbose_name_plural = _("two-factor resets")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"two-factor reset of {self.user_id}"
+
+    def is_pending(self, now=None) -> bool:
+        return self.confirmed_at is None and self.expires_at > (now or timezone.now())

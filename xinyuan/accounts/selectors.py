@@ -8,7 +8,14 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from xinyuan.accounts import rules
-from xinyuan.accounts.models import ApiToken, SignInFailure, SignInStage, User
+from xinyuan.accounts.models import (
+    ApiToken,
+    SignInFailure,
+    SignInLink,
+    SignInStage,
+    TwoFactorReset,
+    User,
+)
 from xinyuan.core import crypto, permissions
 
 
@@ -98,3 +105,71 @@ def sign_in_throttle(attempt: SignInAttempt, *, now: datetime | None = None) -> 
         if account_until is not None and (until is None or account_until >= until):
             return Throttle(until=account_until, account_wide=True)
     return Throttle(until=until) if until is not None else None
+
+
+# Centre administration ----------------------------------------------------------------------
+
+
+def staff_visible_to(user) -> QuerySet[User]:
+    """The accounts of the user's centre, for those who run it (MANAGE_CENTRE); none otherwise.
+    Active accounts first, then by role and user name."""
+    if user.organisation_id is None or not permissions.has_perm(user, permissions.MANAGE_CENTRE):
+        return User.objects.none()
+    return User.objects.filter(organisation_id=user.organisation_id).order_by(
+        "-is_active", "role", "username"
+    )
+
+
+def staff_list(user) -> QuerySet[User]:
+    """The staff page's rows: each with whether a two-factor reset waits for a second person
+    (one statement for the whole list)."""
+    from django.db.models import Exists, OuterRef
+
+    pending = TwoFactorReset.objects.filter(
+        user=OuterRef("pk"), confirmed_at__isnull=True, expires_at__gt=timezone.now()
+    )
+    return staff_visible_to(user).annotate(has_pending_reset=Exists(pending))
+
+
+def two_factor_resets_visible_to(user) -> QuerySet[TwoFactorReset]:
+    if user.organisation_id is None or not permissions.has_perm(user, permissions.MANAGE_CENTRE):
+        return TwoFactorReset.objects.none()
+    return TwoFactorReset.objects.filter(organisation_id=user.organisation_id).select_related(
+        "user", "requested_by", "confirmed_by"
+    )
+
+
+def pending_two_factor_resets(user) -> QuerySet[TwoFactorReset]:
+    return two_factor_resets_visible_to(user).filter(
+        confirmed_at__isnull=True, expires_at__gt=timezone.now()
+    )
+
+
+def centre_managers(organisation_id: int | None) -> QuerySet[User]:
+    """The active accounts that run the centre (hold MANAGE_CENTRE by role)."""
+    if organisation_id is None:
+        return User.objects.none()
+    return User.objects.filter(
+        organisation_id=organisation_id,
+        is_active=True,
+        role__in=permissions.roles_with(permissions.MANAGE_CENTRE),
+    )
+
+
+def sign_in_link_for(clear: str) -> SignInLink | None:
+    """The unused, unrevoked, unexpired link with this key, with its active account; or None."""
+    from xinyuan.accounts.tokens import hash_token
+
+    if not clear or len(clear) > 200:
+        return None
+    return (
+        SignInLink.objects.select_related("user")
+        .filter(
+            key_hash=hash_token(clear),
+            used_at__isnull=True,
+            revoked_at__isnull=True,
+            expires_at__gt=timezone.now(),
+            user__is_active=True,
+        )
+        .first()
+    )

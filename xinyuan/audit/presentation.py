@@ -49,6 +49,15 @@ ACTION_LABELS = {
     "consent_withdrawn": _("consent withdrawn"),
     "remove": _("removed"),
     "carry_forward": _("safety plan carried forward"),
+    # Centre administration
+    "invite": _("invited"),
+    "issue_sign_in_link": _("one-time sign-in link made"),
+    "set_password": _("password chosen through a one-time link"),
+    "deactivate": _("deactivated"),
+    "reactivate": _("reactivated"),
+    "retire": _("retired"),
+    "2fa_reset_request": _("reset of two-factor sign-in requested"),
+    "2fa_reset": _("two-factor sign-in reset"),
 }
 EMPTY = _("(empty)")
 HIDDEN_VALUE = _("(hidden)")
@@ -95,6 +104,11 @@ EXTRA_LABELS = {
     "from_contact": _("taken from the contact"),
     "person": _("person"),
     "removed_at": _("removed at"),
+    "link": _("link"),
+    "request": _("request"),
+    "requested_by": _("requested by"),
+    "password": _("password"),
+    "username": _("user name"),
 }
 HIDDEN_KEYS = {
     "contact",

@@ -30,6 +30,9 @@ SET_MANAGEMENT_RULE = "set_management_rule"
 # greeting"), like Aselo's profile flags: set and removed by supervisors and directors.
 SET_CALLER_NOTE = "set_caller_note"
 MANAGE_TOKENS = "manage_tokens"
+# Run the centre: its profile, seats and staff accounts (invite, edit, deactivate, reset of
+# two-factor sign-in by a second person). Only for the user's own centre.
+MANAGE_CENTRE = "manage_centre"
 VIEW_AUDIT = "view_audit"
 BREAK_GLASS = "break_glass"  # open another centre's contact of the region in an emergency
 SET_LEGAL_HOLD = "set_legal_hold"  # keep a record whole past its retention period
@@ -137,10 +140,11 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             MANAGE_ROTA,
             MANAGE_SERVICE_HOURS,
             HEAR_OF_COVERAGE_GAPS,
+            MANAGE_CENTRE,
         }
     ),
     Role.AUDITOR: frozenset({VIEW_AUDIT}),
-    Role.ADMIN: frozenset({MANAGE_TOKENS, MANAGE_SERVICE_HOURS}),
+    Role.ADMIN: frozenset({MANAGE_TOKENS, MANAGE_SERVICE_HOURS, MANAGE_CENTRE}),
     Role.REGION_OFFICER: frozenset({VIEW_STATISTICS, VIEW_REGION_STATISTICS}),
 }
 # Roles that belong to a region (a health commission) rather than to a centre.

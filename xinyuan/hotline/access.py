@@ -24,9 +24,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.utils import timezone
 
+from xinyuan.accounts.access import access_centre, runs_centre
 from xinyuan.core import permissions
 from xinyuan.hotline import selectors
-from xinyuan.hotline.models import BreakGlassAccess, Contact, RiskAlert
+from xinyuan.hotline.models import BreakGlassAccess, Contact, RiskAlert, Seat
 
 # A director's reason to read a contact's clinical notes opens them for this long (to that user,
 # in the page and the API alike); each read is still audited.
@@ -433,3 +434,30 @@ def may_break_glass_into(user, contact: Contact) -> bool:
         and contact.organisation_id != own.pk
         and contact.organisation.region_id == own.region_id
     )
+
+
+@dataclass(frozen=True)
+class SeatAccess:
+    user: Any
+    seat: Seat
+
+    @property
+    def can_change(self) -> bool:
+        """Seats are set up by those who run the centre (accounts.access.runs_centre)."""
+        return runs_centre(self.user, self.seat.organisation_id)
+
+
+def decide_seat(user, seat: Seat) -> SeatAccess:
+    return SeatAccess(user=user, seat=seat)
+
+
+def access_seat(user, public_id) -> SeatAccess:
+    """A seat of the centre the user runs: 403 for those who run none, 404 elsewhere."""
+    access_centre(user)
+    try:
+        seat = selectors.seats_managed_by(user).filter(public_id=public_id).first()
+    except ValidationError as exc:
+        raise Http404 from exc
+    if seat is None:
+        raise Http404
+    return decide_seat(user, seat)

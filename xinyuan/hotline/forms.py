@@ -43,6 +43,10 @@ class StartContactForm(BootstrapMixin, forms.Form):
         self.fields["seat"].choices = [("", "—")] + [(s.code, s.code) for s in seats]
 
 
+class SeatForm(BootstrapMixin, forms.Form):
+    code = forms.CharField(label=_("seat"), max_length=20, help_text=_("e.g. A05"))
+
+
 # Not in the page's stage forms: the end is set by closing (or the switch), and the outcome is
 # chosen once, in the close box (one outcome: what is chosen there is what closing stores).
 NOT_ON_STAGE_FORMS = frozenset({"ended_at", "outcome"})

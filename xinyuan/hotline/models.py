@@ -114,6 +114,8 @@ class Seat(PublicModel):
         "accounts.Organisation", on_delete=models.PROTECT, related_name="seats"
     )
     code = models.CharField(_("seat"), max_length=20)
+    # A retired seat is offered for no new contact but stays on the contacts it took.
+    is_active = models.BooleanField(_("in use"), default=True)
 
     class Meta:
         verbose_name = _("seat")

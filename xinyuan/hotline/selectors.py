@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Case, Q, QuerySet, When
 from django.utils import timezone
 
+from xinyuan.accounts.access import runs_centre
 from xinyuan.accounts.models import User
 from xinyuan.core import permissions
 from xinyuan.core.compiled import CompiledQuery
@@ -188,14 +189,24 @@ def caller_history(user, contact: Contact, limit: int = 20) -> list[Contact]:
 
 
 def seats_for(user) -> QuerySet[Seat]:
+    """The seats of the user's centre a new contact may take: those in use (not retired)."""
     if user.organisation_id is None:
         return Seat.objects.none()
-    return Seat.objects.filter(organisation_id=user.organisation_id)
+    return Seat.objects.filter(organisation_id=user.organisation_id, is_active=True)
+
+
+def seats_managed_by(user) -> QuerySet[Seat]:
+    """Every seat of the centre the user runs, retired ones last (centre administration)."""
+    if not runs_centre(user, user.organisation_id):
+        return Seat.objects.none()
+    return Seat.objects.filter(organisation_id=user.organisation_id).order_by("-is_active", "code")
 
 
 _SEAT_BY_CODE = CompiledQuery(
     Seat,
-    lambda _shape, v: Seat.objects.filter(organisation_id=v["organisation"], code=v["code"])[:1],
+    lambda _shape, v: Seat.objects.filter(
+        organisation_id=v["organisation"], code=v["code"], is_active=True
+    )[:1],
     {"organisation": int, "code": str},
 )
 
@@ -212,8 +223,13 @@ def seats_shown_on(user, contact: Contact) -> QuerySet[Seat]:
     """The seats the contact page offers: the user's centre's, plus the contact's own seat (so a
     reader from elsewhere, in break-glass, sees which seat took the call)."""
     own = seats_for(user)
-    if contact.seat_id is None or contact.organisation_id == user.organisation_id:
+    if contact.seat_id is None:
         return own
+    if contact.organisation_id == user.organisation_id:
+        # A seat retired since still shows (and stays) on the contacts it took.
+        return Seat.objects.filter(
+            Q(organisation_id=user.organisation_id, is_active=True) | Q(pk=contact.seat_id)
+        )
     return Seat.objects.filter(pk=contact.seat_id)
 
 

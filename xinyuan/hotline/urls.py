@@ -12,6 +12,7 @@ from xinyuan.hotline.views import (
     legal_hold,
     notes,
     returning,
+    seats,
     session,
 )
 
@@ -140,4 +141,8 @@ urlpatterns = [
     ),
     path("duty/", alerts.duty_toggle, name="duty-toggle"),
     path("session/keepalive/", session.session_keepalive, name="session-keepalive"),
+    # Centre administration: the seats (administrators and directors of the centre).
+    path("centre/seats/", seats.seat_list, name="seat-list"),
+    path("centre/seats/<uuid:public_id>/", seats.seat_rename, name="seat-rename"),
+    path("centre/seats/<uuid:public_id>/in-use/", seats.seat_in_use, name="seat-in-use"),
 ]

@@ -28,7 +28,7 @@ from django.utils import timezone
 
 from config.api import api
 from xinyuan.accounts import actions as account_actions
-from xinyuan.accounts.models import Region, Role
+from xinyuan.accounts.models import Region, Role, User
 from xinyuan.assessments import actions as assessment_actions
 from xinyuan.cases.actions.caller_notes import do_set_caller_note
 from xinyuan.cases.actions.reminders import do_send_follow_up_reminders
@@ -88,6 +88,40 @@ MATRIX: dict[str, Entry] = {
     # Administration ------------------------------------------------------------------------
     "accounts:tokens": Entry("GET", row(LOGIN, 403, 403, 403, 403, 200, 403)),
     "accounts:token-revoke": Entry("POST", row(LOGIN, 403, 403, 403, 403, 302, 403), obj="token"),
+    # Centre administration: administrators and directors of the centre.
+    "accounts:centre": Entry("GET", row(LOGIN, 403, 403, 200, 403, 200, 403)),
+    "accounts:staff-list": Entry("GET", row(LOGIN, 403, 403, 200, 403, 200, 403)),
+    "accounts:staff-invite": Entry("GET", row(LOGIN, 403, 403, 200, 403, 200, 403)),
+    "accounts:staff-edit": Entry("GET", row(LOGIN, 403, 403, 200, 403, 200, 403), obj="staff"),
+    "accounts:staff-deactivate": Entry(
+        "POST", row(LOGIN, 403, 403, 302, 403, 302, 403), obj="staff"
+    ),
+    "accounts:staff-reactivate": Entry(
+        "POST", row(LOGIN, 403, 403, 302, 403, 302, 403), obj="staff"
+    ),
+    "accounts:staff-sign-in-link": Entry(
+        "POST", row(LOGIN, 403, 403, 200, 403, 200, 403), obj="invitee"
+    ),
+    "accounts:staff-2fa-reset": Entry(
+        "POST",
+        row(LOGIN, 403, 403, 302, 403, 302, 403),
+        obj="staff",
+        data={"reason": "手机丢失"},
+    ),
+    # The director asked for this reset: a second person (the administrator) confirms it; the
+    # director is sent back with the reason (tested in accounts/tests/test_centre_admin.py).
+    "accounts:2fa-reset-confirm": Entry(
+        "POST", row(LOGIN, 403, 403, 302, 403, 302, 403), obj="two_factor_reset"
+    ),
+    "hotline:seat-list": Entry("GET", row(LOGIN, 403, 403, 200, 403, 200, 403)),
+    "hotline:seat-rename": Entry(
+        "POST", row(LOGIN, 403, 403, 302, 403, 302, 403), obj="seat", data={"code": "A09"}
+    ),
+    "hotline:seat-in-use": Entry(
+        "POST", row(LOGIN, 403, 403, 302, 403, 302, 403), obj="seat", data={"in_use": "0"}
+    ),
+    # A one-time set-password link: public; an unknown key is a 404 page for everyone.
+    "accounts:set-password": Entry("GET", row(404, 404, 404, 404, 404, 404, 404)),
     # Audit ---------------------------------------------------------------------------------
     "audit:events": Entry("GET", row(LOGIN, 403, 403, 200, 200, 403, 403)),
     "hotline:break-glass-review-list": Entry("GET", row(LOGIN, 403, 403, 200, 200, 403, 403)),
@@ -447,6 +481,20 @@ class AccessMatrixTests(TestCase):
             actor=p.counsellor, shift=shift(p.seat, at(day, 14), user=p.counsellor),
             kind="substitute",
         )  # fmt: skip
+        # Centre administration: an account with two-factor sign-in, an invited one, and a
+        # reset of the supervisor's two-factor sign-in asked by the director.
+        from xinyuan.accounts.actions import centre as centre_actions
+
+        User.objects.filter(pk__in=[p.counsellor_b.pk, p.supervisor.pk]).update(
+            totp_confirmed_at=timezone.now()
+        )
+        p.supervisor.refresh_from_db()
+        invitee, _link = centre_actions.do_invite_staff(
+            actor=p.admin, username="invitee", data={"role": Role.COUNSELLOR}
+        )
+        reset = centre_actions.do_request_two_factor_reset(
+            actor=p.director, staff=p.supervisor, reason="手机丢失"
+        )
         cls.slugs = {"slug": campaign.slug, "token": participant.token}
         cls.objects = {
             "task": result.tasks.get(kind="urgent").public_id,
@@ -470,6 +518,10 @@ class AccessMatrixTests(TestCase):
             "shift": open_shift.public_id,
             "shift_template": template.public_id,
             "shift_request": shift_request.public_id,
+            "staff": p.counsellor_b.public_id,
+            "invitee": invitee.public_id,
+            "two_factor_reset": reset.public_id,
+            "seat": p.seat.public_id,
         }
 
     def url_for(self, key: str, entry: Entry) -> str:
@@ -494,6 +546,8 @@ class AccessMatrixTests(TestCase):
             kwargs["number"] = 1
         if key in ("assessments:portal-result", "assessments:portal-callback"):
             kwargs["public_id"] = self.objects["self_assessment"]
+        if key == "accounts:set-password":
+            kwargs["key"] = "not-a-valid-link"
         if key == "assessments:portal-campaign":
             kwargs["slug"] = self.slugs["slug"]
         if key == "assessments:portal-personal":

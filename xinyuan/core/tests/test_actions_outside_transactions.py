@@ -33,6 +33,7 @@ from xinyuan.hotline.actions import break_glass as break_glass_actions
 from xinyuan.hotline.actions import disclosures as disclosure_actions
 from xinyuan.hotline.actions import notes as notes_actions
 from xinyuan.hotline.actions import retention as retention_actions
+from xinyuan.hotline.actions import seats as seat_actions
 from xinyuan.hotline.tests import factories
 
 
@@ -382,6 +383,41 @@ def _submit_feedback(w):
     )
 
 
+def _centre(w):
+    """Centre administration: the records its actions need, made once per world."""
+    from xinyuan.accounts.actions import centre
+
+    if not hasattr(w, "invitee"):
+        w.invitee, w.invite_url = centre.do_invite_staff(
+            actor=w.p.admin, username="outside_invitee", data={"alias": "31号"}
+        )
+    return centre
+
+
+def _set_password_by_link(w):
+    centre = _centre(w)
+    url = centre.do_issue_sign_in_link(actor=w.p.admin, staff=w.invitee)
+    centre.do_set_password_by_link(
+        clear=url.rstrip("/").rsplit("/", 1)[1],
+        password="a-long-new-password-7",
+        password_again="a-long-new-password-7",
+    )
+
+
+def _two_factor_reset(w, confirm: bool):
+    from django.utils import timezone
+
+    from xinyuan.accounts.models import User
+
+    centre = _centre(w)
+    target = w.p.supervisor if confirm else w.p.counsellor_b
+    User.objects.filter(pk=target.pk).update(totp_confirmed_at=timezone.now())
+    target.refresh_from_db()
+    reset = centre.do_request_two_factor_reset(actor=w.p.director, staff=target, reason="手机丢失")
+    if confirm:
+        centre.do_confirm_two_factor_reset(actor=w.p.admin, reset=reset)
+
+
 # module-qualified action → (call with valid arguments, whether it must leave an audit event)
 CALLS: dict[str, tuple[Callable[[SimpleNamespace], object], bool]] = {
     # accounts
@@ -417,6 +453,52 @@ CALLS: dict[str, tuple[Callable[[SimpleNamespace], object], bool]] = {
     ),
     # operations
     "xinyuan.operations.actions.workload.do_set_workload_limits": (_set_workload_limits, True),
+    # accounts: centre administration
+    "xinyuan.accounts.actions.centre.do_create_centre": (
+        lambda w: _centre(w).do_create_centre(
+            region_name="新地区卫生健康委员会", centre_name="新中心", admin_username="newadmin"
+        ),
+        True,
+    ),
+    "xinyuan.accounts.actions.centre.do_update_centre_profile": (
+        lambda w: _centre(w).do_update_centre_profile(
+            actor=w.p.director, organisation=w.p.org, data={"line_count": 6}, seen_at=None
+        ),
+        True,
+    ),
+    "xinyuan.accounts.actions.centre.do_invite_staff": (
+        lambda w: _centre(w).do_invite_staff(
+            actor=w.p.director, username="outside_invited", data={"role": "counsellor"}
+        ),
+        True,
+    ),
+    "xinyuan.accounts.actions.centre.do_issue_sign_in_link": (
+        lambda w: _centre(w).do_issue_sign_in_link(actor=w.p.admin, staff=w.invitee),
+        True,
+    ),
+    "xinyuan.accounts.actions.centre.do_set_password_by_link": (_set_password_by_link, True),
+    "xinyuan.accounts.actions.centre.do_update_staff": (
+        lambda w: _centre(w).do_update_staff(
+            actor=w.p.admin, staff=w.p.counsellor_b, data={"alias": "18号"}, seen_at=None
+        ),
+        True,
+    ),
+    "xinyuan.accounts.actions.centre.do_deactivate_staff": (
+        lambda w: _centre(w).do_deactivate_staff(actor=w.p.admin, staff=w.invitee),
+        True,
+    ),
+    "xinyuan.accounts.actions.centre.do_reactivate_staff": (
+        lambda w: _centre(w).do_reactivate_staff(actor=w.p.admin, staff=w.invitee),
+        True,
+    ),
+    "xinyuan.accounts.actions.centre.do_request_two_factor_reset": (
+        lambda w: _two_factor_reset(w, confirm=False),
+        True,
+    ),
+    "xinyuan.accounts.actions.centre.do_confirm_two_factor_reset": (
+        lambda w: _two_factor_reset(w, confirm=True),
+        True,
+    ),
     # audit
     "xinyuan.audit.actions.do_record_view": (
         lambda w: audit_actions.do_record_view(actor=w.p.supervisor, target=w.contact),
@@ -586,6 +668,20 @@ CALLS: dict[str, tuple[Callable[[SimpleNamespace], object], bool]] = {
     ),
     "xinyuan.hotline.actions.retention.do_anonymise_person_on_request": (
         _anonymise_on_request,
+        True,
+    ),
+    "xinyuan.hotline.actions.seats.do_add_seat": (
+        lambda w: seat_actions.do_add_seat(actor=w.p.admin, code="B01"),
+        True,
+    ),
+    "xinyuan.hotline.actions.seats.do_rename_seat": (
+        lambda w: seat_actions.do_rename_seat(
+            actor=w.p.director, seat=w.p.seat, code="A01-1", seen_at=None
+        ),
+        True,
+    ),
+    "xinyuan.hotline.actions.seats.do_set_seat_in_use": (
+        lambda w: seat_actions.do_set_seat_in_use(actor=w.p.admin, seat=w.p.seat, in_use=False),
         True,
     ),
     # assessments

@@ -390,7 +390,7 @@ def contact_stage_save(request, public_id, stage: int):
     form = stage_form_class(stage)(
         request.POST,
         instance=copy.copy(contact),
-        seats=selectors.seats_for(request.user),
+        seats=selectors.seats_shown_on(request.user, contact),
         prefix=f"s{stage}",
     )
     try:

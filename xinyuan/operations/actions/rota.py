@@ -636,8 +636,7 @@ def _gap_mail(recipient: User, organisation: Organisation, hours) -> tuple[str, 
             "",
             *lines,
             "",
-            _("The coverage page: %(url)s")
-            % {"url": settings.XINYUAN_BASE_URL + "/operations/coverage/"},
+            _("The coverage page: %(url)s") % {"url": settings.BASE_URL + "/operations/coverage/"},
             "",
             _("You are told of each gap hour once."),
         ]

@@ -5,7 +5,7 @@ from django.core.management import call_command, get_commands
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from xinyuan.accounts.models import Organisation, Region, Role, User
+from xinyuan.accounts.models import Employment, Organisation, Qualification, Region, Role, User
 from xinyuan.hotline.models import Seat
 
 DEMO_REGION = "示范市卫生健康委员会"
@@ -24,6 +24,15 @@ DEMO_USERS = [
     # A health-commission officer of the region both centres belong to: statistics only.
     ("officer1", None, Role.REGION_OFFICER, "卫健委", False),
 ]
+# The work report's staff table counts these: qualification, employment, home institution.
+DEMO_STAFF_PROFILES = {
+    "counsellor1": (Qualification.COUNSELLOR, Employment.PART_TIME, "示范市第一人民医院"),
+    "supervisor1": (Qualification.PSYCHOTHERAPIST, Employment.FULL_TIME, ""),
+    "director1": (Qualification.PSYCHIATRIST, Employment.FULL_TIME, ""),
+    "counsellor2": (Qualification.SOCIAL_WORKER, Employment.PART_TIME, "示范市社会工作服务中心"),
+    "supervisor2": (Qualification.PSYCHIATRIC_NURSE, Employment.FULL_TIME, ""),
+    "director2": (Qualification.PSYCHOLOGY_TEACHER, Employment.PART_TIME, "示范师范大学"),
+}
 
 
 class Command(BaseCommand):
@@ -65,6 +74,13 @@ class Command(BaseCommand):
                     "is_on_duty": on_duty,
                 },
             )
+            if username in DEMO_STAFF_PROFILES and not user.qualification:
+                qualification, employment, institution = DEMO_STAFF_PROFILES[username]
+                User.objects.filter(pk=user.pk).update(
+                    qualification=qualification,
+                    employment=employment,
+                    home_institution=institution,
+                )
             if created or not user.check_password(settings.DEMO_PASSWORD):
                 user.set_password(settings.DEMO_PASSWORD)
                 user.save(update_fields=["password"])

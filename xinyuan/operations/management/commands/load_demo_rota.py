@@ -53,7 +53,15 @@ class Command(BaseCommand):
         for username, alias in ROTA_ONLY:
             user, created = User.objects.get_or_create(
                 username=username,
-                defaults={"organisation": org, "role": Role.COUNSELLOR, "alias": alias},
+                defaults={
+                    "organisation": org,
+                    "role": Role.COUNSELLOR,
+                    "alias": alias,
+                    # Volunteers of the centre (the work report counts staff by qualification).
+                    "qualification": "volunteer",
+                    "employment": "part_time",
+                    "home_institution": "示范市志愿者协会",
+                },
             )
             if created:
                 user.set_unusable_password()
