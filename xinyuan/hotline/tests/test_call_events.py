@@ -143,7 +143,7 @@ class CallEventApiTests(PersonaMixin, TestCase):
         self.assertEqual(chinese.status_code, 422)
         self.assertEqual(chinese.json()["detail"][0]["loc"], ["body", "occurred_at"])
         self.assertIn("未来", chinese.json()["detail"][0]["msg"])
-        english = self.post(self.event(occurred_at=future), HTTP_ACCEPT_LANGUAGE="en")
+        english = self.post(self.event(occurred_at=future), **{"Accept-Language": "en"})
         self.assertIn("future", english.json()["detail"][0]["msg"])
         own_contact = str(start_contact(self.p.counsellor).public_id)
         cases = [
