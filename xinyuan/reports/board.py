@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db.models import Case, Count, Q, Value, When
-from django.db.models.functions import ExtractHour, TruncDate
+from django.db.models.functions import ExtractHour
 from django.utils import timezone
 
 from xinyuan.cases.models import FollowUp, FollowUpStatus
@@ -151,37 +151,38 @@ def _follow_ups(organisation_id: int, now: datetime, day_end: datetime) -> tuple
 
 
 def _volume(organisation_id: int, now: datetime) -> Volume:
-    """One statement: contacts by local day and hour on today and the same weekday of the
-    ``COMPARE_WEEKS`` weeks before (each day a range on the (centre, start) index)."""
+    """One statement: contacts by local hour on today and on the same weekday of the
+    ``COMPARE_WEEKS`` weeks before — a UNION ALL of one-day ranges, each on the (centre, start)
+    index (an OR of the ranges let SQLite walk the centre's every contact)."""
     zone = ZoneInfo(settings.TIME_ZONE)
     local_now = now.astimezone(zone)
-    today = local_now.date()
-    days = [today - timedelta(weeks=n) for n in range(COMPARE_WEEKS + 1)]
-    ranges = Q()
-    for day in days:
+    days = [local_now.date() - timedelta(weeks=n) for n in range(COMPARE_WEEKS + 1)]
+    parts = []
+    for weeks_back, day in enumerate(days):
         start = _local_day_start(day)
-        ranges |= Q(started_at__gte=start, started_at__lt=start + timedelta(days=1))
-    rows = (
-        Contact.objects.filter(ranges, organisation_id=organisation_id)
-        .annotate(
-            day=TruncDate("started_at", tzinfo=zone), hour=ExtractHour("started_at", tzinfo=zone)
+        parts.append(
+            Contact.objects.filter(
+                organisation_id=organisation_id,
+                started_at__gte=start,
+                started_at__lt=start + timedelta(days=1),
+            )
+            .annotate(hour=ExtractHour("started_at", tzinfo=zone))
+            .values("hour")
+            .annotate(n=Count("id"), weeks_back=Value(weeks_back))
+            .values_list("weeks_back", "hour", "n")
+            .order_by()
         )
-        .values("day", "hour")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
-    counts: dict[tuple[date, int], int] = {}
-    for row in rows:
-        day = row["day"]
-        if isinstance(day, datetime):
-            day = day.date()
-        counts[(day, row["hour"])] = counts.get((day, row["hour"]), 0) + row["n"]
+    counts: dict[tuple[int, int], int] = {}
+    for weeks_back, hour, n in parts[0].union(*parts[1:], all=True):
+        counts[(weeks_back, hour)] = counts.get((weeks_back, hour), 0) + n
     hours = list(range(24))
-    past = days[1:]
     today_by_hour: list[int | None] = [
-        counts.get((today, h), 0) if h <= local_now.hour else None for h in hours
+        counts.get((0, h), 0) if h <= local_now.hour else None for h in hours
     ]
-    average = [sum(counts.get((d, h), 0) for d in past) / len(past) for h in hours]
+    average = [
+        sum(counts.get((w, h), 0) for w in range(1, COMPARE_WEEKS + 1)) / COMPARE_WEEKS
+        for h in hours
+    ]
     # Up to the same time of day: the whole hours before, and the share of this hour gone by.
     fraction = (local_now.minute * 60 + local_now.second) / 3600
     average_so_far = sum(average[: local_now.hour]) + average[local_now.hour] * fraction

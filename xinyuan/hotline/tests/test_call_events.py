@@ -88,6 +88,11 @@ class CallEventApiTests(PersonaMixin, TestCase):
             sorted(CallEvent.objects.values_list("caller_area", "is_local")),
             [("北京市", True), ("天津市", False)],
         )
+        too_long = "1390001234" * 5  # refused: the answer names the field, not the value
+        refused = self.post(self.event(call_ref="long", caller_number=too_long))
+        self.assertEqual(refused.status_code, 422)
+        self.assertIn("caller_number", refused.content.decode())
+        self.assertNotIn("1390001234", refused.content.decode())
 
     def test_a_foreign_or_unplaceable_number_gives_no_local_area(self):
         self.post(self.event(call_ref="a", caller_number="+1 415 555 2671"))
@@ -186,6 +191,12 @@ class CallEventApiTests(PersonaMixin, TestCase):
         self.assertEqual(str(event.contact.public_id), later.json()["public_id"])
         created = AuditEvent.objects.get(target_id=event.contact.public_id, action="create")
         self.assertIs(created.changes["call_event_linked"], True)
+
+    def test_another_centres_contact_with_the_same_switch_call_id_is_never_linked(self):
+        start_contact(self.p.outsider, external_call_id="sw-5005")
+        response = self.post(self.event(call_ref="sw-5005"))
+        self.assertEqual(response.status_code, 201)
+        self.assertIsNone(response.json()["contact"])
 
     def test_offered_and_abandoned_calls_never_link_a_contact(self):
         start_contact(self.p.counsellor, external_call_id="sw-4004")
