@@ -68,12 +68,18 @@ class Volume:
 
 
 @dataclass(frozen=True)
+class InProgress:
+    contact: Contact
+    running: str  # how long it has run, "mm:ss"
+
+
+@dataclass(frozen=True)
 class Board:
     now: datetime
     shifts: list[Shift]
     this_hour: coverage_rules.HourCoverage | None
     next_gap: coverage_rules.HourCoverage | None
-    contacts: list[Contact]
+    contacts: list[InProgress]
     contacts_total: int
     alerts: list[RiskAlert]
     alerts_total: int
@@ -92,6 +98,15 @@ def may_see_board(user) -> bool:
 
 def _local_day_start(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=ZoneInfo(settings.TIME_ZONE))
+
+
+def running_time(start: datetime, end: datetime) -> str:
+    """ "mm:ss", or "h:mm:ss" past an hour: as the page's ticking timer writes it (app.js)."""
+    seconds = max(0, int((end - start).total_seconds()))
+    minutes, seconds = divmod(seconds, 60)
+    if minutes >= 60:
+        return f"{minutes // 60}:{minutes % 60:02d}:{seconds:02d}"
+    return f"{minutes:02d}:{seconds:02d}"
 
 
 def _contacts_in_progress(organisation_id: int) -> tuple[list[Contact], int]:
@@ -216,7 +231,7 @@ def live_board(user, now: datetime | None = None) -> Board:
         ),
         this_hour=coverage[0] if coverage else None,
         next_gap=next((hour for hour in coverage if hour.is_gap), None),
-        contacts=contacts,
+        contacts=[InProgress(c, running_time(c.started_at, c.ended_at or now)) for c in contacts],
         contacts_total=contacts_total,
         alerts=alerts,
         alerts_total=alerts_total,

@@ -11,7 +11,7 @@ from xinyuan.hotline import actions
 from xinyuan.hotline.models import Seat
 from xinyuan.hotline.tests.factories import high_risk_contact, start_contact
 from xinyuan.operations.models import ServiceWindow, Shift
-from xinyuan.reports.board import live_board
+from xinyuan.reports.board import live_board, running_time
 
 BOARD = reverse("reports:board")
 PANEL = reverse("reports:board-panel")
@@ -68,6 +68,14 @@ class BoardContentTests(PersonaMixin, TestCase):
             self.assertNotContains(page, secret)
         board = live_board(self.p.supervisor)
         self.assertEqual((board.contacts_total, board.alerts_total), (1, 1))
+
+    def test_the_running_time_reads_as_the_pages_timer_writes_it(self):
+        start = timezone.now()
+        self.assertEqual(running_time(start, start + timedelta(seconds=65)), "01:05")
+        self.assertEqual(running_time(start, start + timedelta(minutes=61, seconds=2)), "1:01:02")
+        start_contact(self.p.counsellor, started_at=timezone.now() - timedelta(minutes=12))
+        page = client_for(self.p.supervisor).get(PANEL)
+        self.assertRegex(page.content.decode(), r'data-testid="running-time">12:0\d<')
 
     def test_a_closed_contact_and_an_acknowledged_alert_leave_the_board(self):
         contact = high_risk_contact(self.p.counsellor)
