@@ -17,7 +17,7 @@ from xinyuan.accounts.actions import authenticate_token
 from xinyuan.assessments.api import scales_router
 from xinyuan.core.crypto import KEY_UNAVAILABLE_MESSAGE, KeyUnavailable, report_key_unavailable
 from xinyuan.core.errors import ConflictError
-from xinyuan.hotline.api import contacts_router, risk_router
+from xinyuan.hotline.api import call_events_router, contacts_router, risk_router
 from xinyuan.hotline.rules import RiskInputError
 
 
@@ -129,3 +129,4 @@ def on_http404(request, exc):
 api.add_router("/risk", risk_router)
 api.add_router("/contacts", contacts_router)
 api.add_router("/scales", scales_router)
+api.add_router("/call-events", call_events_router)

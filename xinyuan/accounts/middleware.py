@@ -12,8 +12,8 @@ from xinyuan.core import permissions
 from xinyuan.core.middleware import BrowserOnly
 
 # Polled in the background (alerts, the acknowledgement of a contact's alert, the page's
-# heartbeat): they do not count as the user being active.
-BACKGROUND_PATHS = ("/alerts/panel/", "/session/")
+# heartbeat, the live board): they do not count as the user being active.
+BACKGROUND_PATHS = ("/alerts/panel/", "/session/", "/reports/board/panel/")
 BACKGROUND_SUFFIXES = ("/alert-status/",)
 TWO_FACTOR_FREE_PATHS = (
     "/accounts/2fa/",

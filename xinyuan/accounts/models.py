@@ -8,6 +8,7 @@ from django.utils.translation import pgettext_lazy
 
 from xinyuan.core.models import PublicModel
 from xinyuan.core.permissions import Role
+from xinyuan.core.phone_areas import validate_area_code
 
 
 class Region(PublicModel):
@@ -49,6 +50,15 @@ class Organisation(PublicModel):
     )
     # The work report's header: how many lines the hotline number has (线路数).
     line_count = models.PositiveSmallIntegerField(_("number of lines"), default=2)
+    # The centre's telephone area code (区号, "010"): a caller from the same area is a local call
+    # (本地来电) in the call statistics (core/phone_areas.py).
+    local_area_code = models.CharField(
+        _("telephone area code of the centre"),
+        max_length=5,
+        blank=True,
+        validators=[validate_area_code],
+        help_text=_("e.g. 010 for Beijing, 0755 for Shenzhen"),
+    )
 
     class Meta:
         verbose_name = _("organisation")

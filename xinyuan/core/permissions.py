@@ -38,6 +38,9 @@ BREAK_GLASS = "break_glass"  # open another centre's contact of the region in an
 SET_LEGAL_HOLD = "set_legal_hold"  # keep a record whole past its retention period
 HANDLE_DATA_REQUESTS = "handle_data_requests"  # PIPL: export a person's data, erase on request
 VIEW_STATISTICS = "view_statistics"  # aggregated numbers only: the centre's, or the region's
+# The centre's live board (值班看板): who staffs which seat, contacts in progress, open alerts,
+# follow-ups due, today's volume. Live operational data of one centre: not a region's officer.
+VIEW_LIVE_BOARD = "view_live_board"
 # Aggregated numbers of every centre of the user's region (health commission), never a record.
 VIEW_REGION_STATISTICS = "view_region_statistics"
 # Free-text clinical notes (what the caller said, the counsellor's notes, the safety plan): read
@@ -97,6 +100,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             REVEAL_CALLER_IDENTITY,
             ACKNOWLEDGE_ALERTS,
             SET_DUTY,
+            VIEW_LIVE_BOARD,
             PERFORM_FOLLOW_UPS,
             SET_MANAGEMENT_RULE,
             SET_CALLER_NOTE,
@@ -122,6 +126,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             REVEAL_CALLER_IDENTITY,
             ACKNOWLEDGE_ALERTS,
             SET_DUTY,
+            VIEW_LIVE_BOARD,
             SET_MANAGEMENT_RULE,
             SET_CALLER_NOTE,
             VIEW_AUDIT,

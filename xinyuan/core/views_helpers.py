@@ -48,7 +48,13 @@ def safe_next(request, default: str) -> str:
 
 
 # Paths that are parts of a page or background requests, never a page to come back to.
-NOT_A_PAGE = ("/alerts/panel/", "/alert-status/", "/session/", "/risk/preview/")
+NOT_A_PAGE = (
+    "/alerts/panel/",
+    "/alert-status/",
+    "/session/",
+    "/risk/preview/",
+    "/reports/board/panel/",
+)
 
 
 def page_to_return_to(request) -> str:

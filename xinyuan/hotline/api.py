@@ -1,4 +1,5 @@
-"""Hotline API: risk evaluation and contacts (create, read, partial update, list)."""
+"""Hotline API: risk evaluation, contacts (create, read, partial update, list) and the
+telephone switch's call events."""
 
 from datetime import UTC, date, datetime, timedelta
 from typing import Literal
@@ -20,6 +21,7 @@ from xinyuan.hotline.access import ContactAccess, access_contact, decide_contact
 from xinyuan.hotline.actions.notes import do_reveal_notes
 from xinyuan.hotline.clinical_text import redact
 from xinyuan.hotline.models import (
+    CallEventKind,
     Channel,
     ContactStatus,
     ContactType,
@@ -29,6 +31,7 @@ from xinyuan.hotline.models import (
 
 risk_router = Router(tags=["risk"])
 contacts_router = Router(tags=["contacts"])
+call_events_router = Router(tags=["call events"])
 
 
 class RiskIn(Schema):
@@ -410,3 +413,76 @@ def reveal_contact_notes(request, public_id: UUID, payload: NotesRevealIn):
         raise PermissionDeniedError
     do_reveal_notes(actor=request.user, contact=access.contact, reason=payload.reason)
     return contact_payload(access_contact(request.user, public_id))
+
+
+class CallEventIn(CleanText):
+    call_ref: str = Field(
+        ..., min_length=1, max_length=64, description="The switch's own reference of the call"
+    )
+    kind: CallEventKind
+    occurred_at: datetime = Field(..., description="Without an offset: China Standard Time")
+    waited_seconds: int | None = Field(
+        None, ge=0, le=86400, description="How long the caller waited before the event"
+    )
+    seat: str | None = Field(None, max_length=20, description="Seat code of the centre")
+    caller_number: str | None = Field(
+        None,
+        max_length=40,
+        description="Only to tell where the call is from (本地/外地); never stored",
+    )
+    contact: UUID | None = Field(
+        None, description="public_id of the contact the answered call became, if known"
+    )
+
+    model_config = {"extra": "forbid"}
+
+
+class CallEventOut(Schema):
+    public_id: UUID
+    call_ref: str
+    kind: str
+    occurred_at: datetime
+    waited_seconds: int | None
+    seat: str | None
+    contact: UUID | None
+    caller_area: str
+    is_local: bool | None
+
+
+def call_event_payload(event) -> dict:
+    return {
+        "public_id": event.public_id,
+        "call_ref": event.call_ref,
+        "kind": event.kind,
+        "occurred_at": event.occurred_at.astimezone(UTC),
+        "waited_seconds": event.waited_seconds,
+        "seat": event.seat.code if event.seat_id else None,
+        "contact": event.contact.public_id if event.contact_id else None,
+        "caller_area": event.caller_area,
+        "is_local": event.is_local,
+    }
+
+
+@call_events_router.post(
+    "",
+    response={200: CallEventOut, 201: CallEventOut},
+    summary="Record a call event from the telephone switch",
+)
+def record_call_event(request, payload: CallEventIn):
+    """An offered, answered or abandoned call, for the answer rate (接通率) and the speed of
+    answer. 201 when recorded; the same call and kind again answers 200 with the event already
+    recorded (the first report wins). ``caller_number`` gives only the area the call is from and
+    is then dropped. An answered call is linked to ``contact``, or else to the centre's contact
+    started with ``external_call_id`` equal to ``call_ref`` (now or when it is started)."""
+    _require(request, permissions.HANDLE_CONTACTS)
+    event, created = actions.do_record_call_event(
+        actor=request.user,
+        call_ref=payload.call_ref,
+        kind=payload.kind,
+        occurred_at=_aware(payload.occurred_at),
+        waited_seconds=payload.waited_seconds,
+        seat_code=payload.seat,
+        caller_number=payload.caller_number or "",
+        contact=payload.contact,
+    )
+    return Status(201 if created else 200, call_event_payload(event))

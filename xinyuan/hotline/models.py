@@ -283,6 +283,11 @@ class Contact(PublicModel):
             models.Index(fields=["person", "-started_at"], name="contact_person_started"),
             models.Index(fields=["identity", "started_at"], name="contact_identity_started"),
             models.Index(fields=["status", "updated_at"], name="contact_status_updated"),
+            # The live board's contacts in progress of a centre, the longest running first:
+            # without it the (centre, start) index walks the centre's every contact.
+            models.Index(
+                fields=["organisation", "status", "started_at"], name="contact_org_status_started"
+            ),
         ]
         constraints = [
             models.UniqueConstraint(

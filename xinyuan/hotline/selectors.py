@@ -233,6 +233,35 @@ def seats_shown_on(user, contact: Contact) -> QuerySet[Seat]:
     return Seat.objects.filter(pk=contact.seat_id)
 
 
+def contact_of_centre(organisation_id: int, public_id) -> Contact | None:
+    """A contact of the centre by its public id, for linking a switch's call event to it: only
+    its id and number are read (the event names it; nothing of it is shown)."""
+    return (
+        Contact.objects.filter(organisation_id=organisation_id, public_id=public_id)
+        .only("id", "public_id", "number", "organisation_id")
+        .first()
+    )
+
+
+def contact_for_switch_call(
+    organisation_id: int, call_ref: str, start: datetime, end: datetime
+) -> Contact | None:
+    """The centre's contact started between ``start`` and ``end`` with the switch call ID
+    ``call_ref``, the latest if several. The time range keeps it on the (centre, start) index:
+    the switch call ID has no index of its own."""
+    return (
+        Contact.objects.filter(
+            organisation_id=organisation_id,
+            started_at__gte=start,
+            started_at__lte=end,
+            external_call_id=call_ref,
+        )
+        .only("id", "public_id", "number", "organisation_id")
+        .order_by("-started_at")
+        .first()
+    )
+
+
 def counsellors_for(user) -> QuerySet[User]:
     if user.organisation_id is None:
         return User.objects.none()

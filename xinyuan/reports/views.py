@@ -1,9 +1,13 @@
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.views.decorators.http import require_GET
 
 from xinyuan.core import permissions
 from xinyuan.core.views_helpers import require_perm
 from xinyuan.reports import selectors
+from xinyuan.reports.board import live_board, may_see_board
 from xinyuan.reports.forms import PeriodForm
 
 
@@ -36,3 +40,24 @@ def statistics(request):
         },
         status=422 if form.is_bound and form.errors else 200,
     )
+
+
+@require_GET
+@require_perm(permissions.VIEW_LIVE_BOARD)
+def board(request):
+    """The centre's live board (值班看板); its part below the title polls ``board_panel``."""
+    if not may_see_board(request.user):
+        raise PermissionDenied
+    return render(request, "reports/board.html", {"board": live_board(request.user)})
+
+
+@require_GET
+@require_perm(permissions.VIEW_LIVE_BOARD)
+def board_panel(request):
+    """The board's numbers and lists, polled every ``POLL_SECONDS`` by the page (no reload)."""
+    if not may_see_board(request.user):
+        raise PermissionDenied
+    # Rendered without the page's context processors: the part needs none of them (and the
+    # centre's row they read would cost a statement on every poll).
+    html = render_to_string("reports/partials/_board.html", {"board": live_board(request.user)})
+    return HttpResponse(html)

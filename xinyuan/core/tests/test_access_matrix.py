@@ -133,6 +133,9 @@ MATRIX: dict[str, Entry] = {
     # Operations: load and burn-out signals (OP-02) ------------------------------------------
     "operations:workload": Entry("GET", row(LOGIN, 200, 200, 200, 403, 403, 403)),
     "operations:workload-limits": Entry("GET", row(LOGIN, 403, 403, 200, 403, 403, 403)),
+    # The live board: one centre's operational data, for its supervisors and director.
+    "reports:board": Entry("GET", row(LOGIN, 403, 200, 200, 403, 403, 403)),
+    "reports:board-panel": Entry("GET", row(LOGIN, 403, 200, 200, 403, 403, 403)),
     # Hotline -------------------------------------------------------------------------------
     "hotline:home": Entry("GET", row(LOGIN, 302, 302, 302, 302, 302, 302)),
     "hotline:workstation": Entry("GET", row(LOGIN, 200, 200, 200, 403, 403, 403)),
@@ -279,6 +282,13 @@ MATRIX: dict[str, Entry] = {
         "POST", row(401, 201, 201, 403, 403, 403, 403), data={"channel": "phone"}, json=True
     ),
     "GET /api/v1/contacts": Entry("GET", row(401, 200, 200, 200, 403, 403, 403)),
+    # The telephone switch (a counsellor's token) reports call events; names no record.
+    "POST /api/v1/call-events": Entry(
+        "POST",
+        row(401, 201, 201, 403, 403, 403, 403),
+        data={"call_ref": "sw-matrix", "kind": "offered", "occurred_at": "2026-01-05T10:00:00"},
+        json=True,
+    ),
     # Scales and scoring store nothing: public, like the self-test portal.
     "GET /api/v1/scales": Entry("GET", row(200, 200, 200, 200, 200, 200, 200)),
     "GET /api/v1/scales/{code}/fhir": Entry("GET", row(200, 200, 200, 200, 200, 200, 200)),

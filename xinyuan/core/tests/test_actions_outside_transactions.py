@@ -637,6 +637,18 @@ CALLS: dict[str, tuple[Callable[[SimpleNamespace], object], bool]] = {
         True,
     ),
     "xinyuan.hotline.actions.consents.do_withdraw_consent": (_consent_withdrawal, True),
+    "xinyuan.hotline.actions.call_events.do_record_call_event": (
+        lambda w: hotline_actions.do_record_call_event(
+            actor=w.p.counsellor,
+            call_ref="sw-outside-1",
+            kind="answered",
+            occurred_at=timezone.now(),
+            waited_seconds=12,
+            seat_code="A01",
+            caller_number="01062345678",
+        ),
+        True,
+    ),
     "xinyuan.hotline.actions.break_glass.do_open_break_glass": (
         lambda w: break_glass_actions.do_open_break_glass(
             actor=w.p.outsider_supervisor, contacts=[w.high], reason="来电者有极高风险，需了解情况"

@@ -5,6 +5,7 @@ audit event in the same transaction (a contact and a safety plan through
 ``audit.versioned.write_versioned``).
 """
 
+from xinyuan.hotline.actions.call_events import do_record_call_event
 from xinyuan.hotline.actions.consents import do_record_consent, do_withdraw_consent
 from xinyuan.hotline.actions.contacts import (
     EDITABLE_FIELDS,
@@ -35,6 +36,7 @@ __all__ = [
     "do_acknowledge_alert",
     "do_assess_risk",
     "do_book_follow_up",
+    "do_record_call_event",
     "close_problems",
     "do_close_contact",
     "do_end_call",

@@ -26,6 +26,7 @@ from xinyuan.core.errors import PermissionDeniedError
 from xinyuan.core.limits import check_length
 from xinyuan.hotline import rules, taxonomy
 from xinyuan.hotline.access import decide_contact
+from xinyuan.hotline.actions.call_events import link_answered_call
 from xinyuan.hotline.models import (
     Contact,
     ContactSequence,
@@ -200,6 +201,8 @@ def _start_contact(
     # Last before the insert: the centre's number row stays locked for as short as can be.
     contact.number = next_contact_number(actor.organisation_id, started_at)
     contact.save(force_insert=True)
+    # The switch's answered event of this call, reported before the contact began.
+    linked_calls = link_answered_call(contact=contact) if external_call_id else 0
     record(
         actor=actor,
         action="create",
@@ -212,6 +215,7 @@ def _start_contact(
             "contact_type": contact.contact_type,
             "identity": contact.identity_id is not None,
             **prefilled,
+            **({"call_event_linked": True} if linked_calls else {}),
         },
     )
     if contact.recording_consent != "not_recorded":

@@ -56,6 +56,7 @@ class Command(BaseCommand):
                     "hotline_name": hotline,
                     "hotline_number": number,
                     "hotline_hours": "24小时",
+                    "local_area_code": "010",  # 本地/外地来电 of the switch's call events
                     "clinic": "心理咨询门诊：示范市精神卫生中心门诊楼3层，工作日 8:00–17:00",
                 },
             )
