@@ -19,6 +19,7 @@ from xinyuan.core.crypto import KEY_UNAVAILABLE_MESSAGE, KeyUnavailable, report_
 from xinyuan.core.errors import ConflictError
 from xinyuan.hotline.api import contacts_router, risk_router
 from xinyuan.hotline.rules import RiskInputError
+from xinyuan.reports.api import reports_router
 
 
 class BearerAuth(HttpBearer):
@@ -129,3 +130,4 @@ def on_http404(request, exc):
 api.add_router("/risk", risk_router)
 api.add_router("/contacts", contacts_router)
 api.add_router("/scales", scales_router)
+api.add_router("/reports", reports_router)

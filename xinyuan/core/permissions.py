@@ -37,6 +37,8 @@ HANDLE_DATA_REQUESTS = "handle_data_requests"  # PIPL: export a person's data, e
 VIEW_STATISTICS = "view_statistics"  # aggregated numbers only: the centre's, or the region's
 # Aggregated numbers of every centre of the user's region (health commission), never a record.
 VIEW_REGION_STATISTICS = "view_region_statistics"
+# The director signs the centre's official work report (心理援助热线工作报表) in the app.
+SIGN_OFF_WORK_REPORT = "sign_off_work_report"
 # Free-text clinical notes (what the caller said, the counsellor's notes, the safety plan): read
 # by those who work with the caller; a director reads them only after stating why (audited).
 READ_CLINICAL_NOTES = "read_clinical_notes"
@@ -89,6 +91,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             SET_CALLER_NOTE,
             VIEW_AUDIT,
             VIEW_STATISTICS,
+            SIGN_OFF_WORK_REPORT,
             SET_LEGAL_HOLD,
             HANDLE_DATA_REQUESTS,
             REVEAL_CLINICAL_NOTES,
