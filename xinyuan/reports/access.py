@@ -29,7 +29,9 @@ class ReportScope:
 
     @property
     def single(self) -> Organisation | None:
-        return self.organisations[0] if len(self.organisations) == 1 and not self.is_region else None
+        return (
+            self.organisations[0] if len(self.organisations) == 1 and not self.is_region else None
+        )
 
 
 def access_reports(user) -> ReportScope:

@@ -8,6 +8,7 @@ the page follows the reader's language.
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -36,7 +37,7 @@ class Table:
     key: str  # basic, service, problems, staff, training
     title: str  # the sheet's name
     header: tuple[str, str]
-    rows: list[tuple[str, object]]  # (label, value): value an int, a Decimal, a rate or text
+    rows: Sequence[tuple[str, object]]  # (label, value): value an int, a Decimal, a rate or text
 
 
 def rate_text(value: float | None) -> str:
@@ -97,10 +98,17 @@ def tables(report: WorkReport) -> list[Table]:
     ]
     staff += [
         (_("Qualification: %(name)s") % {"name": qualifications.get(code, code)}, n)
-        for code, n in sorted(st.by_qualification.items(), key=lambda i: list(qualifications).index(i[0]) if i[0] in qualifications else 99)  # fmt: skip
+        for code, n in sorted(
+            st.by_qualification.items(),
+            key=lambda i: list(qualifications).index(i[0]) if i[0] in qualifications else 99,
+        )  # fmt: skip
     ]
     staff += [
-        (_("Part-timers from: %(place)s") % {"place": place or pgettext("report", "Not recorded")}, n)
+        (
+            _("Part-timers from: %(place)s")
+            % {"place": place or pgettext("report", "Not recorded")},
+            n,
+        )
         for place, n in st.part_time_sources
     ]
     t = report.training
@@ -113,7 +121,9 @@ def tables(report: WorkReport) -> list[Table]:
     ]
     training += [
         (_("Content: %(topic)s") % {"topic": topics.get(code, code)}, n)
-        for code, n in sorted(t.topics.items(), key=lambda i: list(topics).index(i[0]) if i[0] in topics else 99)  # fmt: skip
+        for code, n in sorted(
+            t.topics.items(), key=lambda i: list(topics).index(i[0]) if i[0] in topics else 99
+        )  # fmt: skip
     ]
     item, count, value = _("Item"), _("Number"), _("Value")
     return [

@@ -162,11 +162,15 @@ def work_report_sign_off(request):
     from django.contrib import messages
 
     form, period = period_from(request.POST, previous=True)
-    back = reverse("reports:work-report") + "?" + (
-        f"period={period.kind}&day={period.first.isoformat()}&until={period.last.isoformat()}"
+    back = (
+        reverse("reports:work-report")
+        + "?"
+        + (f"period={period.kind}&day={period.first.isoformat()}&until={period.last.isoformat()}")
     )
     if form.errors:
-        messages.error(request, " ".join(str(e) for e in form.non_field_errors()) or _("Check the period."))
+        messages.error(
+            request, " ".join(str(e) for e in form.non_field_errors()) or _("Check the period.")
+        )
         return redirect(back)
     try:
         do_sign_off_work_report(actor=request.user, period=period)

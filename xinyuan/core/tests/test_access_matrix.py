@@ -93,6 +93,16 @@ MATRIX: dict[str, Entry] = {
     ),
     # Statistics (aggregated) ---------------------------------------------------------------
     "reports:statistics": Entry("GET", row(LOGIN, 403, 403, 200, 403, 403, 200)),
+    "reports:report": Entry("GET", row(LOGIN, 403, 403, 200, 403, 403, 200)),
+    "reports:work-report": Entry("GET", row(LOGIN, 403, 403, 200, 403, 403, 200)),
+    "reports:work-report-xlsx": Entry("GET", row(LOGIN, 403, 403, 200, 403, 403, 200)),
+    "reports:work-report-pdf": Entry("GET", row(LOGIN, 403, 403, 200, 403, 403, 200)),
+    # Only the centre's director signs its work report; a month that has ended.
+    "reports:work-report-sign-off": Entry(
+        "POST",
+        row(LOGIN, 403, 403, 302, 403, 403, 403),
+        data={"period": "month", "day": "2026-01-01"},
+    ),
     # Hotline -------------------------------------------------------------------------------
     "hotline:home": Entry("GET", row(LOGIN, 302, 302, 302, 302, 302, 302)),
     "hotline:workstation": Entry("GET", row(LOGIN, 200, 200, 200, 403, 403, 403)),
@@ -189,6 +199,11 @@ MATRIX: dict[str, Entry] = {
         "POST", row(401, 201, 201, 403, 403, 403, 403), data={"channel": "phone"}, json=True
     ),
     "GET /api/v1/contacts": Entry("GET", row(401, 200, 200, 200, 403, 403, 403)),
+    "GET /api/v1/reports/summary": Entry(
+        "GET",
+        row(401, 403, 403, 200, 403, 403, 200),
+        data={"from": "2026-01-01", "to": "2026-01-31", "group_by": "week"},
+    ),
     # Scales and scoring store nothing: public, like the self-test portal.
     "GET /api/v1/scales": Entry("GET", row(200, 200, 200, 200, 200, 200, 200)),
     "GET /api/v1/scales/{code}/fhir": Entry("GET", row(200, 200, 200, 200, 200, 200, 200)),

@@ -34,6 +34,8 @@ from xinyuan.hotline.actions import disclosures as disclosure_actions
 from xinyuan.hotline.actions import notes as notes_actions
 from xinyuan.hotline.actions import retention as retention_actions
 from xinyuan.hotline.tests import factories
+from xinyuan.reports import actions as report_actions
+from xinyuan.reports.rules import period_for
 
 
 def action_modules():
@@ -532,6 +534,13 @@ CALLS: dict[str, tuple[Callable[[SimpleNamespace], object], bool]] = {
     "xinyuan.assessments.actions.do_add_participants": (
         lambda w: assessment_actions.do_add_participants(
             actor=w.p.director, campaign=w.campaign, lines="E-001\nE-002"
+        ),
+        True,
+    ),
+    # reports
+    "xinyuan.reports.actions.do_sign_off_work_report": (
+        lambda w: report_actions.do_sign_off_work_report(
+            actor=w.p.director, period=period_for("month", date(2026, 1, 1))
         ),
         True,
     ),

@@ -224,9 +224,7 @@ def _call_events(scope: ReportScope, start: datetime, end: datetime):
     )
 
 
-def service_and_problems(
-    scope: ReportScope, period: rules.Period
-) -> tuple[Service, Problems]:
+def service_and_problems(scope: ReportScope, period: rules.Period) -> tuple[Service, Problems]:
     """Two queries: contacts, and the switch's call events."""
     start, end = local_bounds(period.first, period.last)
     service, problems = Service(), Problems()
@@ -469,8 +467,7 @@ class FollowUpTimeliness:
 
 def _by(qs, name: str, choices, empty_label: str) -> list[tuple[str, str, int]]:
     counts = {
-        item[name] or "": item["n"]
-        for item in qs.order_by().values(name).annotate(n=Count("id"))
+        item[name] or "": item["n"] for item in qs.order_by().values(name).annotate(n=Count("id"))
     }
     rows = [(code, str(label), counts.pop(code, 0)) for code, label in choices]
     for code, n in counts.items():  # a value no longer offered, or none
@@ -558,4 +555,3 @@ def breakdowns(scope: ReportScope, period: rules.Period) -> Breakdowns:
 
 def referral_count(rows: list[tuple[str, str, int]]) -> int:
     return sum(n for code, _label, n in rows if code in REFERRAL_OUTCOMES)
-

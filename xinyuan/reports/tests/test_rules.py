@@ -1,7 +1,7 @@
 from datetime import date
 
 from django.test import SimpleTestCase
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from xinyuan.reports import rules
@@ -79,6 +79,7 @@ class PeriodTests(SimpleTestCase):
         self.assertEqual(rate(17, 20), 85.0)
         self.assertEqual(rate(1, 3), 33.3)
 
+    @settings(suppress_health_check=[HealthCheck.too_slow], deadline=None)
     @given(
         st.dates(min_value=date(2000, 1, 1), max_value=date(2100, 12, 31)),
         st.sampled_from(["day", "week", "month", "quarter", "year"]),
@@ -90,6 +91,7 @@ class PeriodTests(SimpleTestCase):
         self.assertEqual(period_for(kind, period.first), period)
         self.assertEqual(period_for(kind, period.last), period)
 
+    @settings(suppress_health_check=[HealthCheck.too_slow], deadline=None, max_examples=60)
     @given(
         st.dates(min_value=date(2000, 1, 1), max_value=date(2097, 12, 31)),
         st.integers(min_value=0, max_value=rules.MAX_DAYS - 1),

@@ -24,7 +24,7 @@ from xinyuan.hotline import actions as hotline_actions
 from xinyuan.hotline.models import CallEvent, Contact, ContactType, Outcome
 from xinyuan.hotline.tests.factories import high_risk_contact, start_contact
 from xinyuan.operations.models import Complaint, TrainingRecord, TrainingSession
-from xinyuan.reports import exports, rules
+from xinyuan.reports import exports, fonts, rules
 from xinyuan.reports.access import access_reports
 from xinyuan.reports.models import WorkReportSignOff
 from xinyuan.reports.selectors import work_report as selectors
@@ -115,29 +115,50 @@ def build_november(p) -> dict:
     User.objects.filter(pk=p.supervisor.pk).update(qualification=Qualification.PSYCHIATRIST)
     # Training: two sessions in November, one in October; three records in November.
     crisis = TrainingSession.objects.create(
-        organisation=p.org, title="危机干预", topic="crisis", held_on=date(2026, 11, 7),
+        organisation=p.org,
+        title="危机干预",
+        topic="crisis",
+        held_on=date(2026, 11, 7),
         hours=Decimal("3.0"),
-    )  # fmt: skip
+    )
     TrainingSession.objects.create(
-        organisation=p.org, title="伦理", topic="ethics", held_on=date(2026, 11, 21),
+        organisation=p.org,
+        title="伦理",
+        topic="ethics",
+        held_on=date(2026, 11, 21),
         hours=Decimal("2.5"),
-    )  # fmt: skip
+    )
     TrainingSession.objects.create(
-        organisation=p.org, title="旧", topic="ethics", held_on=date(2026, 10, 31),
+        organisation=p.org,
+        title="旧",
+        topic="ethics",
+        held_on=date(2026, 10, 31),
         hours=Decimal("9"),
-    )  # fmt: skip
-    for user, topic in ((p.counsellor, "crisis"), (p.counsellor_b, "crisis"), (p.counsellor, "ethics")):  # fmt: skip
+    )
+    for user, topic in (
+        (p.counsellor, "crisis"),
+        (p.counsellor_b, "crisis"),
+        (p.counsellor, "ethics"),
+    ):
         TrainingRecord.objects.create(
-            organisation=p.org, user=user, session=crisis, topic=topic,
-            hours=Decimal("3.0"), completed_on=date(2026, 11, 7),
-        )  # fmt: skip
+            organisation=p.org,
+            user=user,
+            session=crisis,
+            topic=topic,
+            hours=Decimal("3.0"),
+            completed_on=date(2026, 11, 7),
+        )
     Complaint.objects.create(
         organisation=p.org, kind="complaint", channel="phone", received_at=at(9), text="等太久"
     )
     Complaint.objects.create(
-        organisation=p.org, kind="praise", channel="letter", received_at=at(19), text="谢谢",
+        organisation=p.org,
+        kind="praise",
+        channel="letter",
+        received_at=at(19),
+        text="谢谢",
         status="resolved",
-    )  # fmt: skip
+    )
     return {
         "contacts": 6,
         "phone_contacts": 5,
@@ -199,17 +220,24 @@ class WorkReportTests(PersonaMixin, TestCase):
 
     def test_staff_training_and_complaints_of_the_month(self):
         report = self.report()
-        self.assertEqual((report.staff.total, report.staff.full_time, report.staff.part_time), (3, 2, 1))
+        self.assertEqual(
+            (report.staff.total, report.staff.full_time, report.staff.part_time), (3, 2, 1)
+        )
         self.assertEqual(
             report.staff.by_qualification,
             {"counsellor": 1, "social_worker": 1, "psychiatrist": 1},
         )
         self.assertEqual(report.staff.part_time_sources, [("市第一中学", 1)])
         t = report.training
-        self.assertEqual((t.sessions, t.session_hours, t.topics), (2, Decimal("5.5"), {"crisis": 1, "ethics": 1}))  # fmt: skip
+        self.assertEqual(
+            (t.sessions, t.session_hours, t.topics), (2, Decimal("5.5"), {"crisis": 1, "ethics": 1})
+        )
         self.assertEqual((t.people_trained, t.person_hours), (2, Decimal("9.0")))
         c = report.complaints
-        self.assertEqual((c.total, c.by_kind, c.by_status), (2, {"complaint": 1, "praise": 1}, {"received": 1, "resolved": 1}))  # fmt: skip
+        self.assertEqual(
+            (c.total, c.by_kind, c.by_status),
+            (2, {"complaint": 1, "praise": 1}, {"received": 1, "resolved": 1}),
+        )
 
     def test_without_switch_events_calls_handled_are_phone_contacts_and_the_rate_unknown(self):
         CallEvent.objects.all().delete()
@@ -231,7 +259,8 @@ class WorkReportTests(PersonaMixin, TestCase):
     def test_excel_pdf_json_and_a_direct_sql_count_agree(self):
         client = client_for(self.p.director)
         # Direct SQL, by hand: the month in Shanghai time.
-        start, end = at(1, 0, 0), at(1, 0, 0, month=12)
+        adapt = connection.ops.adapt_datetimefield_value
+        start, end = adapt(at(1, 0, 0)), adapt(at(1, 0, 0, month=12))
         org = self.p.org.pk
         contacts_sql = (
             "SELECT COUNT(*) FROM hotline_contact WHERE organisation_id = %s "
@@ -249,7 +278,10 @@ class WorkReportTests(PersonaMixin, TestCase):
         }
         self.assertEqual(sql, {"contacts": 6, "high_crisis": 1, "calls_offered": 5})
 
-        response = client.get("/api/v1/reports/summary", {"from": "2026-11-01", "to": "2026-11-30", "group_by": "week"})  # fmt: skip
+        response = client.get(
+            "/api/v1/reports/summary",
+            {"from": "2026-11-01", "to": "2026-11-30", "group_by": "week"},
+        )
         self.assertEqual(response.status_code, 200, response.content)
         total = response.json()["total"]
         for name, value in sql.items():
@@ -272,18 +304,26 @@ class WorkReportTests(PersonaMixin, TestCase):
             xlsx["Content-Disposition"],
         )
         book = load_workbook(io.BytesIO(xlsx.content))
-        self.assertEqual(book.sheetnames, ["基本信息", "服务情况", "问题类型", "人员情况", "培训情况"])
-        service = {row[0]: row[1] for row in book["服务情况"].iter_rows(min_row=3, values_only=True)}
+        self.assertEqual(
+            book.sheetnames, ["基本信息", "服务情况", "问题类型", "人员情况", "培训情况"]
+        )
+        service = {
+            row[0]: row[1] for row in book["服务情况"].iter_rows(min_row=3, values_only=True)
+        }
         self.assertEqual(book["服务情况"]["A2"].value, "项目")
         self.assertEqual(service["总呼入量"], sql["calls_offered"])
         self.assertEqual(service["高危来电"], sql["high_crisis"])
         self.assertEqual(service["接待总数（全部渠道）"], sql["contacts"])
         self.assertEqual(service["接听量"], total["service"]["calls_handled"])
         self.assertEqual(service["接通率"], "80.0%")
-        problems = {row[0]: row[1] for row in book["问题类型"].iter_rows(min_row=3, values_only=True)}
+        problems = {
+            row[0]: row[1] for row in book["问题类型"].iter_rows(min_row=3, values_only=True)
+        }
         self.assertEqual(problems["情绪问题"], total["problems"]["rows"]["emotional"])
         self.assertEqual(problems["婚姻问题"] if "婚姻问题" in problems else problems["婚姻"], 1)
-        training = {row[0]: row[1] for row in book["培训情况"].iter_rows(min_row=3, values_only=True)}
+        training = {
+            row[0]: row[1] for row in book["培训情况"].iter_rows(min_row=3, values_only=True)
+        }
         self.assertEqual(training["培训次数"], total["training"]["sessions"])
         self.assertEqual(training["培训人数"], 2)
 
@@ -292,7 +332,15 @@ class WorkReportTests(PersonaMixin, TestCase):
         self.assertEqual(pdf["Content-Type"], "application/pdf")
         self.assertIn("2026-11.pdf", pdf["Content-Disposition"])
         text = pdf_text(pdf.content)
-        for heading in ("心理援助热线工作报表", "服务情况", "问题类型", "人员情况", "培训情况", "负责人签字", "审核部门意见"):  # fmt: skip
+        for heading in (
+            "心理援助热线工作报表",
+            "服务情况",
+            "问题类型",
+            "人员情况",
+            "培训情况",
+            "负责人签字",
+            "审核部门意见",
+        ):
             self.assertIn(heading, text)
         self.assertIn(f"总呼入量 {sql['calls_offered']}", text)
         self.assertIn(f"高危来电 {sql['high_crisis']}", text)
@@ -307,15 +355,19 @@ class WorkReportTests(PersonaMixin, TestCase):
     def test_the_pdf_draws_the_chinese_glyphs(self):
         ensure_cjk_font()
         content = exports.pdf_bytes(self.report())
-        self.assertIn(b"NotoSansCJK", content, "the CJK font is embedded in the file")
         import pypdfium2 as pdfium
 
         page = pdfium.PdfDocument(content)[0]
+        self.assertIn("Noto-Sans-CJK", font_name(page), "the CJK font is embedded in the file")
         image = page.render(scale=2).to_pil().convert("L")
         width, height = image.size
         # The title sits centred at the top; the same strip lower right is blank paper.
-        title = image.crop((int(width * 0.25), int(height * 0.02), int(width * 0.75), int(height * 0.06)))
-        blank = image.crop((int(width * 0.25), int(height * 0.96), int(width * 0.75), int(height * 0.99)))  # fmt: skip
+        title = image.crop(
+            (int(width * 0.25), int(height * 0.02), int(width * 0.75), int(height * 0.06))
+        )
+        blank = image.crop(
+            (int(width * 0.25), int(height * 0.96), int(width * 0.75), int(height * 0.99))
+        )
 
         def ink(region) -> int:
             return sum(1 for value in region.tobytes() if value < 128)
@@ -326,7 +378,12 @@ class WorkReportTests(PersonaMixin, TestCase):
         text_page = page.get_textpage()
         boxes = [text_page.get_charbox(i) for i in range(2)]
         glyphs = [
-            image.crop(tuple(int(v * 2) for v in (b[0], page.get_height() - b[3], b[2], page.get_height() - b[1]))).tobytes()  # fmt: skip
+            image.crop(
+                tuple(
+                    int(v * 2)
+                    for v in (b[0], page.get_height() - b[3], b[2], page.get_height() - b[1])
+                )
+            ).tobytes()
             for b in boxes
         ]
         self.assertNotEqual(glyphs[0], glyphs[1], "心 and 理 are different glyphs, not boxes")
@@ -377,7 +434,10 @@ class WorkReportTests(PersonaMixin, TestCase):
         self.assertEqual(sum(parts.by_hour), 6)
         self.assertEqual(parts.by_area[0], ("测试市", 3))
         self.assertEqual(dict((c, n) for c, _l, n in parts.by_type)["silent"], 1)
-        self.assertEqual(dict((c, n) for c, _l, n in parts.by_channel), {"phone": 5, "chat": 1, "walk_in": 0, "other": 0})  # fmt: skip
+        self.assertEqual(
+            dict((c, n) for c, _l, n in parts.by_channel),
+            {"phone": 5, "chat": 1, "walk_in": 0, "other": 0},
+        )
         self.assertEqual(selectors.referral_count(parts.by_outcome), 1)
         self.assertEqual(
             (parts.follow_up.high_risk, parts.follow_up.booked, parts.follow_up.done_in_time),
@@ -432,7 +492,13 @@ class RegionAndRefusalTests(PersonaMixin, TestCase):
         self.assertEqual(json.json()["centres"], ["其他热线"])
 
     def test_counsellors_supervisors_auditors_and_admins_are_refused(self):
-        for user in (self.p.counsellor, self.p.supervisor, self.p.auditor, self.p.admin, self.p.outsider):  # fmt: skip
+        for user in (
+            self.p.counsellor,
+            self.p.supervisor,
+            self.p.auditor,
+            self.p.admin,
+            self.p.outsider,
+        ):
             client = client_for(user)
             for url in (PAGE, REPORT_PAGE, "/reports/work-report/xlsx", "/reports/work-report/pdf"):
                 self.assertEqual(client.get(url, NOVEMBER).status_code, 403, (user.username, url))
@@ -442,13 +508,18 @@ class RegionAndRefusalTests(PersonaMixin, TestCase):
 
     def test_a_wrong_period_gets_a_message_and_keeps_what_was_typed(self):
         client = client_for(self.p.director)
-        response = client.get(PAGE, {"period": "custom", "day": "2026-11-20", "until": "2026-11-02"})
+        response = client.get(
+            PAGE, {"period": "custom", "day": "2026-11-20", "until": "2026-11-02"}
+        )
         self.assertEqual(response.status_code, 422)
         self.assertContains(response, "起始日期不能晚于截止日期", status_code=422)
         self.assertContains(response, 'value="2026-11-20"', status_code=422)
         api = client.get("/api/v1/reports/summary", {"from": "2026-11-20", "to": "2026-11-02"})
         self.assertEqual(api.status_code, 422)
-        api = client.get("/api/v1/reports/summary", {"from": "2026-11-01", "to": "2026-11-30", "group_by": "year"})  # fmt: skip
+        api = client.get(
+            "/api/v1/reports/summary",
+            {"from": "2026-11-01", "to": "2026-11-30", "group_by": "year"},
+        )
         self.assertEqual(api.status_code, 422)
 
     def test_the_director_signs_off_an_ended_month_once_and_it_shows_on_the_report(self):
@@ -457,8 +528,12 @@ class RegionAndRefusalTests(PersonaMixin, TestCase):
         response = client.post("/reports/work-report/sign-off", data)
         self.assertEqual(response.status_code, 302)
         sign_off = WorkReportSignOff.objects.get()
-        self.assertEqual((sign_off.first_day, sign_off.last_day), (date(2026, 11, 1), date(2026, 11, 30)))  # fmt: skip
-        self.assertTrue(AuditEvent.objects.filter(action="sign_off", actor=self.p.director).exists())
+        self.assertEqual(
+            (sign_off.first_day, sign_off.last_day), (date(2026, 11, 1), date(2026, 11, 30))
+        )
+        self.assertTrue(
+            AuditEvent.objects.filter(action="sign_off", actor=self.p.director).exists()
+        )
         page = client.get(PAGE, NOVEMBER)
         self.assertContains(page, "已在平台签字确认")
         self.assertNotContains(page, 'id="sign-off-button"')
@@ -467,7 +542,9 @@ class RegionAndRefusalTests(PersonaMixin, TestCase):
         text = pdf_text(client.get("/reports/work-report/pdf", NOVEMBER).content)
         self.assertIn("director", text.split("负责人签字")[1][:80])
         for user in (self.p.officer, self.p.supervisor, self.p.counsellor):
-            self.assertEqual(client_for(user).post("/reports/work-report/sign-off", data).status_code, 403)  # fmt: skip
+            self.assertEqual(
+                client_for(user).post("/reports/work-report/sign-off", data).status_code, 403
+            )
 
     def test_a_month_not_yet_ended_cannot_be_signed_off(self):
         from django.core.exceptions import ValidationError
@@ -488,15 +565,27 @@ def pdf_text(content: bytes) -> str:
     return "\n".join(page.get_textpage().get_text_range() for page in document)
 
 
+def font_name(page) -> str:
+    """The name of the font the first character on the page is drawn with."""
+    import ctypes
+
+    import pypdfium2.raw as pdfium_c
+
+    text_page = page.get_textpage()
+    buffer = ctypes.create_string_buffer(200)
+    flags = ctypes.c_int()
+    length = pdfium_c.FPDFText_GetFontInfo(text_page.raw, 0, buffer, 200, ctypes.byref(flags))
+    return buffer.raw[: max(length - 1, 0)].decode("utf-8", "replace")
+
+
 def ensure_cjk_font() -> None:
-    """The PDF needs a CJK font on the server (Debian's fonts-noto-cjk, as the browser tests
-    install): install it where it is missing and we may, otherwise fail saying so."""
-    listed = subprocess.run(["fc-list", ":lang=zh", "family"], capture_output=True, text=True, check=False)  # fmt: skip  # noqa: S607
-    if "Noto Sans CJK" in listed.stdout:
+    """The PDF needs a CJK font on the server: install it where it is missing and this runs as
+    root (as the browser tests install Chromium's), otherwise fail saying what to install."""
+    if fonts.cjk_font_installed():
         return
-    command = "apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y fonts-noto-cjk"
     if shutil.which("apt-get") and os.geteuid() == 0:
-        subprocess.run(["sh", "-c", command], capture_output=True, check=False, timeout=1200)  # noqa: S607
-    listed = subprocess.run(["fc-list", ":lang=zh", "family"], capture_output=True, text=True, check=False)  # fmt: skip  # noqa: S607
-    if "Noto Sans CJK" not in listed.stdout:
-        raise AssertionError(f"No CJK font for the PDF: install fonts-noto-cjk (`{command}`).")
+        subprocess.run(  # noqa: S603 - a fixed command
+            ["/bin/sh", "-c", fonts.INSTALL_COMMAND], capture_output=True, check=False, timeout=1200
+        )
+    if not fonts.cjk_font_installed():
+        raise AssertionError(f"No CJK font for the PDF: `{fonts.INSTALL_COMMAND}`.")
