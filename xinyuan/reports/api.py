@@ -182,6 +182,9 @@ def summary(
     last bucket clipped to the period) and in total, with staff (now), training and complaints
     in total. The same figures as the work report page and its Excel and PDF files."""
     scope = access_reports(request.user)
+    for name, day in (("from", date_from), ("to", date_to)):
+        if not 2000 <= day.year <= 2100:
+            raise ValidationError({name: [_("Choose a date between 2000 and 2100.")]})
     try:
         period = rules.period_for(rules.CUSTOM, date_from, date_to)
     except rules.PeriodError as exc:

@@ -167,7 +167,7 @@ def work_report_sign_off(request):
         + "?"
         + (f"period={period.kind}&day={period.first.isoformat()}&until={period.last.isoformat()}")
     )
-    if form.errors:
+    if not form.is_bound or form.errors:
         messages.error(
             request, " ".join(str(e) for e in form.non_field_errors()) or _("Check the period.")
         )

@@ -257,6 +257,7 @@ class WorkReportTests(PersonaMixin, TestCase):
         self.assertEqual((report.training.sessions, report.complaints.total), (0, 0))
 
     def test_excel_pdf_json_and_a_direct_sql_count_agree(self):
+        ensure_cjk_font()
         client = client_for(self.p.director)
         # Direct SQL, by hand: the month in Shanghai time.
         adapt = connection.ops.adapt_datetimefield_value
@@ -359,34 +360,41 @@ class WorkReportTests(PersonaMixin, TestCase):
 
         page = pdfium.PdfDocument(content)[0]
         self.assertIn("Noto-Sans-CJK", font_name(page), "the CJK font is embedded in the file")
-        image = page.render(scale=2).to_pil().convert("L")
-        width, height = image.size
-        # The title sits centred at the top; the same strip lower right is blank paper.
-        title = image.crop(
-            (int(width * 0.25), int(height * 0.02), int(width * 0.75), int(height * 0.06))
-        )
-        blank = image.crop(
-            (int(width * 0.25), int(height * 0.96), int(width * 0.75), int(height * 0.99))
-        )
-
-        def ink(region) -> int:
-            return sum(1 for value in region.tobytes() if value < 128)
-
-        self.assertGreater(ink(title), 500, "the title's characters are drawn")
-        self.assertLess(ink(blank), 50)
-        # Boxes for missing glyphs would look alike: two different characters differ.
+        scale = 2
+        image = page.render(scale=scale).to_pil().convert("L")
         text_page = page.get_textpage()
-        boxes = [text_page.get_charbox(i) for i in range(2)]
-        glyphs = [
-            image.crop(
-                tuple(
-                    int(v * 2)
-                    for v in (b[0], page.get_height() - b[3], b[2], page.get_height() - b[1])
+        self.assertEqual(text_page.get_text_range(0, 10), "心理援助热线工作报表")
+        page_height = page.get_height()
+
+        def region(first: int, last: int):
+            """The pixels of characters first…last (PDF boxes: origin bottom left)."""
+            boxes = [text_page.get_charbox(i) for i in range(first, last + 1)]
+            left, right = min(b[0] for b in boxes), max(b[2] for b in boxes)
+            bottom, top = min(b[1] for b in boxes), max(b[3] for b in boxes)
+            return image.crop(
+                (
+                    int(left * scale),
+                    int((page_height - top) * scale),
+                    int(right * scale) + 1,
+                    int((page_height - bottom) * scale) + 1,
                 )
-            ).tobytes()
-            for b in boxes
-        ]
-        self.assertNotEqual(glyphs[0], glyphs[1], "心 and 理 are different glyphs, not boxes")
+            )
+
+        def ink(pixels) -> float:
+            data = pixels.tobytes()
+            return sum(1 for value in data if value < 128) / max(len(data), 1)
+
+        title = region(0, 9)
+        self.assertGreater(ink(title), 0.05, "the title's characters are drawn")
+        width, height = image.size
+        blank = image.crop((0, height - 20, width, height))  # the bottom margin
+        self.assertLess(ink(blank), 0.001)
+        # Boxes for missing glyphs would all look alike: two different characters differ.
+        self.assertNotEqual(
+            region(0, 0).resize((24, 24)).tobytes(),
+            region(1, 1).resize((24, 24)).tobytes(),
+            "心 and 理 are different glyphs, not boxes",
+        )
 
     def test_the_page_shows_the_same_figures_with_download_buttons(self):
         response = client_for(self.p.director).get(PAGE, NOVEMBER)
@@ -521,6 +529,10 @@ class RegionAndRefusalTests(PersonaMixin, TestCase):
             {"from": "2026-11-01", "to": "2026-11-30", "group_by": "year"},
         )
         self.assertEqual(api.status_code, 422)
+        api = client.get("/api/v1/reports/summary", {"from": "9999-12-01", "to": "9999-12-31"})
+        self.assertEqual(api.status_code, 422, "the end of the calendar is refused, not a crash")
+        page = client.get(PAGE, {"period": "month", "day": "9999-12-01"})
+        self.assertEqual(page.status_code, 422)
 
     def test_the_director_signs_off_an_ended_month_once_and_it_shows_on_the_report(self):
         client = client_for(self.p.director)
