@@ -139,7 +139,7 @@ def complaint_rows(report: WorkReport) -> list[tuple[str, int]]:
     kinds, statuses = complaint_labels()
     c = report.complaints
     return (
-        [(_("Received"), c.total)]
+        [(_("Received in the period"), c.total)]
         + [(label, c.by_kind.get(code, 0)) for code, label in kinds.items()]
         + [(label, c.by_status.get(code, 0)) for code, label in statuses.items()]
     )
