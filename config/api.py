@@ -19,6 +19,7 @@ from xinyuan.core.crypto import KEY_UNAVAILABLE_MESSAGE, KeyUnavailable, report_
 from xinyuan.core.errors import ConflictError
 from xinyuan.hotline.api import call_events_router, contacts_router, risk_router
 from xinyuan.hotline.rules import RiskInputError
+from xinyuan.reports.api import reports_router
 
 
 class BearerAuth(HttpBearer):
@@ -130,3 +131,4 @@ api.add_router("/risk", risk_router)
 api.add_router("/contacts", contacts_router)
 api.add_router("/scales", scales_router)
 api.add_router("/call-events", call_events_router)
+api.add_router("/reports", reports_router)

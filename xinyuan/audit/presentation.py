@@ -33,6 +33,7 @@ ACTION_LABELS = {
     "view": _("viewed"),
     "list": _("listed or searched"),
     "export": _("exported"),
+    "sign_off": _("signed off"),
     "login": _("signed in"),
     "login_failed": _("sign-in failed"),
     "2fa_enrol": _("two-factor sign-in set up"),

@@ -43,6 +43,8 @@ VIEW_STATISTICS = "view_statistics"  # aggregated numbers only: the centre's, or
 VIEW_LIVE_BOARD = "view_live_board"
 # Aggregated numbers of every centre of the user's region (health commission), never a record.
 VIEW_REGION_STATISTICS = "view_region_statistics"
+# The director signs the centre's official work report (心理援助热线工作报表) in the app.
+SIGN_OFF_WORK_REPORT = "sign_off_work_report"
 # Free-text clinical notes (what the caller said, the counsellor's notes, the safety plan): read
 # by those who work with the caller; a director reads them only after stating why (audited).
 READ_CLINICAL_NOTES = "read_clinical_notes"
@@ -131,6 +133,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             SET_CALLER_NOTE,
             VIEW_AUDIT,
             VIEW_STATISTICS,
+            SIGN_OFF_WORK_REPORT,
             SET_LEGAL_HOLD,
             HANDLE_DATA_REQUESTS,
             REVEAL_CLINICAL_NOTES,

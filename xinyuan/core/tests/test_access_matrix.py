@@ -136,6 +136,16 @@ MATRIX: dict[str, Entry] = {
     # The live board: one centre's operational data, for its supervisors and director.
     "reports:board": Entry("GET", row(LOGIN, 403, 200, 200, 403, 403, 403)),
     "reports:board-panel": Entry("GET", row(LOGIN, 403, 200, 200, 403, 403, 403)),
+    "reports:report": Entry("GET", row(LOGIN, 403, 403, 200, 403, 403, 200)),
+    "reports:work-report": Entry("GET", row(LOGIN, 403, 403, 200, 403, 403, 200)),
+    "reports:work-report-xlsx": Entry("GET", row(LOGIN, 403, 403, 200, 403, 403, 200)),
+    "reports:work-report-pdf": Entry("GET", row(LOGIN, 403, 403, 200, 403, 403, 200)),
+    # Only the centre's director signs its work report; a month that has ended.
+    "reports:work-report-sign-off": Entry(
+        "POST",
+        row(LOGIN, 403, 403, 302, 403, 403, 403),
+        data={"period": "month", "day": "2026-01-01"},
+    ),
     # Hotline -------------------------------------------------------------------------------
     "hotline:home": Entry("GET", row(LOGIN, 302, 302, 302, 302, 302, 302)),
     "hotline:workstation": Entry("GET", row(LOGIN, 200, 200, 200, 403, 403, 403)),
@@ -288,6 +298,11 @@ MATRIX: dict[str, Entry] = {
         row(401, 201, 201, 403, 403, 403, 403),
         data={"call_ref": "sw-matrix", "kind": "offered", "occurred_at": "2026-01-05T10:00:00"},
         json=True,
+    ),
+    "GET /api/v1/reports/summary": Entry(
+        "GET",
+        row(401, 403, 403, 200, 403, 403, 200),
+        data={"from": "2026-01-01", "to": "2026-01-31", "group_by": "week"},
     ),
     # Scales and scoring store nothing: public, like the self-test portal.
     "GET /api/v1/scales": Entry("GET", row(200, 200, 200, 200, 200, 200, 200)),

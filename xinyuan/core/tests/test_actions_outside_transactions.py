@@ -35,6 +35,8 @@ from xinyuan.hotline.actions import notes as notes_actions
 from xinyuan.hotline.actions import retention as retention_actions
 from xinyuan.hotline.actions import seats as seat_actions
 from xinyuan.hotline.tests import factories
+from xinyuan.reports import actions as report_actions
+from xinyuan.reports.rules import period_for
 
 
 def action_modules():
@@ -759,6 +761,13 @@ CALLS: dict[str, tuple[Callable[[SimpleNamespace], object], bool]] = {
     "xinyuan.operations.actions.complaints.do_submit_feedback": (_submit_feedback, True),
     "xinyuan.operations.actions.complaints.do_record_complaint": (_record_complaint, True),
     "xinyuan.operations.actions.complaints.do_handle_complaint": (_handle_complaint, True),
+    # reports
+    "xinyuan.reports.actions.do_sign_off_work_report": (
+        lambda w: report_actions.do_sign_off_work_report(
+            actor=w.p.director, period=period_for("month", date(2026, 1, 1))
+        ),
+        True,
+    ),
 }
 
 

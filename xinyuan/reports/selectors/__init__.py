@@ -8,7 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet, TextField
+from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
@@ -16,6 +17,7 @@ from xinyuan.accounts.models import Organisation
 from xinyuan.cases.models import FollowUp, FollowUpStatus
 from xinyuan.core import permissions
 from xinyuan.hotline.models import Contact, ContactType, Outcome, RiskLevel
+from xinyuan.reports.replica import report_database
 
 HIGH_LEVELS = (RiskLevel.HIGH, RiskLevel.IMMINENT)
 
@@ -23,9 +25,10 @@ HIGH_LEVELS = (RiskLevel.HIGH, RiskLevel.IMMINENT)
 def organisations_for_statistics(user) -> QuerySet[Organisation]:
     if not permissions.has_perm(user, permissions.VIEW_STATISTICS):
         return Organisation.objects.none()
+    orgs = Organisation.objects.using(report_database())
     if permissions.has_perm(user, permissions.VIEW_REGION_STATISTICS):
-        return Organisation.objects.filter(region_id=user.region_id)
-    return Organisation.objects.filter(pk=user.organisation_id)
+        return orgs.filter(region_id=user.region_id)
+    return orgs.filter(pk=user.organisation_id)
 
 
 @dataclass
@@ -65,7 +68,8 @@ def centre_statistics(user, date_from: date, date_to: date) -> list[CentreRow]:
     start, end = _start(date_from), _start(date_to + timedelta(days=1))
     rows = {org.pk: CentreRow(name=org.name) for org in orgs}
     contacts = (
-        Contact.objects.filter(organisation__in=orgs, started_at__gte=start, started_at__lt=end)
+        Contact.objects.using(report_database())
+        .filter(organisation__in=orgs, started_at__gte=start, started_at__lt=end)
         .values("organisation_id", "contact_type")
         .annotate(
             n=Count("id"),
@@ -82,7 +86,8 @@ def centre_statistics(user, date_from: date, date_to: date) -> list[CentreRow]:
         row.by_type[key] = row.by_type.get(key, 0) + item["n"]
     now = timezone.now()
     follow_ups = (
-        FollowUp.objects.filter(organisation__in=orgs, due_at__gte=start, due_at__lt=min(end, now))
+        FollowUp.objects.using(report_database())
+        .filter(organisation__in=orgs, due_at__gte=start, due_at__lt=min(end, now))
         .exclude(status=FollowUpStatus.CANCELLED)
         .values("organisation_id")
         .annotate(
@@ -129,9 +134,8 @@ def self_test_statistics(user, date_from: date, date_to: date) -> list[dict]:
     orgs = list(organisations_for_statistics(user).order_by("name"))
     start, end = _start(date_from), _start(date_to + timedelta(days=1))
     counts = (
-        SelfAssessment.objects.filter(
-            organisation__in=orgs, created_at__gte=start, created_at__lt=end
-        )
+        SelfAssessment.objects.using(report_database())
+        .filter(organisation__in=orgs, created_at__gte=start, created_at__lt=end)
         .values("scale", "organisation_id", "band")
         .annotate(
             n=Count("id"),
@@ -173,33 +177,43 @@ def problem_statistics(user, date_from: date, date_to: date) -> dict:
     """Contacts of the period by problem category, in the rows of the official hotline work
     report form (hotline/taxonomy: a top category names its row). A contact with several
     problems of one row counts once in it; one with problems of several rows counts in each.
-    Also how many contacts carry no coded problem (recorded before coding, or not coded)."""
+    Also how many contacts carry no coded problem (recorded before coding, or not coded), and
+    contacts per intervention used. One aggregate query (conditional counts on the codes' JSON
+    text), whatever the number of contacts."""
     from xinyuan.hotline import taxonomy
+    from xinyuan.reports.selectors.work_report import (
+        Problems,
+        fill_problems,
+        problem_aggregates,
+    )
 
     vocabulary = taxonomy.vocabulary()
     orgs = organisations_for_statistics(user)
     start, end = _start(date_from), _start(date_to + timedelta(days=1))
-    counts = dict.fromkeys(taxonomy.REPORT_ROWS, 0)
-    interventions = {c.code: 0 for c in vocabulary.interventions}
-    uncoded = 0
-    rows = Contact.objects.filter(
-        organisation__in=orgs, started_at__gte=start, started_at__lt=end
-    ).values_list("problem_codes", "intervention_codes")
-    for codes, used in rows.iterator(chunk_size=5000):
-        for code in set(used or ()):
-            if code in interventions:
-                interventions[code] += 1
-        if not codes:
-            uncoded += 1
-            continue
-        for row in {vocabulary.report_row(code) for code in codes}:
-            counts[row] += 1
+    aggregates = problem_aggregates()
+    for c in vocabulary.interventions:
+        aggregates[f"intervention_{c.code}"] = Count(
+            "id", filter=Q(intervention_text__contains=f'"{c.code}"')
+        )
+    item = (
+        Contact.objects.using(report_database())
+        .filter(organisation__in=orgs, started_at__gte=start, started_at__lt=end)
+        .annotate(
+            problem_text=Cast("problem_codes", TextField()),
+            intervention_text=Cast("intervention_codes", TextField()),
+        )
+        .aggregate(**aggregates)
+    )
+    problems = Problems()
+    fill_problems(problems, item)
     labels = {c.report: c.label for c in vocabulary.top_problems() if c.code == c.report}
     labels.setdefault("other", str(REPORT_OTHER_LABEL))
     return {
-        "rows": [(labels.get(row, row), counts[row]) for row in taxonomy.REPORT_ROWS],
-        "uncoded": uncoded,
+        "rows": [(labels.get(row, row), problems.rows[row]) for row in taxonomy.REPORT_ROWS],
+        "uncoded": problems.uncoded,
         # Interventions used, contacts per intervention (a contact counts once per code).
-        "interventions": [(c.label, interventions[c.code]) for c in vocabulary.interventions],
+        "interventions": [
+            (c.label, item[f"intervention_{c.code}"] or 0) for c in vocabulary.interventions
+        ],
         "version": vocabulary.version,
     }
