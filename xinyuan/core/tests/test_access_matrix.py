@@ -93,6 +93,7 @@ MATRIX: dict[str, Entry] = {
     ),
     # Statistics (aggregated) ---------------------------------------------------------------
     "reports:statistics": Entry("GET", row(LOGIN, 403, 403, 200, 403, 403, 200)),
+    "reports:topics": Entry("GET", row(LOGIN, 403, 403, 200, 403, 403, 200)),
     # Hotline -------------------------------------------------------------------------------
     "hotline:home": Entry("GET", row(LOGIN, 302, 302, 302, 302, 302, 302)),
     "hotline:workstation": Entry("GET", row(LOGIN, 200, 200, 200, 403, 403, 403)),
