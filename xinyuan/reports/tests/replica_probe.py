@@ -13,13 +13,16 @@ from __future__ import annotations
 
 import json
 import time
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import DatabaseError, connections, transaction
+from django.utils import timezone
 
 from xinyuan.accounts.models import Organisation, Role, User
 from xinyuan.hotline import actions as hotline_actions
 from xinyuan.hotline.models import Contact
+from xinyuan.reports import topics
 from xinyuan.reports.replica import report_database
 from xinyuan.reports.tests.streaming_replica import wait_for_replay
 
@@ -59,6 +62,15 @@ def main() -> None:
     counsellor = User.objects.create_user(
         username="replica_counsellor", organisation=org, role=Role.COUNSELLOR
     )
+    director = User.objects.create_user(
+        username="replica_director", organisation=org, role=Role.DIRECTOR
+    )
+    today = timezone.localdate()
+
+    def hot_topics_contacts() -> int:
+        """A real report (reports/topics.py), run as the centre's director."""
+        return topics.hot_topics(director, today - timedelta(days=29), today).contacts_now
+
     wait_for_replay(primary_url, replica_url)
     observed["caught_up"] = Contact.objects.using(report).filter(organisation=org).count()
 
@@ -68,11 +80,13 @@ def main() -> None:
     contact = hotline_actions.do_start_contact(actor=counsellor, channel="phone")
     observed["written_on_primary"] = Contact.objects.filter(pk=contact.pk).exists()
     observed["report_while_behind"] = Contact.objects.using(report).filter(organisation=org).count()
+    observed["hot_topics_while_behind"] = hot_topics_contacts()
     _scalar(report, "SELECT pg_wal_replay_resume()::text")
     wait_for_replay(primary_url, replica_url)
     observed["report_after_catch_up"] = (
         Contact.objects.using(report).filter(organisation=org).count()
     )
+    observed["hot_topics_after_catch_up"] = hot_topics_contacts()
 
     # The replica refuses writes: nothing may be routed there.
     try:

@@ -137,5 +137,9 @@ class StreamingReplicaTests(SimpleTestCase):
         )
         self.assertEqual(self.observed["report_after_catch_up"], 1)
 
+    def test_the_hot_topics_report_reads_the_replica(self):
+        self.assertEqual(self.observed["hot_topics_while_behind"], 0)
+        self.assertEqual(self.observed["hot_topics_after_catch_up"], 1)
+
     def test_the_replica_refuses_writes(self):
         self.assertIn("read-only", self.observed["replica_write_error"] or "")
