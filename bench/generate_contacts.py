@@ -7,7 +7,7 @@
 Creates the database (``bench_xinyuan`` on 127.0.0.1:5432 by default; ``--recreate`` drops it
 first), migrates it with the app's migrations, and adds one region with ``--centres`` centres
 (different sizes), their counsellors and seats, then ``--contacts`` closed contacts spread over
-``--years`` years up to ``--end`` and, for every phone contact, the switch's call events
+``--years`` years up to ``--end`` (yesterday) and, for every phone contact, the switch's call events
 (offered + answered) plus abandoned calls (offered + abandoned, no contact). Everything is
 made inside PostgreSQL by ``INSERT … SELECT … FROM generate_series`` in batches of
 ``--batch`` rows: nothing crosses the wire per row. Secondary indexes and foreign-key triggers
@@ -15,9 +15,10 @@ are off during the load (``session_replication_role = replica``; the rows are co
 construction) and the indexes are built afterwards, then ``ANALYZE``.
 
 Distributions (invented, but shaped like a city hotline's): more contacts each year (about
-+25 %/year), evenings busiest, few calls 02:00–07:00; about 85 % phone; contact types, risk
-levels, outcomes, caller gender and age by fixed weights; 0–3 coded problems from the
-codes-2026.1 vocabulary (about 15 % not coded), 1–2 interventions; call lengths 3–60 min.
++10-25 %/year), stored in time order as a live system writes them; evenings busiest, few
+calls 02:00-07:00; about 85 % phone; contact types, risk levels, outcomes, caller gender and
+age by fixed weights; 0-3 coded problems from the codes-2026.1 vocabulary (about 15 % not
+coded), 1-2 interventions; call lengths 3-60 min.
 The free-text notes are empty except a short ``purpose`` phrase from a small list.
 Prints what it did and the time of each step; ``--json`` writes it to a file too.
 """
@@ -306,13 +307,15 @@ WITH g AS (
   SELECT n,
          -- the centre: cumulative shares
          width_bucket(r_org, {thresholds}::float8[]) AS org_i,
-         -- the day: more recent days likelier (more contacts each year)
-         ({end_day}::date - floor(power(r_day, 1.25) * {days})::int) AS day,
+         -- the day: n runs from the oldest to the newest, so the rows are stored in time
+         -- order as a live system writes them; later days get more contacts (the power).
+         ({end_day}::date
+           - floor(power(1 - (n - 0.5) / {total}::float8, 1.25) * {days})::int) AS day,
          {hours}[1 + floor(random() * {n_hours})::int] AS hour,
          floor(random() * 3600)::int AS second_in_hour,
          random() AS r_couns, random() AS r_seat, random() AS r_len,
          random() AS r_codes
-  FROM (SELECT n, random() AS r_org, random() AS r_day
+  FROM (SELECT n, random() AS r_org
         FROM generate_series({lo}::bigint, {hi}::bigint) AS n) AS base
 ), t AS (
   SELECT g.*,
@@ -368,6 +371,7 @@ FROM (
          {interventions}[1 + floor(random() * {n_interventions})::int] AS i2
   FROM t
 ) AS x
+ORDER BY started
 """
 
 # Two events per phone contact of the batch: offered, then answered after a short wait at its
@@ -409,12 +413,12 @@ CROSS JOIN LATERAL (VALUES
 """
 
 
-def contacts_query(centres, end: date, days: int, lo: int, hi: int) -> sql.Composable:
+def contacts_query(centres, end: date, days: int, lo: int, hi: int, total: int) -> sql.Composable:
     # width_bucket(r, [0, s1, s1+s2, …]) is the centre's 1-based index for r in [0, 1).
-    thresholds, total = [], 0.0
+    thresholds, share = [], 0.0
     for centre in centres:
-        thresholds.append(total)
-        total += centre["share"]
+        thresholds.append(share)
+        share += centre["share"]
     hours = [str(h) for h, w in enumerate(HOUR_WEIGHTS) for _ in range(w)]
     lists = {
         "hours": [int(h) for h in hours],
@@ -439,6 +443,7 @@ def contacts_query(centres, end: date, days: int, lo: int, hi: int) -> sql.Compo
         days=sql.Literal(days),
         lo=sql.Literal(lo),
         hi=sql.Literal(hi),
+        total=sql.Literal(total),
         org_ids=array(c["id"] for c in centres),
         couns_first=array(min(c["counsellors"]) for c in centres),
         couns_n=array(len(c["counsellors"]) for c in centres),
@@ -462,7 +467,9 @@ def main() -> None:
     parser.add_argument("--url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL))
     parser.add_argument("--contacts", type=int, default=10_000_000)
     parser.add_argument("--years", type=int, default=3)
-    parser.add_argument("--end", type=date.fromisoformat, default=date.today())
+    parser.add_argument(
+        "--end", type=date.fromisoformat, default=date.today() - timedelta(days=1), help="last day"
+    )
     parser.add_argument("--batch", type=int, default=1_000_000)
     parser.add_argument("--no-call-events", action="store_true")
     parser.add_argument("--recreate", action="store_true", help="drop the database first")
@@ -504,7 +511,8 @@ def main() -> None:
             first = conn.execute("SELECT coalesce(max(id), 0) + 1 FROM hotline_contact").fetchone()[
                 0
             ]
-            conn.execute(contacts_query(centres, args.end, days, done + 1, done + size))
+            query = contacts_query(centres, args.end, days, done + 1, done + size, args.contacts)
+            conn.execute(query)
             last = conn.execute("SELECT max(id) FROM hotline_contact").fetchone()[0]
             if not args.no_call_events:
                 bounds = {"lo": first, "hi": last, "share": ABANDONED_SHARE}
@@ -543,6 +551,7 @@ def main() -> None:
     }
     print(json.dumps(result, ensure_ascii=False, indent=2))
     if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(result, ensure_ascii=False, indent=2), encoding="utf-8")
 
 

@@ -198,6 +198,7 @@ def main() -> None:
                 plan = conn.execute("EXPLAIN (ANALYZE, BUFFERS) " + query, params).fetchall()
                 print("\n".join("    " + line for (line,) in plan))
     if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
         summary = {"contacts": total, "month": args.month, "queries": results}
         args.json.write_text(json.dumps(summary, indent=2), encoding="utf-8")
 
