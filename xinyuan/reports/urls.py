@@ -1,6 +1,6 @@
 from django.urls import path
 
-from xinyuan.reports import views
+from xinyuan.reports import views, views_topics
 
 app_name = "reports"
 urlpatterns = [
@@ -12,4 +12,5 @@ urlpatterns = [
     path("work-report/sign-off", views.work_report_sign_off, name="work-report-sign-off"),
     path("board/", views.board, name="board"),
     path("board/panel/", views.board_panel, name="board-panel"),
+    path("topics/", views_topics.topics_overview, name="topics"),
 ]

@@ -146,6 +146,7 @@ MATRIX: dict[str, Entry] = {
         row(LOGIN, 403, 403, 302, 403, 403, 403),
         data={"period": "month", "day": "2026-01-01"},
     ),
+    "reports:topics": Entry("GET", row(LOGIN, 403, 403, 200, 403, 403, 200)),
     # Hotline -------------------------------------------------------------------------------
     "hotline:home": Entry("GET", row(LOGIN, 302, 302, 302, 302, 302, 302)),
     "hotline:workstation": Entry("GET", row(LOGIN, 200, 200, 200, 403, 403, 403)),
