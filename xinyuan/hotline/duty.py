@@ -3,7 +3,7 @@
 The rota belongs to ``operations``, above hotline in the layering, so hotline never imports it:
 operations registers, in its ``AppConfig.ready``, the condition "has a shift covering now" and
 a way to read the user's current shift. Without a rota registered, the toggle alone decides
-(as before). See docs/decisions/0013-on-duty-from-the-rota.md.
+(as before). See docs/decisions/0014-on-duty-from-the-rota.md.
 
 The condition uses the database's clock (``Now()``), not a value computed in Python, so the
 alert panel's compiled statement (``hotline.alerts``) stays one statement per poll with no

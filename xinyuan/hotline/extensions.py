@@ -1,9 +1,10 @@
 """Hooks a higher app fills in (its ``AppConfig.ready``) to add to the hotline's pages without
-the hotline importing it: notices on a user's workstation, links on a contact's page.
+the hotline importing it: notices and panels on a user's workstation, links on a contact's page.
 
-A notice function takes the user and returns notices (it may query, once); a link function
-takes the ``ContactAccess`` and decides from it alone (no query: the contact page's query count
-is tested)."""
+A notice function takes the user and returns notices (it may query, once); a panel function
+takes the user and returns ``(template, context)`` to include, or None when it has nothing for
+this user; a link function takes the ``ContactAccess`` and decides from it alone (no query: the
+contact page's query count is tested)."""
 
 from __future__ import annotations
 
@@ -30,6 +31,7 @@ class Link:
 
 _workstation_notices: list[Callable[[Any], list[Notice]]] = []
 _contact_links: list[Callable[[Any], list[Link]]] = []
+_workstation_panels: list[Callable[[Any], tuple[str, dict] | None]] = []
 
 
 def register_workstation_notices(source: Callable[[Any], list[Notice]]) -> None:
@@ -48,3 +50,12 @@ def workstation_notices(user) -> list[Notice]:
 
 def contact_links(access) -> list[Link]:
     return [link for source in _contact_links for link in source(access)]
+
+
+def register_workstation_panel(panel: Callable[[Any], tuple[str, dict] | None]) -> None:
+    if panel not in _workstation_panels:
+        _workstation_panels.append(panel)
+
+
+def workstation_panels(user) -> list[tuple[str, dict]]:
+    return [shown for shown in (panel(user) for panel in _workstation_panels) if shown is not None]

@@ -7,7 +7,7 @@ class OperationsConfig(AppConfig):
 
     def ready(self) -> None:
         from xinyuan.hotline import duty
-        from xinyuan.operations import hooks, selectors, workstation
+        from xinyuan.operations import hooks, selectors
 
         hooks.register()
         # On duty for alerts = rostered now (or the toggle): hotline asks through its hook.
@@ -15,4 +15,3 @@ class OperationsConfig(AppConfig):
             rostered_now=selectors.rostered_now_condition,
             current_shift=selectors.current_shift_of,
         )
-        workstation.register()

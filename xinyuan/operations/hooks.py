@@ -1,6 +1,7 @@
 """What operations adds to the hotline's pages (``hotline.extensions``): the warning on a
-counsellor's workstation when their training runs out, and the "review this call" link on a
-closed contact of a colleague."""
+counsellor's workstation when their training runs out, the coverage notice on the workstation of
+those who build the rota or hear of its gaps (hours of the next 14 days below the promised
+seats), and the "review this call" link on a closed contact of a colleague."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from django.utils.translation import gettext as _
 from xinyuan.core.locale import join_list
 from xinyuan.hotline import extensions
 from xinyuan.operations import rules, selectors
-from xinyuan.operations.access import decide_contact_review
+from xinyuan.operations.access import decide_contact_review, decide_rota
 
 
 def training_notices(user) -> list[extensions.Notice]:
@@ -61,6 +62,19 @@ def review_links(access) -> list[extensions.Link]:
     ]
 
 
+def coverage_notice(user) -> tuple[str, dict] | None:
+    access = decide_rota(user)
+    if not (access.hears_of_gaps or access.can_manage):
+        return None
+    hours = selectors.coverage_for(user.organisation_id)
+    gaps = [h for h in hours if h.is_gap]
+    return (
+        "operations/partials/_coverage_notice.html",
+        {"gap_hours": len(gaps), "next_gap": gaps[0] if gaps else None},
+    )
+
+
 def register() -> None:
     extensions.register_workstation_notices(training_notices)
     extensions.register_contact_links(review_links)
+    extensions.register_workstation_panel(coverage_notice)

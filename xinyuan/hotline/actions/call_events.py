@@ -6,7 +6,7 @@ recorded once per (call, kind): the same report again returns the event already 
 from (本地/外地来电, ``core/phone_areas.py``) and is then dropped: it is stored nowhere, not in
 the event, not in the audit trail.
 
-An answered event is linked to its contact (docs/decisions/0013-call-events.md):
+An answered event is linked to its contact (docs/decisions/0016-call-events-and-live-board.md):
 
 1. the contact the switch names (``contact``: its public id, of the same centre); else
 2. the centre's contact started with the same switch call ID (``Contact.external_call_id`` =

@@ -18,7 +18,6 @@ from xinyuan.hotline import actions, duty, extensions, selectors
 from xinyuan.hotline.access import decide_contact
 from xinyuan.hotline.forms import ContactFilterForm, StartContactForm
 from xinyuan.hotline.models import ContactStatus
-from xinyuan.hotline.workstation_panels import workstation_panels
 
 PAGE_SIZE = 50
 MAX_PAGE = 200_000  # 10 million rows deep; a larger page number would overflow OFFSET
@@ -58,7 +57,7 @@ def _workstation_context(user, form) -> dict:
         "shift_now": duty.current_shift(user)
         if permissions.has_perm(user, permissions.SET_DUTY)
         else None,
-        "panels": workstation_panels(user),
+        "panels": extensions.workstation_panels(user),
     }
 
 

@@ -701,6 +701,6 @@ def _notify_director(director: User, organisation: Organisation, gaps) -> bool:
     with translation.override(settings.LANGUAGE_CODE):
         subject, body = _gap_mail(director, organisation, new)
     # Sent inside the transaction: if the mail server refuses, the notices roll back and the
-    # next sweep tries again (docs/decisions/0013-on-duty-from-the-rota.md).
+    # next sweep tries again (docs/decisions/0014-on-duty-from-the-rota.md).
     send_mail(subject, body, None, [director.email], fail_silently=False)
     return True
