@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import ipaddress
 import unicodedata
 from datetime import datetime, timedelta
+
+from xinyuan.core import network as core_network
 
 RULE_VERSION = "signin-2026.1"
 UNKNOWN_NETWORK = "unknown"
@@ -16,17 +17,9 @@ def normalised_username(typed: str) -> str:
 
 
 def network_of(address: str | None) -> str:
-    """The network an address stands for: an IPv4 address itself, an IPv6 address its /64
-    (one subscriber usually holds a whole /64, so single addresses in it cost nothing)."""
-    try:
-        ip = ipaddress.ip_address((address or "").strip())
-    except ValueError:
-        return UNKNOWN_NETWORK
-    if isinstance(ip, ipaddress.IPv6Address):
-        if ip.ipv4_mapped is not None:
-            return str(ip.ipv4_mapped)
-        return str(ipaddress.IPv6Network(f"{ip}/64", strict=False))
-    return str(ip)
+    """The network an address stands for (``core.network.network_of``: an IPv4 address itself,
+    an IPv6 address its /64), or ``UNKNOWN_NETWORK`` when it is not an address."""
+    return core_network.network_of(address or "") or UNKNOWN_NETWORK
 
 
 def throttled_until(

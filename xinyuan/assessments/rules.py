@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from xinyuan.core.network import network_of  # noqa: F401 - the portal counts by it
+
 if TYPE_CHECKING:
     from xinyuan.assessments.schema import ScaleFile
 
@@ -135,23 +137,6 @@ class Origin:
 
     device_hash: str = ""
     network_hash: str = ""
-
-
-def network_of(address: str) -> str:
-    """The network an address stands for: an IPv4 address itself; an IPv6 address by its /64
-    (what one subscriber is given: counting single IPv6 addresses would count nothing); an
-    IPv4-mapped IPv6 address as its IPv4 address; "" when it is not an address."""
-    import ipaddress
-
-    try:
-        ip = ipaddress.ip_address((address or "").strip())
-    except ValueError:
-        return ""
-    if isinstance(ip, ipaddress.IPv6Address):
-        if ip.ipv4_mapped is not None:
-            return str(ip.ipv4_mapped)
-        return str(ipaddress.IPv6Network(f"{ip.exploded}/64", strict=False))
-    return str(ip)
 
 
 def is_beyond_limit(tasks_in_window: int, limit: int) -> bool:

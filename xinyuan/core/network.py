@@ -40,8 +40,8 @@ def client_address(remote_addr: str | None, forwarded_for: str, trusted: list[st
 def network_of(address: str) -> str:
     """The network an address stands for, to count a public form's entries by: an IPv4 address
     itself; an IPv6 address by its /64 (what one subscriber is given); an IPv4-mapped IPv6
-    address as its IPv4 address; "" when it is not an address. (The self-test portal's
-    ``assessments.rules.network_of`` is the same rule.)"""
+    address as its IPv4 address; "" when it is not an address. The one rule of the sign-in
+    throttle, the self-test portal and the feedback form."""
     try:
         ip = ipaddress.ip_address((address or "").strip())
     except ValueError:
