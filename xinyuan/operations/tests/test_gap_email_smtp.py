@@ -3,34 +3,16 @@ SMTP backend talks to a real SMTP server (aiosmtpd) that the test starts on 127.
 
 from __future__ import annotations
 
-import socket
 from datetime import time, timedelta
-from email import message_from_bytes, policy
 
 from aiosmtpd.controller import Controller
 from django.test import TestCase, override_settings
 
 from xinyuan.core.testing import PersonaMixin, make_user
+from xinyuan.core.tests.smtp import Inbox, free_port
 from xinyuan.operations.actions import rota
 from xinyuan.operations.models import CoverageGapNotice
 from xinyuan.operations.tests.factories import at, future_day, shift, trained
-
-
-class _Inbox:
-    def __init__(self):
-        self.messages: list = []
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
-        self.messages.append(
-            (envelope.rcpt_tos, message_from_bytes(envelope.content, policy=policy.default))
-        )
-        return "250 OK"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class CoverageGapEmailOverSmtpTests(PersonaMixin, TestCase):
@@ -53,8 +35,8 @@ class CoverageGapEmailOverSmtpTests(PersonaMixin, TestCase):
         shift(cls.p.seat, at(cls.day + timedelta(days=7), 8), hours=4, user=cls.p.counsellor)
 
     def setUp(self):
-        self.inbox = _Inbox()
-        self.port = _free_port()
+        self.inbox = Inbox()
+        self.port = free_port()
         self.server = Controller(self.inbox, hostname="127.0.0.1", port=self.port)
         self.server.start()
         self.running = True
