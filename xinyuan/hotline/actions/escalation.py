@@ -97,7 +97,8 @@ def send_escalation_emails(alert_ids: list[int]) -> int:
             }
             body = _(
                 "A high-risk alert (risk level: %(level)s) on contact %(number)s has waited "
-                "%(minutes)s minutes and nobody has taken it. Open it and take it, or call the counsellor:\n%(url)s\n\n"
+                "%(minutes)s minutes and nobody has taken it. Open it and take it, or call the "
+                "counsellor:\n%(url)s\n\n"
                 "This e-mail holds nothing the caller said; the record is in Xinyuan."
             ) % {
                 "level": alert.get_level_display(),
