@@ -287,7 +287,7 @@ class RunningTheCentreTests(BrowserTestCase):
         # The next gap, first on the page, names its hour; 8 + 14 hours in all.
         top = page.get_by_test_id("next-gap")
         expect(top).to_contain_text(f"{day:%Y-%m-%d} 14:00")
-        expect(top).to_contain_text("22")
+        expect(top).to_contain_text("共有 22 个小时")
         first = page.evaluate("document.querySelector('main .alert').dataset.testid")
         self.assertEqual(first, "next-gap")
         self.shot(page, "running-the-centre-coverage", full_page=False)
@@ -384,8 +384,13 @@ class RunningTheCentreTests(BrowserTestCase):
         page.get_by_test_id("nav-reports").click()
         page.get_by_test_id("nav-work-report").click()
         expect(page).to_have_url(re.compile(r"/reports/work-report/"))
-        page.goto(f"/reports/work-report/?period=month&day={first:%Y-%m-%d}")
-        expect(page.locator("#download-xlsx")).to_be_visible()
+        period = page.get_by_test_id("report-period")
+        period.locator("[name=period]").select_option("month")
+        period.locator("[name=day]").fill(f"{first:%Y-%m-%d}")
+        period.locator("button[type=submit]").click()
+        expect(page.get_by_test_id("report-period-shown")).to_contain_text(
+            f"{first:%Y-%m-%d} 至 {last:%Y-%m-%d}"
+        )
         self.shot(page, "running-the-centre-work-report", full_page=False)
         self.shot(page, "running-the-centre-work-report-full")
 
