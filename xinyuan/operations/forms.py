@@ -140,6 +140,7 @@ class ReviewForm(BootstrapMixin, forms.Form):
             # The call had a risk assessment: "not applicable" would only be refused on save,
             # and as the empty choice it would be the one ticked when the form opens.
             field = self.fields["risk_assessment_score"]
+            assert isinstance(field, forms.TypedChoiceField)
             field.choices = self.SCORES
             field.required = True
 
