@@ -134,6 +134,16 @@ class ReviewForm(BootstrapMixin, forms.Form):
         max_length=2000,
     )
 
+    def __init__(self, *args, needs_risk: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if needs_risk:
+            # The call had a risk assessment: "not applicable" would only be refused on save,
+            # and as the empty choice it would be the one ticked when the form opens.
+            field = self.fields["risk_assessment_score"]
+            assert isinstance(field, forms.TypedChoiceField)
+            field.choices = self.SCORES
+            field.required = True
+
 
 class PublicFeedbackForm(BootstrapMixin, forms.Form):
     kind = forms.ChoiceField(

@@ -24,13 +24,18 @@ def training_notices(user) -> list[extensions.Notice]:
     lapsed = [w for w in warnings if w.state != rules.TrainingState.EXPIRING]
     parts = []
     if expiring:
+        # Topics that run out on the same day are named together, the date once: a whole
+        # course taken together expires together.
+        by_date: dict = {}
+        for w in expiring:
+            by_date.setdefault(w.expires_on, []).append(w.label)
         parts.append(
             _("Your training expires soon: %(topics)s.")
             % {
                 "topics": join_list(
                     _("%(topic)s (until %(date)s)")
-                    % {"topic": w.label, "date": w.expires_on.isoformat()}  # type: ignore[union-attr]
-                    for w in expiring
+                    % {"topic": join_list(labels), "date": day.isoformat()}
+                    for day, labels in sorted(by_date.items())
                 )
             }
         )

@@ -55,6 +55,15 @@ class WorkstationTests(PersonaMixin, TestCase):
         self.assertContains(response, 'value="abc"', status_code=422)
         self.assertFalse(Contact.objects.exists())
 
+    def test_without_the_new_contact_card_the_lists_take_the_whole_width(self):
+        counsellor = client_for(self.p.counsellor).get("/workstation/")
+        self.assertContains(counsellor, 'data-testid="start-contact"')
+        self.assertContains(counsellor, 'class="col-lg-8" data-testid="workstation-lists"')
+        director = client_for(self.p.director).get("/workstation/")
+        self.assertNotContains(director, 'data-testid="start-contact"')
+        self.assertNotContains(director, "col-lg-4")
+        self.assertContains(director, 'class="col-12" data-testid="workstation-lists"')
+
     def test_an_auditor_has_no_workstation(self):
         self.assertEqual(client_for(self.p.auditor).get("/workstation/").status_code, 403)
 

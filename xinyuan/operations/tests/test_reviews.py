@@ -127,6 +127,23 @@ class ReviewPageTests(PersonaMixin, TestCase):
         )
         self.assertEqual(CallReview.objects.get().comments, "评估提问顺序需调整")
 
+    def test_a_call_with_a_risk_assessment_offers_no_not_applicable_choice(self):
+        client = client_for(self.p.supervisor)
+        high = closed_contact(self.p.counsellor, high_risk=True, caller_number="13800000002")
+        page = client.get(f"/operations/reviews/contact/{high.public_id}/")
+        self.assertNotContains(page, 'name="risk_assessment_score" value=""')
+        self.assertContains(page, 'name="risk_assessment_score" value="3"')
+        self.assertNotContains(page, "checked")
+        # Without an assessment the empty choice stays, ticked by default.
+        page = client.get(f"/operations/reviews/contact/{self.contact.public_id}/")
+        self.assertContains(page, 'name="risk_assessment_score" value=""')
+        refused = client.post(
+            f"/operations/reviews/contact/{high.public_id}/",
+            {**SCORES, "risk_assessment_score": "", "comments": "x"},
+        )
+        self.assertEqual(refused.status_code, 422)
+        self.assertFalse(CallReview.objects.exists())
+
     def test_wrong_role_and_outsider_are_refused(self):
         url = f"/operations/reviews/contact/{self.contact.public_id}/"
         self.assertEqual(client_for(self.p.counsellor).get(url).status_code, 403)

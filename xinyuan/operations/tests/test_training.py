@@ -217,6 +217,12 @@ class TrainingPageTests(PersonaMixin, TestCase):
         page = client.get("/workstation/")
         self.assertContains(page, 'data-testid="training-warning"')
         self.assertContains(page, "危机")
+        # Topics running out on the same day share one date.
+        TrainingRecord.objects.filter(user=self.p.counsellor, topic="ethics").update(
+            expires_on=timezone.localdate() + timedelta(days=3)
+        )
+        notice = client.get("/workstation/").content.decode()
+        self.assertEqual(notice.count((timezone.localdate() + timedelta(days=3)).isoformat()), 1)
         self.assertNotContains(
             client_for(self.p.counsellor_b).get("/workstation/"),
             "您的培训即将到期",

@@ -31,7 +31,7 @@ def review_add(request, public_id):
     if not decision.can_review:
         raise PermissionDenied(decision.refusal)
     contact = contact_access.contact
-    form = ReviewForm(request.POST or None)
+    form = ReviewForm(request.POST or None, needs_risk=bool(contact.risk_level))
     if request.method == "POST" and form.is_valid():
         try:
             do_review_contact(actor=request.user, contact=contact, **form.cleaned_data)
