@@ -27,6 +27,7 @@ migrate: install
 
 demo: migrate
 	$(PY) manage.py load_demo
+	$(PY) manage.py generate_demo_data --contacts 3000 --years 1 --if-empty
 
 # Set up and serve on the embedded SQLite default with a production WSGI server, with the task
 # worker and the audit sealer beside it; stopping one (Ctrl+C) stops all. Before the worker

@@ -144,3 +144,51 @@ class GenerateDemoDataTests(TestCase):
                 if same:
                     self.assertEqual(Counter(again.values_list("contact_type", flat=True)), types)
                 transaction.set_rollback(True)
+
+    def test_contacts_are_numbered_per_centre_and_year_and_the_sequence_goes_on(self):
+        from xinyuan.hotline.actions.contacts import next_contact_number
+        from xinyuan.hotline.models import ContactSequence
+
+        numbers = list(Contact.objects.values_list("organisation_id", "number"))
+        self.assertEqual(len(set(numbers)), N, "unique within the centre")
+        self.assertTrue(all(number for _org, number in numbers))
+        for seq in ContactSequence.objects.all():
+            mine = Contact.objects.filter(
+                organisation_id=seq.organisation_id, number__startswith=f"{seq.year}-"
+            )
+            self.assertEqual(mine.count(), seq.last)
+            # Numbered in time order: the first of the year is 000001.
+            first = mine.order_by("started_at", "id").first()
+            self.assertEqual(first.number, f"{seq.year}-000001")
+        seq = ContactSequence.objects.order_by("-year").first()
+        moment = (
+            Contact.objects.filter(
+                organisation_id=seq.organisation_id, number__startswith=f"{seq.year}-"
+            )
+            .latest("started_at")
+            .started_at
+        )
+        self.assertEqual(
+            next_contact_number(seq.organisation_id, moment), f"{seq.year}-{seq.last + 1:06d}"
+        )
+
+    def test_problems_are_coded_from_the_taxonomy_suicide_first_for_suicide_risk(self):
+        from xinyuan.hotline import taxonomy
+
+        known = taxonomy.vocabulary().by_code("problems")
+        coded = Contact.objects.exclude(problem_codes=[])
+        self.assertGreater(coded.count(), N // 3)
+        for kind, codes, version in coded.values_list(
+            "contact_type", "problem_codes", "codes_version"
+        ):
+            self.assertEqual(version, taxonomy.VERSION)
+            self.assertTrue(set(codes) <= set(known), codes)
+            self.assertEqual(len({c.split(".")[0] for c in codes}), len(codes), "one per category")
+            if kind == "suicide_risk":
+                self.assertEqual(codes[0].split(".")[0], "suicide")
+
+    def test_if_empty_generates_nothing_more(self):
+        out = StringIO()
+        call_command("generate_demo_data", contacts=10, if_empty=True, stdout=out)
+        self.assertEqual(Contact.objects.count(), N)
+        self.assertIn("nothing generated", out.getvalue())

@@ -30,9 +30,15 @@ from django.utils import timezone
 from xinyuan.accounts.models import Organisation, Role, User
 from xinyuan.cases.models import CallerIdentity, FollowUp, Person
 from xinyuan.core.crypto import encrypt, keyed_hash
-from xinyuan.hotline import rules
+from xinyuan.hotline import rules, taxonomy
 from xinyuan.hotline.management.commands.load_demo import DEMO_ORG, SECOND_ORG
-from xinyuan.hotline.models import Contact, RiskAlert, RiskAssessment, SafetyPlan
+from xinyuan.hotline.models import (
+    Contact,
+    ContactSequence,
+    RiskAlert,
+    RiskAssessment,
+    SafetyPlan,
+)
 
 HIGH_RISK_SHARE = 0.05  # 1 contact in 20 is high or imminent risk
 ASSESSED_SHARE = 0.15  # low/moderate assessments on some other contacts
@@ -41,6 +47,12 @@ CONTACTS_PER_PERSON = 40  # size of the caller pool: one planned person per 40 c
 ORG_SHARE = ((DEMO_ORG, 0.6), (SECOND_ORG, 0.4))
 EXTRA_COUNSELLORS = {DEMO_ORG: ("a", 6), SECOND_ORG: ("b", 3)}
 DEMO_LOGINS = ("counsellor1", "counsellor2")
+# How often each top problem category is ticked first (the rest in the taxonomy's order of
+# weight); a suicide-risk contact is coded as suicide-related first.
+PROBLEM_WEIGHTS = (
+    "emotional:30 family:12 interpersonal:10 study:9 work:8 romantic:8 marriage:6 health:5 "
+    "mental_illness:5 child_education:3 economic:2 sexual:1 other:1"
+)
 HOUR_WEIGHTS = [3, 2, 2, 1, 1, 1, 2, 3, 5, 7, 8, 8, 7, 7, 8, 8, 8, 8, 9, 10, 11, 11, 9, 6]
 # type: (weight when drawn at random, (shortest, typical, longest) minutes, outcomes)
 TYPES = {
@@ -170,14 +182,22 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=1)
         parser.add_argument("--years", type=int, default=3)
         parser.add_argument("--batch-size", type=int, default=5_000)
+        parser.add_argument(
+            "--if-empty",
+            action="store_true",
+            help="only when the demo centres have no contacts yet (`make run` on a new database)",
+        )
 
-    def handle(self, *args, contacts, seed, years, batch_size, **options):
+    def handle(self, *args, contacts, seed, years, batch_size, if_empty=False, **options):
         if settings.PRODUCTION:
             raise CommandError("Synthetic data is never generated in production mode.")
         if contacts < 1:
             raise CommandError("--contacts must be at least 1.")
         if Organisation.objects.filter(name__in=[DEMO_ORG, SECOND_ORG]).count() < 2:
             call_command("load_demo", stdout=self.stdout)
+        if if_empty and Contact.objects.filter(organisation__name__in=[DEMO_ORG, SECOND_ORG]):
+            self.stdout.write("The demo centres have contacts already: nothing generated.")
+            return
         if connection.vendor == "sqlite" and not connection.in_atomic_block:
             # This connection only: a 512 MB page cache (random UUID index pages thrash the
             # default 2 MB) and statement journals in memory rather than files in /var/tmp.
@@ -190,6 +210,20 @@ class Command(BaseCommand):
         self.text = {name: phrases.split() for name, phrases in PHRASES.items()}
         self.hours = (range(24), list(accumulate(HOUR_WEIGHTS)))
         self.buckets = self._risk_buckets()
+        self.problem_tops = weighted(PROBLEM_WEIGHTS)
+        vocabulary = taxonomy.vocabulary()
+        self.problem_children = {
+            top.code: [c.code for c in vocabulary.children(top.code)] or [top.code]
+            for top in vocabulary.top_problems()
+        }
+        self.numbers: Counter = Counter(
+            {
+                (org_id, year): last
+                for org_id, year, last in ContactSequence.objects.values_list(
+                    "organisation_id", "year", "last"
+                )
+            }
+        )
         self.orgs = self._organisations(contacts)
         self.stats: Counter = Counter()
         started = time.monotonic()
@@ -203,6 +237,7 @@ class Command(BaseCommand):
                 rate = (index + 1) / max(time.monotonic() - started, 1e-6)
                 self.stdout.write(f"  {index + 1:,}/{contacts:,} contacts ({rate:,.0f}/s)")
         self._finish_persons()
+        self._finish_numbers()
         with connection.cursor() as cursor:  # planner statistics: stale right after a bulk load
             if connection.vendor == "sqlite":
                 cursor.execute("PRAGMA analysis_limit = 1000")  # sampled, seconds not minutes
@@ -373,7 +408,17 @@ class Command(BaseCommand):
             row["purpose"] = rng.choice(t["purpose"])
             row["emotional_state"] = rng.choice(t["emotion"])
             row["strong_negative_emotion"] = high or rng.random() < 0.3
+        year = timezone.localtime(at, self.tz).year
+        self.numbers[(org["org"].pk, year)] += 1
+        row["number"] = f"{year}-{self.numbers[(org['org'].pk, year)]:06d}"
         if stage >= 3:
+            tops, wanted = ([] if kind != "suicide_risk" else ["suicide"]), rng.randint(1, 3)
+            while len(tops) < wanted:
+                top = pick(rng, self.problem_tops)
+                if top not in tops:
+                    tops.append(top)
+            row["problem_codes"] = [rng.choice(self.problem_children[top]) for top in tops]
+            row["codes_version"] = taxonomy.VERSION
             problems = rng.sample(t["problem"], rng.randint(1, 3))
             row["problems"] = "；".join(f"{i}. {item}" for i, item in enumerate(problems, 1))
             row["goal"] = rng.choice(t["goal"])
@@ -467,6 +512,13 @@ class Command(BaseCommand):
             "derived_level": result.level, "final_level": result.level,
             "rule_version": result.rule_version, "reason_codes": list(result.reason_codes),
         }  # fmt: skip
+
+    def _finish_numbers(self):
+        """The centres' contact sequences continue after the numbers given here."""
+        for (org_id, year), last in self.numbers.items():
+            ContactSequence.objects.update_or_create(
+                organisation_id=org_id, year=year, defaults={"last": last}
+            )
 
     def _finish_persons(self):
         """Contact counts, last contact, and the repeated-caller flag with a management rule."""
