@@ -279,3 +279,24 @@ def complaint_is_overdue(
 ) -> bool:
     """An entry not resolved ``days`` days after it came in is overdue (0: never)."""
     return not resolved and days > 0 and now - received_at > timedelta(days=days)
+
+
+# Service hours in words (the work report's header) ---------------------------------------------
+
+
+def describe_service_hours(
+    windows: Iterable[Window], weekday_names: list[str], every_day: str
+) -> str:
+    """The promised hours in a line, e.g. "每天 08:00–22:00" or "星期一、星期三 09:00–17:00；
+    星期六 00:00–24:00": windows with the same hours are grouped, every weekday as ``every_day``."""
+    by_hours: dict[tuple[time, time], list[int]] = {}
+    for window in sorted(windows, key=lambda w: (w.starts_at, w.ends_at, w.weekday)):
+        days = by_hours.setdefault((window.starts_at, window.ends_at), [])
+        if window.weekday not in days:
+            days.append(window.weekday)
+    parts = []
+    for (start, end), days in by_hours.items():
+        when = every_day if len(days) == 7 else "、".join(weekday_names[d] for d in sorted(days))
+        until = "24:00" if end == time(0) else f"{end:%H:%M}"
+        parts.append(f"{when} {start:%H:%M}–{until}")
+    return "；".join(parts)

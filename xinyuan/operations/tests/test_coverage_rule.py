@@ -41,3 +41,26 @@ class CoverageRuleTests(SimpleTestCase):
         self.assertEqual([h.staffed for h in hours], [1, 1, 2, 2, 0])
         self.assertEqual([h.required for h in hours], [2, 2, 2, 2, 0])
         self.assertEqual([h.is_gap for h in hours], [True, True, False, False, False])
+
+
+class ServiceHoursInWordsTests(SimpleTestCase):
+    NAMES = ["一", "二", "三", "四", "五", "六", "日"]
+
+    def test_windows_with_the_same_hours_are_grouped_and_a_full_week_is_every_day(self):
+        cases = [
+            ([rules.Window(d, time(8), time(22), 2) for d in range(7)], "每天 08:00–22:00"),
+            (
+                [
+                    rules.Window(0, time(9), time(17), 2),
+                    rules.Window(2, time(9), time(17), 2),
+                    rules.Window(5, time(0), time(0), 3),
+                ],
+                "六 00:00–24:00；一、三 09:00–17:00",
+            ),
+            ([], ""),
+        ]
+        for windows, expected in cases:
+            with self.subTest(expected=expected):
+                self.assertEqual(
+                    rules.describe_service_hours(windows, self.NAMES, "每天"), expected
+                )

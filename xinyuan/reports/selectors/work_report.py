@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db.models import Count, F, Q, Sum, TextField
 from django.db.models.functions import Cast, ExtractHour, TruncDay, TruncMonth, TruncWeek
+from django.utils.translation import gettext
 
 from xinyuan.accounts.models import Employment, Qualification, User
 from xinyuan.cases.models import FollowUpStatus
@@ -35,13 +36,16 @@ from xinyuan.hotline.models import (
     RiskLevel,
     WorkStatus,
 )
+from xinyuan.operations import rules as operations_rules
 from xinyuan.operations.models import (
     Complaint,
     ComplaintKind,
     ComplaintStatus,
+    ServiceWindow,
     TrainingRecord,
     TrainingSession,
     TrainingTopic,
+    Weekday,
 )
 from xinyuan.reports import rules
 from xinyuan.reports.access import ReportScope
@@ -379,8 +383,28 @@ def sign_off_for(scope: ReportScope, period: rules.Period) -> WorkReportSignOff 
     )
 
 
+def service_hours(scope: ReportScope) -> list[str]:
+    """Each centre's promised hours: from its service hours (the rota's windows) in words when
+    it has set them, else the opening-hours text of its profile. One query."""
+    windows: dict[int, list[operations_rules.Window]] = {}
+    for w in ServiceWindow.objects.using(report_database()).filter(
+        organisation__in=scope.organisations
+    ):
+        windows.setdefault(w.organisation_id, []).append(
+            operations_rules.Window(w.weekday, w.starts_at, w.ends_at, w.min_seats)
+        )
+    names = [str(label) for _value, label in Weekday.choices]
+    described = [
+        operations_rules.describe_service_hours(windows[org.pk], names, gettext("Every day"))
+        if org.pk in windows
+        else org.hotline_hours
+        for org in scope.organisations
+    ]
+    return list(dict.fromkeys(text for text in described if text))
+
+
 def work_report(scope: ReportScope, period: rules.Period) -> WorkReport:
-    """The whole work report of the scope's centres for the period: eight queries at most."""
+    """The whole work report of the scope's centres for the period: nine queries at most."""
     service, problems = service_and_problems(scope, period)
     orgs = scope.organisations
     return WorkReport(
@@ -389,7 +413,7 @@ def work_report(scope: ReportScope, period: rules.Period) -> WorkReport:
         period=period,
         hotline_numbers=[org.hotline_number for org in orgs if org.hotline_number],
         line_count=sum(org.line_count for org in orgs),
-        service_hours=list(dict.fromkeys(org.hotline_hours for org in orgs if org.hotline_hours)),
+        service_hours=service_hours(scope),
         service=service,
         problems=problems,
         staff=staff(scope),

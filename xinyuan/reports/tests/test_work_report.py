@@ -247,6 +247,25 @@ class WorkReportTests(PersonaMixin, TestCase):
         rows = dict(exports.tables(self.report())[1].rows)
         self.assertEqual(rows["Answer rate"] if "Answer rate" in rows else rows["接通率"], "—")
 
+    def test_the_service_hours_are_the_centres_windows_in_words_once_set(self):
+        from datetime import time
+
+        from xinyuan.operations.actions import rota
+
+        profile = [self.p.org.hotline_hours] if self.p.org.hotline_hours else []
+        self.assertEqual(self.report().service_hours, profile, "the profile's text until then")
+        rota.do_set_round_the_clock(actor=self.p.director, min_seats=2)
+        self.assertEqual(self.report().service_hours, ["每天 00:00–24:00"])
+        for window in list(self.p.org.service_windows.filter(weekday__in=[5, 6])):
+            rota.do_remove_service_window(actor=self.p.director, window=window)
+        rota.do_add_service_window(
+            actor=self.p.director, weekday=5, starts_at=time(9), ends_at=time(17), min_seats=2
+        )
+        self.assertEqual(
+            self.report().service_hours,
+            ["星期一、星期二、星期三、星期四、星期五 00:00–24:00；星期六 09:00–17:00"],
+        )
+
     def test_an_empty_period_is_all_zero(self):
         report = selectors.work_report(
             access_reports(self.p.director), rules.period_for("month", date(2025, 3, 1))
