@@ -34,6 +34,7 @@ from pathlib import Path
 from django.conf import settings
 from django.utils import timezone
 
+from xinyuan.core import permissions
 from xinyuan.hotline import taxonomy
 from xinyuan.hotline.models import Contact
 from xinyuan.reports.replica import report_database
@@ -79,6 +80,9 @@ class HotTopics:
     categories: list[Rising]
     terms: list[Rising]
     capped: bool  # a period had more than MAX_CONTACTS contacts: terms from the latest only
+    # Key terms come from what callers said: shown to a centre's director, never across a
+    # region (a health-commission officer sees the coded categories only).
+    terms_shown: bool = True
 
 
 def rise(now: int, before: int) -> float:
@@ -139,8 +143,12 @@ def _start(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
-def _count_period(org_ids, date_from: date, date_to: date):
-    """(contacts, per-category counts, per-term counts, capped) for one period: one query."""
+def _count_period(org_ids, date_from: date, date_to: date, *, with_terms: bool = True):
+    """(contacts, per-category counts, per-term counts, capped) for one period: one query.
+
+    A term counts the different callers whose contacts carry it (a known caller once however
+    often they called; an unknown caller per contact): one person who calls three times and
+    names their school or a relative does not reach ``MIN_CONTACTS``."""
     rows = (
         Contact.objects.using(report_database())
         .filter(
@@ -149,20 +157,23 @@ def _count_period(org_ids, date_from: date, date_to: date):
             started_at__lt=_start(date_to + timedelta(days=1)),
         )
         .order_by("-started_at")
-        .values_list("problem_codes", *SUMMARY_FIELDS)[: MAX_CONTACTS + 1]
+        .values_list("pk", "person_id", "problem_codes", *SUMMARY_FIELDS)[: MAX_CONTACTS + 1]
     )
     categories: Counter[str] = Counter()
-    terms: Counter[str] = Counter()
+    callers_by_term: dict[str, set[str]] = {}
     contacts = 0
-    for codes, *texts in rows:
+    for pk, person_id, codes, *texts in rows:
         contacts += 1
         if contacts > MAX_CONTACTS:
             break
         categories.update(set(codes or ()))
-        found: set[str] = set()
+        if not with_terms:
+            continue
+        caller = f"p{person_id}" if person_id is not None else f"c{pk}"
         for text in texts:
-            found |= terms_of(text)
-        terms.update(found)
+            for term in terms_of(text):
+                callers_by_term.setdefault(term, set()).add(caller)
+    terms = Counter({term: len(callers) for term, callers in callers_by_term.items()})
     return min(contacts, MAX_CONTACTS), categories, terms, contacts > MAX_CONTACTS
 
 
@@ -191,10 +202,13 @@ def hot_topics(user, date_from: date, date_to: date) -> HotTopics:
     """The rising problem categories and key terms of [date_from, date_to] against the
     previous period of the same length, in the actor's statistics scope."""
     org_ids = organisations_for_statistics(user).using(report_database()).values("pk")
+    with_terms = not permissions.has_perm(user, permissions.VIEW_REGION_STATISTICS)
     previous_from, previous_to = previous_period(date_from, date_to)
-    n_now, cats_now, terms_now, capped_now = _count_period(org_ids, date_from, date_to)
+    n_now, cats_now, terms_now, capped_now = _count_period(
+        org_ids, date_from, date_to, with_terms=with_terms
+    )
     n_before, cats_before, terms_before, capped_before = _count_period(
-        org_ids, previous_from, previous_to
+        org_ids, previous_from, previous_to, with_terms=with_terms
     )
     return HotTopics(
         date_from=date_from,
@@ -206,4 +220,5 @@ def hot_topics(user, date_from: date, date_to: date) -> HotTopics:
         categories=_rising(cats_now, cats_before, category_labels()),
         terms=_rising(terms_now, terms_before, {}),
         capped=capped_now or capped_before,
+        terms_shown=with_terms,
     )

@@ -330,6 +330,29 @@ def _check_a_manager_remains(organisation_id: int | None, *, without: User) -> N
         )
 
 
+def _check_may_manage_role(actor, organisation_id: int | None, *roles: str) -> None:
+    """Roles that see the whole centre's records (supervisor, director) are given, changed and
+    taken away by the centre's director only. The administrator runs accounts, not care: it
+    may invite the centre's first director (while there is none) and no other such role."""
+    leads = set(permissions.roles_with(permissions.VIEW_ORG_CONTACTS))
+    if actor.role == Role.DIRECTOR or not leads.intersection(roles):
+        return
+    has_director = User.objects.filter(
+        organisation_id=organisation_id, role=Role.DIRECTOR, is_active=True
+    ).exists()
+    if not has_director and set(roles) <= {str(Role.DIRECTOR)}:
+        return
+    raise ValidationError(
+        {
+            "role": _(
+                "Only the centre's director gives, changes or removes the supervisor and "
+                "director roles (while the centre has no director, the administrator may invite "
+                "the first one)."
+            )
+        }
+    )
+
+
 def _lock_centre(organisation_id: int | None) -> None:
     """Serialise staff changes of one centre (the last-manager and alias rules hold under
     concurrency). An account of no centre is no centre administration's business."""
@@ -360,6 +383,7 @@ def do_invite_staff(
     if errors:
         raise ValidationError(errors)
     values.setdefault("role", Role.COUNSELLOR)
+    _check_may_manage_role(actor, actor.organisation_id, values["role"])
     _check_alias(actor.organisation_id, values.get("alias", ""))
     user = User(username=username, organisation_id=actor.organisation_id, **values)
     user.set_unusable_password()
@@ -438,6 +462,7 @@ def do_update_staff(*, actor, staff: User, data: dict[str, Any], seen_at: dateti
     if "role" in values and values["role"] != locked.role:
         if not access.can_change_role:
             raise ValidationError({"role": _("You cannot change your own role.")})
+        _check_may_manage_role(actor, locked.organisation_id, locked.role, values["role"])
         managing = permissions.roles_with(permissions.MANAGE_CENTRE)
         if locked.is_active and values["role"] not in managing:
             _check_a_manager_remains(locked.organisation_id, without=locked)
@@ -476,6 +501,10 @@ def do_deactivate_staff(*, actor, staff: User, reason: str = "") -> User:
         raise ValidationError(_("You cannot deactivate your own account."))
     if not locked.is_active:
         raise ValidationError(_("This account is already deactivated."))
+    try:
+        _check_may_manage_role(actor, locked.organisation_id, locked.role)
+    except ValidationError as exc:
+        raise ValidationError(exc.message_dict["role"]) from exc
     if permissions.has_perm(locked, permissions.MANAGE_CENTRE):
         _check_a_manager_remains(locked.organisation_id, without=locked)
     now = timezone.now()
@@ -571,6 +600,18 @@ def do_confirm_two_factor_reset(*, actor, reset: TwoFactorReset) -> TwoFactorRes
                 )
             )
         raise PermissionDeniedError
+    # The second person must be a second person: not an account made after the request, nor
+    # one the requester invited (a requester could otherwise confirm through a fresh account).
+    invited_by_requester = SignInLink.objects.filter(
+        user=actor, created_by_id=locked.requested_by_id
+    ).exists()
+    if actor.date_joined >= locked.created_at or invited_by_requester:
+        raise ValidationError(
+            _(
+                "A second person must confirm: another administrator or director, who had an "
+                "account before the request and was not invited by the one who asked."
+            )
+        )
     target = User.objects.select_for_update().get(pk=locked.user_id)
     now = timezone.now()
     target.totp_secret_encrypted, target.totp_confirmed_at, target.totp_last_step = "", None, -1

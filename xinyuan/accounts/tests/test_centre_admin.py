@@ -379,28 +379,77 @@ class DeactivationTests(PersonaMixin, TestCase):
         self.assertTrue(self.p.director.is_active)
 
     def test_the_last_one_who_runs_the_centre_stays(self):
-        # The director and the administrator deactivate each other from pages opened together:
-        # the second change finds no one else running the centre and is refused.
-        stale_director = User.objects.get(pk=self.p.director.pk)
-        actions.do_deactivate_staff(actor=self.p.admin, staff=self.p.director)
+        # Two directors deactivate each other from pages opened together, with no administrator
+        # left: the second change finds no one else running the centre and is refused.
+        actions.do_deactivate_staff(actor=self.p.director, staff=self.p.admin)
+        deputy = make_user("deputy", self.p.org, Role.DIRECTOR)
+        stale_deputy = User.objects.get(pk=deputy.pk)
+        actions.do_deactivate_staff(actor=self.p.director, staff=deputy)
         with self.assertRaisesMessage(ValidationError, "最后一位在职"):
-            actions.do_deactivate_staff(actor=stale_director, staff=self.p.admin)
-        self.p.admin.refresh_from_db()
-        self.assertTrue(self.p.admin.is_active)
+            actions.do_deactivate_staff(actor=stale_deputy, staff=self.p.director)
+        self.p.director.refresh_from_db()
+        self.assertTrue(self.p.director.is_active)
 
     def test_demoting_the_last_one_who_runs_the_centre_is_refused(self):
-        # The administrator demotes the director while the director, from an older page,
-        # demotes the administrator: the second change is refused.
-        stale_director = User.objects.get(pk=self.p.director.pk)
+        # The director demotes the administrator while the administrator's only ally, a second
+        # director, is demoted too: the last change is refused.
+        deputy = make_user("deputy", self.p.org, Role.DIRECTOR)
         actions.do_update_staff(
-            actor=self.p.admin, staff=self.p.director, data={"role": "counsellor"}, seen_at=None
+            actor=self.p.director, staff=self.p.admin, data={"role": "auditor"}, seen_at=None
         )
+        actions.do_update_staff(
+            actor=self.p.director, staff=deputy, data={"role": "counsellor"}, seen_at=None
+        )
+        stale_deputy = User.objects.get(pk=deputy.pk)
+        stale_deputy.role = Role.DIRECTOR
         with self.assertRaisesMessage(ValidationError, "最后一位在职"):
             actions.do_update_staff(
-                actor=stale_director, staff=self.p.admin, data={"role": "auditor"}, seen_at=None
+                actor=stale_deputy, staff=self.p.director, data={"role": "auditor"}, seen_at=None
             )
-        self.p.admin.refresh_from_db()
-        self.assertEqual(self.p.admin.role, "admin")
+        self.p.director.refresh_from_db()
+        self.assertEqual(self.p.director.role, "director")
+
+    def test_only_the_director_gives_or_takes_the_roles_that_see_the_whole_centre(self):
+        # The administrator runs accounts, not care: it cannot make itself (or anyone) a
+        # supervisor or director, nor remove the director, while the centre has one.
+        for role in ("supervisor", "director"):
+            with self.assertRaisesMessage(ValidationError, "只有中心负责人"):
+                actions.do_invite_staff(
+                    actor=self.p.admin, username=f"new_{role}", data={"role": role}
+                )
+        self.assertFalse(User.objects.filter(username__startswith="new_").exists())
+        with self.assertRaisesMessage(ValidationError, "只有中心负责人"):
+            actions.do_deactivate_staff(actor=self.p.admin, staff=self.p.director)
+        with self.assertRaisesMessage(ValidationError, "只有中心负责人"):
+            actions.do_update_staff(
+                actor=self.p.admin,
+                staff=self.p.counsellor,
+                data={"role": "supervisor"},
+                seen_at=None,
+            )
+        with self.assertRaisesMessage(ValidationError, "只有中心负责人"):
+            actions.do_update_staff(
+                actor=self.p.admin,
+                staff=self.p.supervisor,
+                data={"role": "counsellor"},
+                seen_at=None,
+            )
+        # Counsellors and auditors it may invite; the director may give any role.
+        actions.do_invite_staff(
+            actor=self.p.admin, username="new_counsellor", data={"role": "counsellor"}
+        )
+        actions.do_invite_staff(
+            actor=self.p.director, username="new_lead", data={"role": "supervisor"}
+        )
+        # A centre with no director: the administrator invites the first one (create_centre).
+        actions.do_update_staff(
+            actor=self.p.director, staff=self.p.admin, data={"role": "admin"}, seen_at=None
+        )
+        User.objects.filter(pk=self.p.director.pk).update(is_active=False)
+        first, _link = actions.do_invite_staff(
+            actor=self.p.admin, username="first_director", data={"role": "director"}
+        )
+        self.assertEqual(first.role, "director")
 
     def test_other_roles_and_outsiders_are_refused(self):
         for user in (self.p.counsellor, self.p.supervisor, self.p.auditor):
@@ -442,6 +491,23 @@ class TwoFactorResetTests(PersonaMixin, TestCase):
             set(AuditEvent.objects.values_list("action", flat=True)),
             {"2fa_reset_request", "2fa_reset"},
         )
+
+    def test_the_second_person_is_not_one_the_requester_made(self):
+        # The administrator invites an accomplice (before or after asking): neither confirms.
+        accomplice, _link = actions.do_invite_staff(
+            actor=self.p.admin, username="accomplice", data={"role": "admin"}
+        )
+        self.request_reset(self.p.admin)
+        reset = TwoFactorReset.objects.get()
+        late = make_user("late_director", self.p.org, Role.DIRECTOR)  # joined after the request
+        for confirmer in (accomplice, late):
+            with self.assertRaisesMessage(ValidationError, "须由另一人确认"):
+                actions.do_confirm_two_factor_reset(actor=confirmer, reset=reset)
+        self.p.counsellor.refresh_from_db()
+        self.assertTrue(self.p.counsellor.has_two_factor)
+        actions.do_confirm_two_factor_reset(actor=self.p.director, reset=reset)
+        self.p.counsellor.refresh_from_db()
+        self.assertFalse(self.p.counsellor.has_two_factor)
 
     @override_settings(REQUIRE_2FA=True)
     def test_after_the_reset_the_owner_must_enrol_again(self):

@@ -114,10 +114,29 @@ class HotTopicsTests(PersonaMixin, TestCase):
         self.assertNotIn("考试", {item.key for item in self.hot(self.p.director).terms})
         officer = self.hot(self.p.officer)
         self.assertEqual(
-            {item.key: item.now for item in officer.terms}.get("考试"), 3, "other centre"
+            {item.key: item.now for item in officer.categories}.get("study.exam"),
+            3,
+            "other centre",
         )
-        self.assertNotIn("停电", {item.key for item in officer.terms}, "another region")
         self.assertEqual(officer.contacts_now, 9)
+        # Terms come from what callers said: never across the region.
+        self.assertEqual((officer.terms, officer.terms_shown), ([], False))
+        self.assertTrue(self.hot(self.p.director).terms_shown)
+
+    def test_a_term_counts_different_callers_so_one_repeat_caller_is_not_shown(self):
+        # One known caller, four calls naming their daughter and her school: one caller.
+        started = timezone.make_aware(datetime.combine(THIS, time(11)))
+        for _ in range(4):
+            made = start_contact(self.p.counsellor, caller_number="13700000042")
+            Contact.objects.filter(pk=made.pk).update(
+                started_at=started, purpose="女儿李小梅在实验中学被欺负"
+            )
+        self.assertEqual(
+            Contact.objects.filter(purpose__contains="李小梅").values("person").distinct().count(),
+            1,
+        )
+        terms = {item.key for item in self.hot(self.p.director).terms}
+        self.assertFalse({"李小梅", "实验中学", "实验", "中学", "欺负"} & terms, terms)
 
     def test_a_term_that_did_not_rise_is_not_listed(self):
         for _ in range(5):
@@ -161,10 +180,12 @@ class TopicsPageTests(PersonaMixin, TestCase):
         self.assertContains(response, "热点话题")
         self.assertContains(response, "本期：")
 
-    def test_the_officer_sees_the_region(self):
+    def test_the_officer_sees_the_region_s_categories_and_no_term(self):
         response = client_for(self.p.officer).get(URL)
         self.assertContains(response, "测试市卫生健康委员会")
-        self.assertContains(response, "去世")
+        self.assertContains(response, "丧失与哀伤")
+        self.assertNotContains(response, "去世")
+        self.assertContains(response, 'data-testid="terms-not-shown"')
 
     def test_counsellors_supervisors_and_another_centres_staff_are_refused(self):
         for user in (self.p.counsellor, self.p.supervisor, self.p.outsider, self.p.auditor):
