@@ -337,9 +337,12 @@ def _check_may_manage_role(actor, organisation_id: int | None, *roles: str) -> N
     leads = set(permissions.roles_with(permissions.VIEW_ORG_CONTACTS))
     if actor.role == Role.DIRECTOR or not leads.intersection(roles):
         return
-    has_director = User.objects.filter(
-        organisation_id=organisation_id, role=Role.DIRECTOR, is_active=True
-    ).exists()
+    has_director = (
+        organisation_id is not None
+        and User.objects.filter(
+            organisation_id=organisation_id, role=Role.DIRECTOR, is_active=True
+        ).exists()
+    )
     if not has_director and set(roles) <= {str(Role.DIRECTOR)}:
         return
     raise ValidationError(
