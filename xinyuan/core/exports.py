@@ -2,12 +2,18 @@
 
 import csv
 import io
+import re
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
+# Control characters XML 1.0 forbids (openpyxl refuses them: one in a centre's name or a
+# trainer's would make the whole workbook fail).
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
 def safe_cell(value) -> str:
-    text = "" if value is None else str(value)
+    text = CONTROL_CHARACTERS.sub("", "" if value is None else str(value))
     if text.startswith(FORMULA_PREFIXES):
         return "'" + text
     return text

@@ -44,6 +44,8 @@ logger = logging.getLogger(__name__)
 GUIDE_MIN_SEATS = 2  # the guide asks for at least two staffed seats in every service hour
 MIDNIGHT = time(0)
 
+log = logging.getLogger(__name__)
+
 
 def _local() -> ZoneInfo:
     return ZoneInfo(settings.TIME_ZONE)
@@ -651,17 +653,28 @@ def do_notify_coverage_gaps(*, now: datetime | None = None) -> int:
     again. Returns the number of e-mails sent. Run by ``notify_coverage_gaps`` and the task."""
     now = now or timezone.now()
     sent = 0
+    failures: list[Exception] = []
     takers = permissions.roles_with(permissions.HEAR_OF_COVERAGE_GAPS)
     for organisation in Organisation.objects.filter(service_windows__isnull=False).distinct():
         gaps = [h for h in selectors.coverage_for(organisation.pk, now) if h.is_gap]
         if not gaps:
             continue
-        directors = User.objects.filter(
-            organisation=organisation, role__in=takers, is_active=True
-        ).exclude(email="")
+        directors = (
+            User.objects.filter(organisation=organisation, role__in=takers, is_active=True)
+            .exclude(email="")
+            .order_by("pk")
+        )
         for director in directors:
-            if _notify_director(director, organisation, gaps):
-                sent += 1
+            try:
+                if _notify_director(director, organisation, gaps):
+                    sent += 1
+            except Exception as exc:  # noqa: BLE001 - the others are still told; raised below
+                log.exception("coverage gap e-mail to %s not sent", director.public_id)
+                failures.append(exc)
+    if failures:
+        # Every other director was told; the command and the task report the failure, and
+        # the next sweep tries those not told again.
+        raise failures[0]
     return sent
 
 

@@ -88,3 +88,46 @@ class CoverageGapEmailOverSmtpTests(PersonaMixin, TestCase):
         ):
             self.assertEqual(rota.do_notify_coverage_gaps(), 2)
         self.assertEqual(len(self.inbox.messages), 2)
+
+
+class _RefusingOne(Inbox):
+    """A mail server that refuses one recipient (a mistyped or closed mailbox)."""
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
+        if address == "director@example.org":
+            return "550 no such mailbox"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+
+class OneRefusedAddressTests(PersonaMixin, TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        super().setUpTestData()
+        # The director (refused) comes first in the sweep; the deputy must still be told.
+        make_user("deputy", cls.p.org, "director", email="deputy@example.org")
+        cls.p.director.email = "director@example.org"
+        cls.p.director.save()
+        trained(cls.p.counsellor)
+        day = future_day(3)
+        rota.do_add_service_window(
+            actor=cls.p.director, weekday=day.weekday(), starts_at=time(8),
+            ends_at=time(12), min_seats=1,
+        )  # fmt: skip
+        shift(cls.p.seat, at(day, 8), hours=3, user=cls.p.counsellor)
+
+    def test_a_refused_address_does_not_keep_the_others_from_being_told(self):
+        from smtplib import SMTPRecipientsRefused
+
+        from xinyuan.core.tests.smtp import smtp_settings, start_smtp
+
+        inbox, port = start_smtp(self, _RefusingOne())
+        with smtp_settings(port), self.assertLogs("xinyuan.operations.actions.rota", "ERROR"):
+            with self.assertRaises(SMTPRecipientsRefused):
+                rota.do_notify_coverage_gaps()
+        self.assertEqual([rcpt for rcpt, _m in inbox.messages], [["deputy@example.org"]])
+        self.assertEqual(
+            list(CoverageGapNotice.objects.values_list("recipient__email", flat=True).distinct()),
+            ["deputy@example.org"],
+            "the refused one is tried again at the next sweep",
+        )

@@ -275,6 +275,26 @@ class WorkReportTests(PersonaMixin, TestCase):
         self.assertEqual(sum(report.problems.rows.values()), 0)
         self.assertEqual((report.training.sessions, report.complaints.total), (0, 0))
 
+    def test_control_characters_in_what_staff_typed_do_not_break_the_excel_file(self):
+        from openpyxl import load_workbook
+
+        from xinyuan.accounts.models import User
+
+        User.objects.filter(pk=self.p.counsellor.pk).update(
+            employment="part_time", home_institution="某医院\x01\x07"
+        )
+        xlsx = client_for(self.p.director).get("/reports/work-report/xlsx", NOVEMBER)
+        self.assertEqual(xlsx.status_code, 200)
+        cells = [
+            str(cell.value)
+            for sheet in load_workbook(io.BytesIO(xlsx.content)).worksheets
+            for row in sheet.iter_rows()
+            for cell in row
+            if cell.value is not None
+        ]
+        self.assertTrue(any("某医院" in text for text in cells), "the institution is kept")
+        self.assertFalse(any("\x01" in text or "\x07" in text for text in cells))
+
     def test_excel_pdf_json_and_a_direct_sql_count_agree(self):
         ensure_cjk_font()
         client = client_for(self.p.director)
