@@ -329,11 +329,13 @@ class ShiftRequestAccess:
 
     @property
     def can_decide(self) -> bool:
-        """Approve or reject: a supervisor or director of the centre, once accepted."""
+        """Approve or reject: a supervisor or director of the centre, once accepted — not one
+        of the two people the swap or substitution is between."""
         return (
             self.own_centre
             and self.request.status == ShiftRequestStatus.ACCEPTED
             and permissions.has_perm(self.user, permissions.MANAGE_ROTA)
+            and self.user.pk not in (self.request.requested_by_id, self.request.colleague_id)
         )
 
 

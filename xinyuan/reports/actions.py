@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from xinyuan.accounts.models import Organisation
 from xinyuan.audit.actions import record
 from xinyuan.core import permissions
 from xinyuan.reports.models import WorkReportSignOff
@@ -19,6 +20,8 @@ def do_sign_off_work_report(*, actor, period: Period) -> WorkReportSignOff:
     period is signed once; signing a period that has not ended yet is refused."""
     if not permissions.has_perm(actor, permissions.SIGN_OFF_WORK_REPORT):
         raise PermissionDenied
+    # One sign-off at a time per centre (a double click waits here, then finds the first).
+    Organisation.objects.select_for_update().filter(pk=actor.organisation_id).first()
     if period.last >= timezone.localdate():
         raise ValidationError(_("A period can be signed off only after it has ended."))
     if WorkReportSignOff.objects.filter(

@@ -250,6 +250,19 @@ class SwapAndSubstitutionTests(PersonaMixin, TestCase):
         )
         self.assertEqual(actions, ["ask", "accept", "approve"])
 
+    def test_a_supervisor_cannot_approve_a_substitution_they_take_themselves(self):
+        trained(self.p.supervisor)
+        request = rota.do_ask_shift_change(
+            actor=self.p.counsellor, shift=self.mine, kind=ShiftRequestKind.SUBSTITUTE,
+            colleague=self.p.supervisor,
+        )  # fmt: skip
+        rota.do_accept_shift_request(actor=self.p.supervisor, request=request)
+        with self.assertRaises(PermissionDeniedError):
+            rota.do_decide_shift_request(actor=self.p.supervisor, request=request, approve=True)
+        rota.do_decide_shift_request(actor=self.p.director, request=request, approve=True)
+        self.mine.refresh_from_db()
+        self.assertEqual(self.mine.user, self.p.supervisor)
+
     def test_an_open_substitution_goes_to_whoever_accepts(self):
         request = rota.do_ask_shift_change(
             actor=self.p.counsellor, shift=self.mine, kind=ShiftRequestKind.SUBSTITUTE
