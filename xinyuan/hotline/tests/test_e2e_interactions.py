@@ -124,7 +124,8 @@ class InteractionCountTests(BrowserTestCase):
         hands.tick(form.locator("#id_means_at_hand"), "means at hand")
         hands.click(page.get_by_test_id("save-assessment"), "save assessment")
         crisis = page.get_by_test_id("crisis-protocol")
-        expect(crisis).to_be_visible()
+        # One round trip (the assessment and what it redraws); generous on a loaded CI machine.
+        expect(crisis).to_be_visible(timeout=15_000)
         expect(page.get_by_test_id("crisis-now")).to_be_visible()
         # The safety plan: what the guide asks to write down.
         hands.fill(page.locator("#id_warning_signs"), "整夜失眠、开始整理物品", "warning signs")

@@ -50,8 +50,8 @@ class ReviewActionTests(PersonaMixin, TestCase):
         self.assertEqual(caught.exception.messages, ["您已评价过本次来电。"])
 
     def test_refusals_say_why_in_chinese(self):
-        self.assertEqual(self.refusal(self.p.counsellor_b, self.contact), "只有督导可以评价来电。")
-        self.assertEqual(self.refusal(self.p.director, self.contact), "只有督导可以评价来电。")
+        self.assertEqual(self.refusal(self.p.counsellor_b, self.contact), "只有督导可以评价接线。")
+        self.assertEqual(self.refusal(self.p.director, self.contact), "只有督导可以评价接线。")
         own = closed_contact(self.p.supervisor)
         self.assertEqual(self.refusal(self.p.supervisor, own), "不能评价自己接听的来电。")
         still_open = start_contact(self.p.counsellor)
