@@ -127,7 +127,10 @@ class BoardContentTests(PersonaMixin, TestCase):
 
     def test_todays_volume_is_set_against_the_same_weekday_of_the_four_weeks_before(self):
         now = timezone.now()
-        start_contact(self.p.counsellor, started_at=now - timedelta(seconds=30))
+        # Started within the current local hour whatever the clock says (30 s before 10:00:10
+        # would be the hour before).
+        hour_began = now.astimezone(ZONE).replace(minute=0, second=0, microsecond=0)
+        start_contact(self.p.counsellor, started_at=max(now - timedelta(seconds=30), hour_began))
         for weeks, n in ((1, 2), (2, 4), (4, 2), (5, 100)):  # five weeks back does not count
             for _i in range(n):
                 start_contact(self.p.counsellor, started_at=now - timedelta(weeks=weeks))
