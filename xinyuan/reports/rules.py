@@ -20,7 +20,8 @@ MAX_DAYS = 366 * 3  # a custom period or a trend: at most three years
 
 
 class PeriodError(ValueError):
-    pass
+    """A period that cannot be reported (reversed, too long, out of range): its message says
+    why, in the user's language."""
 
 
 @dataclass(frozen=True)
