@@ -11,29 +11,25 @@ from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import ValidationError as NinjaValidationError
-from ninja.security import HttpBearer, django_auth
+from ninja.security import django_auth
 
-from xinyuan.accounts.actions import authenticate_token
+from xinyuan.accounts.actions import token_holder
+from xinyuan.accounts.api_auth import SWITCH_TOKEN_ELSEWHERE, BearerAuth, WrongCredential
+from xinyuan.accounts.models import TokenScope
 from xinyuan.assessments.api import scales_router
 from xinyuan.core.crypto import KEY_UNAVAILABLE_MESSAGE, KeyUnavailable, report_key_unavailable
 from xinyuan.core.errors import ConflictError
+from xinyuan.directory.api import directory_router
 from xinyuan.hotline.api import call_events_router, contacts_router, risk_router
 from xinyuan.hotline.rules import RiskInputError
 from xinyuan.reports.api import reports_router
 
 
-class BearerAuth(HttpBearer):
-    def authenticate(self, request, token):
-        user = authenticate_token(token)
-        if user is not None:
-            request.user = user
-        return user
-
-
 def token_or_login_required(view):
     """The schema and the docs page: a signed-in user, or a bearer token (an integrator of a
     telephone switch has a token, not a browser session). A wrong, revoked or expired token is
-    a 401; a visitor with neither is sent to sign in."""
+    a 401, the switch's own token (it may only post call events) a 403; a visitor with neither
+    is sent to sign in."""
 
     @wraps(view)
     def wrapper(request, *args, **kwargs):
@@ -41,13 +37,16 @@ def token_or_login_required(view):
             return view(request, *args, **kwargs)
         scheme, _sep, token = request.headers.get("Authorization", "").partition(" ")
         if scheme.lower() == "bearer":
-            user = authenticate_token(token.strip())
-            if user is None:
+            found = token_holder(token.strip())
+            if found is None:
                 return JsonResponse(
                     {"detail": _("Unknown, revoked or expired token.")},
                     status=401,
                     headers={"WWW-Authenticate": "Bearer"},
                 )
+            user, scope = found
+            if scope != TokenScope.ALL:
+                return JsonResponse({"detail": str(SWITCH_TOKEN_ELSEWHERE)}, status=403)
             request.user = user
             return view(request, *args, **kwargs)
         return login_required(view)(request, *args, **kwargs)
@@ -59,7 +58,9 @@ api = NinjaAPI(
     title="Xinyuan API",
     version="1",
     description="Psychological-assistance hotline platform. Authenticate with "
-    "`Authorization: Bearer <token>` (see `manage.py create_api_token`) or a browser session.",
+    "`Authorization: Bearer <token>` (see `manage.py create_api_token`) or a browser session. "
+    "Call events accept only the telephone switch's own token (scope `call_events`), which is "
+    "refused everywhere else.",
     auth=[BearerAuth(), django_auth],
     urls_namespace="api",
     docs_decorator=token_or_login_required,
@@ -110,6 +111,11 @@ def on_key_unavailable(request, exc):
     )
 
 
+@api.exception_handler(WrongCredential)
+def on_wrong_credential(request, exc):
+    return api.create_response(request, {"detail": str(exc.message)}, status=403)
+
+
 @api.exception_handler(PermissionDenied)
 def on_forbidden(request, exc):
     return api.create_response(
@@ -132,3 +138,4 @@ api.add_router("/contacts", contacts_router)
 api.add_router("/scales", scales_router)
 api.add_router("/call-events", call_events_router)
 api.add_router("/reports", reports_router)
+api.add_router("/directory", directory_router)

@@ -111,6 +111,7 @@ INSTALLED_APPS = [
     "xinyuan.core",
     "xinyuan.accounts",
     "xinyuan.audit",
+    "xinyuan.directory",
     "xinyuan.cases",
     "xinyuan.hotline",
     "xinyuan.operations",
@@ -305,6 +306,9 @@ DEMO_PASSWORD = os.environ.get("XINYUAN_DEMO_PASSWORD", "xinyuan-demo-2026")
 # reset someone's two-factor sign-in waits for a second person, and whether invitations are also
 # e-mailed (Django's EMAIL_* settings; the page always shows the link).
 BASE_URL = os.environ.get("XINYUAN_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Links handed to people (invitations, set-password links) use BASE_URL once it is configured,
+# never the Host header of the request that made them.
+BASE_URL_CONFIGURED = bool(os.environ.get("XINYUAN_BASE_URL"))
 SIGN_IN_LINK_HOURS = int(os.environ.get("XINYUAN_SIGN_IN_LINK_HOURS", "72"))
 TWO_FACTOR_RESET_HOURS = int(os.environ.get("XINYUAN_TWO_FACTOR_RESET_HOURS", "24"))
 INVITE_BY_EMAIL = env_bool("XINYUAN_INVITE_BY_EMAIL", False)
@@ -367,5 +371,7 @@ SELFTEST_WINDOW_MINUTES = int(os.environ.get("XINYUAN_SELFTEST_WINDOW_MINUTES", 
 FEEDBACK_DEVICE_LIMIT = int(os.environ.get("XINYUAN_FEEDBACK_DEVICE_LIMIT", "3"))
 FEEDBACK_NETWORK_LIMIT = int(os.environ.get("XINYUAN_FEEDBACK_NETWORK_LIMIT", "10"))
 FEEDBACK_WINDOW_MINUTES = int(os.environ.get("XINYUAN_FEEDBACK_WINDOW_MINUTES", "60"))
+# Public entries to one centre per window from anywhere (0: no centre-wide limit).
+FEEDBACK_CENTRE_LIMIT = int(os.environ.get("XINYUAN_FEEDBACK_CENTRE_LIMIT", "200"))
 # A complaint or feedback entry not resolved after this many days is marked overdue (0: never).
 COMPLAINT_OVERDUE_DAYS = int(os.environ.get("XINYUAN_COMPLAINT_OVERDUE_DAYS", "15"))

@@ -14,6 +14,7 @@ urlpatterns = [
     path("audit/", include("xinyuan.audit.urls")),
     path("reports/", include("xinyuan.reports.urls")),
     path("operations/", include("xinyuan.operations.urls")),
+    path("directory/", include("xinyuan.directory.urls")),
     path("feedback/", include("xinyuan.operations.public_urls")),
     path("", include("xinyuan.assessments.urls")),
     path("", include("xinyuan.hotline.urls")),

@@ -11,7 +11,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from xinyuan.accounts import actions, selectors
-from xinyuan.accounts.models import Organisation, Qualification, SignInStage, User
+from xinyuan.accounts.models import Organisation, Qualification, SignInStage, TokenScope, User
 from xinyuan.accounts.selectors import Throttle
 from xinyuan.core.forms import BootstrapMixin
 from xinyuan.core.permissions import Role
@@ -82,6 +82,15 @@ class IssueTokenForm(BootstrapMixin, forms.Form):
     user = forms.ChoiceField(label=_("user"))
     name = forms.CharField(label=_("name"), max_length=100, help_text=_("e.g. telephone switch"))
     days = forms.IntegerField(label=_("valid for (days)"), min_value=1, max_value=730, initial=365)
+    scope = forms.ChoiceField(
+        label=_("scope"),
+        choices=TokenScope.choices,
+        initial=TokenScope.ALL,
+        help_text=_(
+            "A telephone switch's token may only post call events, which count for the "
+            "centre's answer rate; it is refused everywhere else."
+        ),
+    )
 
     def __init__(self, *args, users=(), **kwargs):
         super().__init__(*args, **kwargs)

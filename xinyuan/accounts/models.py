@@ -155,8 +155,17 @@ class User(AbstractUser):
         return self.totp_confirmed_at is not None
 
 
+class TokenScope(models.TextChoices):
+    """What a bearer token may be used for (docs/decisions/0016)."""
+
+    ALL = "all", _("Everything its user may do")
+    CALL_EVENTS = "call_events", _("Telephone switch: call events only")
+
+
 class ApiToken(PublicModel):
-    """A bearer token: only its SHA-256 is stored; revocable; expires."""
+    """A bearer token: only its SHA-256 is stored; revocable; expires. A token of scope
+    ``call_events`` (the telephone switch's) authenticates on ``POST /api/v1/call-events`` and
+    nowhere else; that endpoint accepts no other credential."""
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
     name = models.CharField(_("name"), max_length=100)
@@ -165,6 +174,9 @@ class ApiToken(PublicModel):
     expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
     last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
+    scope = models.CharField(
+        _("scope"), max_length=20, choices=TokenScope.choices, default=TokenScope.ALL
+    )
 
     class Meta:
         verbose_name = _("API token")

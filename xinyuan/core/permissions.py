@@ -79,6 +79,15 @@ SIGN_UP_FOR_SHIFTS = "sign_up_for_shifts"
 MANAGE_ROTA = "manage_rota"
 MANAGE_SERVICE_HOURS = "manage_service_hours"
 HEAR_OF_COVERAGE_GAPS = "hear_of_coverage_gaps"
+# The planning calculator (CM-08, OP-06): workers, assessments and individual sessions needed
+# for counts of people, from the seed documents' ratios. Numbers in, numbers out: no record.
+USE_PLANNING_CALCULATOR = "use_planning_calculator"
+# The centre's directory of partner institutions (OP-05, decision 0018): everyone who works for
+# the centre looks a partner up (a counsellor refers a caller); supervisors, directors and the
+# centre's administrator keep it (add, edit, deactivate, import). Not the auditor (no part of
+# the centre's work with callers) nor a region's officer (no centre): neither sees it.
+VIEW_DIRECTORY = "view_directory"
+MANAGE_DIRECTORY = "manage_directory"
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.COUNSELLOR: frozenset(
@@ -92,6 +101,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             VIEW_OWN_WORKLOAD,
             VIEW_ROTA,
             SIGN_UP_FOR_SHIFTS,
+            VIEW_DIRECTORY,
         }
     ),
     Role.SUPERVISOR: frozenset(
@@ -120,6 +130,9 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             VIEW_ROTA,
             SIGN_UP_FOR_SHIFTS,
             MANAGE_ROTA,
+            USE_PLANNING_CALCULATOR,
+            VIEW_DIRECTORY,
+            MANAGE_DIRECTORY,
         }
     ),
     Role.DIRECTOR: frozenset(
@@ -149,10 +162,15 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             MANAGE_SERVICE_HOURS,
             HEAR_OF_COVERAGE_GAPS,
             MANAGE_CENTRE,
+            USE_PLANNING_CALCULATOR,
+            VIEW_DIRECTORY,
+            MANAGE_DIRECTORY,
         }
     ),
     Role.AUDITOR: frozenset({VIEW_AUDIT}),
-    Role.ADMIN: frozenset({MANAGE_TOKENS, MANAGE_SERVICE_HOURS, MANAGE_CENTRE}),
+    Role.ADMIN: frozenset(
+        {MANAGE_TOKENS, MANAGE_SERVICE_HOURS, MANAGE_CENTRE, VIEW_DIRECTORY, MANAGE_DIRECTORY}
+    ),
     Role.REGION_OFFICER: frozenset({VIEW_STATISTICS, VIEW_REGION_STATISTICS}),
 }
 # Roles that belong to a region (a health commission) rather than to a centre.

@@ -36,3 +36,16 @@ def requeue_stale_tasks(*, older_than: timedelta, now: datetime | None = None) -
         ):
             requeued.append(str(pk))
     return requeued
+
+
+def queue_once(task, after: timedelta = timedelta(0)) -> bool:
+    """Queue ``task`` (no arguments) to run ``after`` from now unless a run of it is already
+    waiting: a periodic sweep that re-queues itself, or is queued by ``make run`` and cron,
+    never becomes two chains."""
+    waiting = DBTaskResult.objects.filter(
+        task_path=task.module_path, status=TaskResultStatus.READY
+    ).exists()
+    if waiting:
+        return False
+    task.using(run_after=timezone.now() + after).enqueue()
+    return True

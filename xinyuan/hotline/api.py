@@ -12,6 +12,7 @@ from ninja import Field, FilterSchema, Query, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 from pydantic import StrictBool, model_validator
 
+from xinyuan.accounts.api_auth import SwitchTokenAuth
 from xinyuan.audit.actions import do_record_list_view, do_record_view
 from xinyuan.core import permissions
 from xinyuan.core.errors import PermissionDeniedError
@@ -31,7 +32,9 @@ from xinyuan.hotline.models import (
 
 risk_router = Router(tags=["risk"])
 contacts_router = Router(tags=["contacts"])
-call_events_router = Router(tags=["call events"])
+# Only the telephone switch's own token (scope ``call_events``) posts call events: they make the
+# centre's answer rate and local calls in the official work report (docs/decisions/0016).
+call_events_router = Router(tags=["call events"], auth=SwitchTokenAuth())
 
 
 class RiskIn(Schema):
@@ -473,7 +476,11 @@ def record_call_event(request, payload: CallEventIn):
     answer. 201 when recorded; the same call and kind again answers 200 with the event already
     recorded (the first report wins). ``caller_number`` gives only the area the call is from and
     is then dropped. An answered call is linked to ``contact``, or else to the centre's contact
-    started with ``external_call_id`` equal to ``call_ref`` (now or when it is started)."""
+    started with ``external_call_id`` equal to ``call_ref`` (now or when it is started).
+
+    Authenticated only by the switch's own token (scope ``call_events``, issued under API
+    tokens); a browser session or any other token is refused with a 403. The events count for
+    the centre of the account the token was issued for, which must take calls."""
     _require(request, permissions.HANDLE_CONTACTS)
     event, created = actions.do_record_call_event(
         actor=request.user,

@@ -24,16 +24,17 @@ def call_event_summary(
     """The calls of the centres between ``start`` (included) and ``end`` (excluded), by event
     time:
 
-    - ``offered``: calls the switch reported (each call once, whatever it reported of it — a
-      call reported answered or abandoned without its offer was offered too);
+    - ``offered``: calls offered — their *offered* events (every call has one: one the switch
+      did not report is recorded with its answer or abandonment, ``actions.call_events``), the
+      same definition as the work report's 总呼入量, so the board and the reports agree;
     - ``answered``, ``abandoned``: calls with that event;
     - ``answer_rate``: answered / offered (0–1), None without calls;
     - ``average_wait_seconds``: mean time waited of the answered calls that report it (speed of
       answer), None without such calls; ``answered_within_20s`` and its share
       ``answered_within_20s_rate`` (of those calls);
-    - ``local``, ``non_local``, ``unknown_area``: calls from the centre's area (本地), from
-      elsewhere (外地), or from an area unknown (no number sent, a number the geocoder cannot
-      place, or the centre's area not set).
+    - ``local``, ``non_local``, ``unknown_area``: offered calls from the centre's area (本地),
+      from elsewhere (外地), or from an area unknown (no number sent, a number the geocoder
+      cannot place, or the centre's area not set).
     """
     ids = list(organisation_ids)
     rows = (
@@ -41,7 +42,7 @@ def call_event_summary(
         .filter(organisation_id__in=ids, occurred_at__gte=start, occurred_at__lt=end)
         .values("organisation_id")
         .annotate(
-            calls=Count("call_ref", distinct=True),
+            calls=Count("id", filter=Q(kind=CallEventKind.OFFERED)),
             answered=Count("id", filter=Q(kind=CallEventKind.ANSWERED)),
             abandoned=Count("id", filter=Q(kind=CallEventKind.ABANDONED)),
             timed=Count("id", filter=Q(kind=CallEventKind.ANSWERED, waited_seconds__isnull=False)),
@@ -50,8 +51,8 @@ def call_event_summary(
                 "id",
                 filter=Q(kind=CallEventKind.ANSWERED, waited_seconds__lte=SERVICE_LEVEL_SECONDS),
             ),
-            local=Count("call_ref", filter=Q(is_local=True), distinct=True),
-            elsewhere=Count("call_ref", filter=Q(is_local=False), distinct=True),
+            local=Count("id", filter=Q(kind=CallEventKind.OFFERED, is_local=True)),
+            elsewhere=Count("id", filter=Q(kind=CallEventKind.OFFERED, is_local=False)),
         )
         .order_by()
     )
@@ -63,8 +64,6 @@ def call_event_summary(
         for key in totals:
             totals[key] += values[key] or 0
     offered = totals["calls"]
-    # The switch sends one call's number with each of its events, so a call's events agree on
-    # where it is from (some may lack the number: those say nothing).
     non_local = totals["elsewhere"]
     timed = totals["timed"]
     return {

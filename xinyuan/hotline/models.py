@@ -446,6 +446,9 @@ class RiskAlert(PublicModel):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     escalated_at = models.DateTimeField(_("escalated at"), null=True, blank=True)
+    # Set when the escalation's e-mail is handed to the mail server (claimed just before, and
+    # cleared again if the server refuses): a re-run task never e-mails it twice.
+    emailed_at = models.DateTimeField(_("escalation e-mailed at"), null=True, blank=True)
     acknowledged_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -609,8 +612,12 @@ class CallEvent(PublicModel):
         verbose_name_plural = _("call events")
         ordering = ["-occurred_at"]
         constraints = [
+            # A switch's retry of the same report (same time) meets this index even when two
+            # arrive at once; a reference reused for another call later is another call
+            # (``actions.call_events.SAME_CALL_WINDOW``).
             models.UniqueConstraint(
-                fields=["organisation", "call_ref", "kind"], name="call_event_once_per_kind"
+                fields=["organisation", "call_ref", "kind", "occurred_at"],
+                name="call_event_once_per_kind_and_time",
             )
         ]
         indexes = [

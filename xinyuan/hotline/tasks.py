@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from django.utils import timezone
 from django_tasks import task
 
 
@@ -36,12 +35,6 @@ def close_stale_contacts() -> int:
 
 def queue_stale_sweep(after: timedelta = timedelta(0)) -> bool:
     """Queue the stale-contact sweep unless one is already waiting to run."""
-    from django_tasks_db.models import DBTaskResult
+    from xinyuan.core.worker import queue_once
 
-    waiting = DBTaskResult.objects.filter(
-        task_path=close_stale_contacts.module_path, status="READY"
-    ).exists()
-    if waiting:
-        return False
-    close_stale_contacts.using(run_after=timezone.now() + after).enqueue()
-    return True
+    return queue_once(close_stale_contacts, after)

@@ -271,3 +271,77 @@ class AskForm(BootstrapMixin, forms.Form):
     colleague = forms.UUIDField(label=_("colleague"), required=False)
     other_shift = forms.UUIDField(label=_("in exchange for"), required=False)
     note = forms.CharField(label=_("note"), max_length=200, required=False)
+
+
+# The planning calculator (CM-08, OP-06) ------------------------------------------------------
+PEOPLE_MAX = 100_000_000
+
+
+def _people(label, help_text=""):
+    """A count of people; left empty it is 0."""
+    return forms.IntegerField(
+        label=label,
+        min_value=0,
+        max_value=PEOPLE_MAX,
+        initial=0,
+        required=False,
+        help_text=help_text,
+    )
+
+
+class PlanningForm(BootstrapMixin, forms.Form):
+    """Counts of people and the centre's settings. Only the shape is checked here; the rules
+    (``operations/planning.py``) compute from whole numbers."""
+
+    isolated = _people(_("people in isolation"))
+    frontline_medical = _people(_("front-line medical staff"))
+    confirmed_patients = _people(_("confirmed patients"))
+    patient_families = _people(_("families of confirmed patients"))
+    bereaved_families = _people(_("bereaved families"))
+    level_1 = _people(_("level 1 population"))
+    level_2 = _people(_("level 2 population"))
+    level_3 = _people(_("level 3 population"))
+    level_4 = _people(_("level 4 population"))
+    workers_available = forms.IntegerField(
+        label=_("qualified workers of the centre"), min_value=0, max_value=1_000_000, initial=0
+    )
+    days_per_week = forms.IntegerField(
+        label=_("working days per worker per week"), min_value=1, max_value=7, initial=5
+    )
+    hours_per_day = forms.IntegerField(
+        label=_("working hours per day"), min_value=1, max_value=24, initial=8
+    )
+    minutes_per_assessment = forms.IntegerField(
+        label=_("minutes per professional assessment"), min_value=1, max_value=1440, initial=60
+    )
+    sessions_per_person = forms.IntegerField(
+        label=_("individual sessions per person"), min_value=1, max_value=100, initial=4
+    )
+    minutes_per_session = forms.IntegerField(
+        label=_("minutes per individual session"), min_value=1, max_value=1440, initial=60
+    )
+    target_weeks = forms.IntegerField(
+        label=_("finish within (weeks)"),
+        min_value=1,
+        max_value=520,
+        required=False,
+        help_text=_("Optional: how many workers would finish the work in this many weeks."),
+    )
+
+    GROUP_FIELDS = (
+        "isolated",
+        "frontline_medical",
+        "confirmed_patients",
+        "patient_families",
+        "bereaved_families",
+    )
+    LEVEL_FIELDS = ("level_1", "level_2", "level_3", "level_4")
+    SETTING_FIELDS = (
+        "workers_available",
+        "days_per_week",
+        "hours_per_day",
+        "minutes_per_assessment",
+        "sessions_per_person",
+        "minutes_per_session",
+        "target_weeks",
+    )

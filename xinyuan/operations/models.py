@@ -74,7 +74,12 @@ class Shift(PublicModel):
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(ends_at__gt=models.F("starts_at")), name="shift_ends_after_start"
-            )
+            ),
+            # A seat's shift exists once: applying the templates twice, or two directors at once,
+            # never doubles it (the actions check first and say so; this is the last word).
+            models.UniqueConstraint(
+                fields=["seat", "starts_at", "ends_at"], name="shift_once_per_seat_and_time"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -44,7 +44,8 @@ def shifts_now(organisation_id: int, now: datetime | None = None) -> QuerySet[Sh
     return (
         Shift.objects.filter(
             organisation_id=organisation_id,
-            user__isnull=False,
+            user__is_active=True,
+            seat__is_active=True,
             starts_at__lte=now,
             ends_at__gt=now,
         )
@@ -63,11 +64,14 @@ def coverage_for(
         rules.Window(w.weekday, w.starts_at, w.ends_at, w.min_seats)
         for w in ServiceWindow.objects.filter(organisation_id=organisation_id)
     ]
+    # A shift staffs its seat only while its person may work and its seat exists: a shift left
+    # to someone deactivated, or on a retired seat, is a gap to fill, not coverage.
     staffed = [
         rules.Staffed(seat_id, starts_at, ends_at)
         for seat_id, starts_at, ends_at in Shift.objects.filter(
             organisation_id=organisation_id,
-            user__isnull=False,
+            user__is_active=True,
+            seat__is_active=True,
             ends_at__gt=first,
             starts_at__lt=last,
         ).values_list("seat_id", "starts_at", "ends_at")

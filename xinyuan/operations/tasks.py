@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from django.utils import timezone
 from django_tasks import task
 
 # The coverage-gap sweep runs again this long after each run.
@@ -25,12 +24,6 @@ def notify_coverage_gaps() -> int:
 
 def queue_gap_sweep(after: timedelta = timedelta(0)) -> bool:
     """Queue the coverage-gap sweep unless one is already waiting to run."""
-    from django_tasks_db.models import DBTaskResult
+    from xinyuan.core.worker import queue_once
 
-    waiting = DBTaskResult.objects.filter(
-        task_path=notify_coverage_gaps.module_path, status="READY"
-    ).exists()
-    if waiting:
-        return False
-    notify_coverage_gaps.using(run_after=timezone.now() + after).enqueue()
-    return True
+    return queue_once(notify_coverage_gaps, after)

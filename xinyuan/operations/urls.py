@@ -1,6 +1,6 @@
 from django.urls import path
 
-from xinyuan.operations.views import complaints, reviews, rota, training, workload
+from xinyuan.operations.views import complaints, planning, reviews, rota, training, workload
 
 app_name = "operations"
 urlpatterns = [
@@ -35,4 +35,6 @@ urlpatterns = [
     path("rota/shifts/<uuid:public_id>/ask/", rota.shift_ask, name="shift-ask"),
     path("rota/requests/<uuid:public_id>/", rota.request_respond, name="request-respond"),
     path("coverage/", rota.coverage, name="coverage"),
+    # The planning calculator (CM-08, OP-06).
+    path("planning/", planning.planning_calculator, name="planning"),
 ]

@@ -105,8 +105,7 @@ def tables(report: WorkReport) -> list[Table]:
     ]
     staff += [
         (
-            _("Part-timers from: %(place)s")
-            % {"place": place or pgettext("report", "Not recorded")},
+            _("Part-timers from: %(place)s") % {"place": _place_label(place)},
             n,
         )
         for place, n in st.part_time_sources
@@ -133,6 +132,61 @@ def tables(report: WorkReport) -> list[Table]:
         Table("staff", _("Staff"), (item, _("People")), staff),
         Table("training", _("Training"), (item, value), training),
     ]
+
+
+def signed_figures(report: WorkReport) -> list:
+    """The figures a director signs: every table of the form but the basic information (whose
+    signature line depends on the sign-off itself), and the complaints, in the form's language,
+    as [[table, [[label, value], …]], …] with the values as printed (text)."""
+    with translation.override(FORM_LANGUAGE):
+        result = [
+            [table.key, [[str(label), _cell_text(value)] for label, value in table.rows]]
+            for table in tables(report)
+            if table.key != "basic"
+        ]
+        result.append(
+            ["complaints", [[str(label), _cell_text(n)] for label, n in complaint_rows(report)]]
+        )
+    return result
+
+
+def _cell_text(value) -> str:
+    return str(value)
+
+
+def figures_digest(figures: list) -> str:
+    import hashlib
+    import json
+
+    canonical = json.dumps(figures, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def changes_since_sign_off(report: WorkReport) -> list[tuple[str, str, str]]:
+    """(label, signed, now) for every figure of the form that differs from what the director
+    signed (a contact of the period edited, deleted or added since): "—" where a row was not
+    there. Empty when nothing changed, or the period is not signed."""
+    if report.sign_off is None or not report.sign_off.figures:
+        return []
+
+    def flat(figures) -> dict[tuple[str, str], str]:
+        return {(key, label): value for key, rows in figures for label, value in rows}
+
+    signed, now = flat(report.sign_off.figures), flat(signed_figures(report))
+    return [
+        (label, signed.get((key, label), "—"), now.get((key, label), "—"))
+        for key, label in list(dict.fromkeys([*signed, *now]))
+        if signed.get((key, label)) != now.get((key, label))
+    ]
+
+
+def _place_label(place: str) -> str:
+    from xinyuan.reports.rules import SMALL_GROUPS
+    from xinyuan.reports.selectors.work_report import MIN_GROUP_FOR_REGION
+
+    if place == SMALL_GROUPS:
+        return _("other institutions (fewer than %(n)s each)") % {"n": MIN_GROUP_FOR_REGION}
+    return place or pgettext("report", "Not recorded")
 
 
 def complaint_rows(report: WorkReport) -> list[tuple[str, int]]:

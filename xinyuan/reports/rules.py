@@ -111,3 +111,39 @@ def rate(part: int, whole: int) -> float | None:
     if not whole:
         return None
     return round(100 * part / whole, 1)
+
+
+def missing_ranges(
+    organisation_ids, first: date, last: date, have: set[tuple[int, date]]
+) -> list[tuple[int, date, date]]:
+    """The stretches of consecutive days of first…last, per centre, that are not in ``have``:
+    (centre, first day, last day), to be computed from the contacts."""
+    result = []
+    for organisation_id in organisation_ids:
+        run_first = None
+        day = first
+        while day <= last:
+            if (organisation_id, day) in have:
+                if run_first is not None:
+                    result.append((organisation_id, run_first, day - timedelta(days=1)))
+                    run_first = None
+            elif run_first is None:
+                run_first = day
+            day += timedelta(days=1)
+        if run_first is not None:
+            result.append((organisation_id, run_first, last))
+    return result
+
+
+SMALL_GROUPS = "__small__"  # the label code of the merged small groups (the page names it)
+
+
+def suppress_small_groups(rows: list[tuple[str, int]], minimum: int = 3) -> list[tuple[str, int]]:
+    """Rows of (name, count) with every count below ``minimum`` merged into one row
+    (``SMALL_GROUPS``), itself shown only when it reaches ``minimum`` — so that no count small
+    enough to point at a person leaves the centre. Order kept; the merged row last."""
+    kept = [(name, n) for name, n in rows if n >= minimum]
+    small = sum(n for _name, n in rows if n < minimum)
+    if small >= minimum:
+        kept.append((SMALL_GROUPS, small))
+    return kept

@@ -110,6 +110,7 @@ def work_report(request):
             "work": work,
             "tables": exports.tables(work),
             "complaints": exports.complaint_rows(work),
+            "changed_since_sign_off": exports.changes_since_sign_off(work),
             "definitions": exports.definitions(),
             "query": query,
         },

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from xinyuan.accounts.models import ApiToken, SignInFailure, User
+from xinyuan.accounts.models import ApiToken, SignInFailure, TokenScope, User
 from xinyuan.accounts.selectors import (
     SignInAttempt,
     Throttle,
@@ -29,9 +29,18 @@ ALERT_WINDOW = timedelta(hours=24)
 
 @transaction.atomic
 def do_issue_api_token(
-    *, actor, user: User, name: str, days: int | None = DEFAULT_TOKEN_DAYS
+    *,
+    actor,
+    user: User,
+    name: str,
+    days: int | None = DEFAULT_TOKEN_DAYS,
+    scope: str = TokenScope.ALL,
 ) -> tuple[ApiToken, str]:
-    """Issue a token for ``user``; the clear token is returned once and never stored."""
+    """Issue a token for ``user``; the clear token is returned once and never stored. A token
+    of scope ``call_events`` is the telephone switch's: it posts call events as ``user`` (whose
+    centre they count for) and authenticates nowhere else."""
+    if scope not in TokenScope.values:
+        raise ValueError(f"Unknown token scope {scope!r}")
     if actor is not None and actor != user:
         if not permissions.has_perm(actor, permissions.MANAGE_TOKENS):
             raise PermissionDeniedError
@@ -48,12 +57,18 @@ def do_issue_api_token(
         prefix=clear[:10],
         key_hash=hash_token(clear),
         expires_at=timezone.now() + timedelta(days=days) if days else None,
+        scope=scope,
     )
     record(
         actor=actor,
         action="create",
         target=token,
-        changes={"user": user.username, "name": token.name, "expires_at": token.expires_at},
+        changes={
+            "user": user.username,
+            "name": token.name,
+            "expires_at": token.expires_at,
+            "scope": token.scope,
+        },
         organisation=user.organisation,
     )
     return token, clear
@@ -77,16 +92,18 @@ def do_revoke_api_token(*, actor, token: ApiToken) -> ApiToken:
     return token
 
 
-# Tokens recently found valid, by hash, in this process: (checked at, expires at, user). A
+# Tokens recently found valid, by hash, in this process: (checked at, expires at, user, scope). A
 # telephone switch sends many requests a second with one token; each would otherwise look the
 # token and its user up again. A revoked token or a deactivated account therefore stops working
-# within API_TOKEN_CACHE_SECONDS in every worker (at once in the worker that revoked it).
-_TOKEN_CACHE: dict[str, tuple[float, datetime | None, User]] = {}
+# within API_TOKEN_CACHE_SECONDS in every worker (at once in the worker that revoked it). The
+# scope is kept with the user: a switch's token stays refused outside the call events when cached.
+_TOKEN_CACHE: dict[str, tuple[float, datetime | None, User, str]] = {}
 _TOKEN_CACHE_MAX = 10_000
 
 
-def authenticate_token(clear: str) -> User | None:
-    """The user for a bearer token, if it is known, unrevoked and unexpired."""
+def token_holder(clear: str) -> tuple[User, str] | None:
+    """The user a bearer token acts as and the token's scope (``TokenScope``), if the token is
+    known, unrevoked and unexpired and its user active. Callers check the scope."""
     if not clear.startswith("xy_"):
         return None
     key_hash = hash_token(clear)
@@ -94,9 +111,9 @@ def authenticate_token(clear: str) -> User | None:
     ttl = settings.API_TOKEN_CACHE_SECONDS
     cached = _TOKEN_CACHE.get(key_hash) if ttl > 0 else None
     if cached is not None:
-        checked_at, expires_at, user = cached
+        checked_at, expires_at, user, scope = cached
         if time.monotonic() - checked_at < ttl and (expires_at is None or expires_at > now):
-            return copy.copy(user)  # each request its own object: an action may change it
+            return copy.copy(user), scope  # each request its own object: an action may change it
         _TOKEN_CACHE.pop(key_hash, None)
     token = (
         ApiToken.objects.select_related("user")
@@ -112,8 +129,22 @@ def authenticate_token(clear: str) -> User | None:
     if ttl > 0:
         if len(_TOKEN_CACHE) >= _TOKEN_CACHE_MAX:
             _TOKEN_CACHE.clear()
-        _TOKEN_CACHE[key_hash] = (time.monotonic(), token.expires_at, copy.copy(token.user))
-    return token.user
+        _TOKEN_CACHE[key_hash] = (
+            time.monotonic(),
+            token.expires_at,
+            copy.copy(token.user),
+            token.scope,
+        )
+    return token.user, token.scope
+
+
+def authenticate_token(clear: str, *, scope: str = TokenScope.ALL) -> User | None:
+    """The user for a bearer token of ``scope``, if it is known, unrevoked and unexpired. By
+    default only a token acting fully as its user: never the telephone switch's."""
+    found = token_holder(clear)
+    if found is None or found[1] != scope:
+        return None
+    return found[0]
 
 
 def forget_cached_tokens() -> None:

@@ -219,6 +219,13 @@ class InviteTests(PersonaMixin, TestCase):
         self.client.post(path, {"password": NEW_PASSWORD, "password_again": NEW_PASSWORD})
         self.assertTrue(self.client.login(username="wang_xl", password=NEW_PASSWORD))
 
+    @override_settings(BASE_URL="https://hotline.example.cn", BASE_URL_CONFIGURED=True)
+    def test_with_the_service_address_configured_the_link_never_follows_the_host_header(self):
+        response = client_for(self.p.admin).post(self.url, INVITE)  # Host: testserver
+        self.assertTrue(
+            response.context["url"].startswith("https://hotline.example.cn/accounts/login/welcome/")
+        )
+
     @override_settings(INVITE_BY_EMAIL=True)
     def test_the_link_is_e_mailed_when_the_centre_chooses_so(self):
         with self.captureOnCommitCallbacks(execute=True):

@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from xinyuan.accounts import actions
-from xinyuan.accounts.models import ApiToken, User
+from xinyuan.accounts.models import ApiToken, TokenScope, User
 from xinyuan.core.testing import PersonaMixin
 
 
@@ -57,3 +57,17 @@ class TokenCacheTests(PersonaMixin, TestCase):
             actions.timezone, "now", return_value=timezone.now() + timedelta(seconds=2)
         ):
             self.assertIsNone(actions.authenticate_token(self.clear))
+
+    def test_the_cache_keeps_the_scope_of_the_switchs_token(self):
+        _token, switch = actions.do_issue_api_token(
+            actor=self.p.admin, user=self.p.counsellor, name="pbx", scope=TokenScope.CALL_EVENTS
+        )
+        self.assertEqual(actions.token_holder(switch), (self.p.counsellor, TokenScope.CALL_EVENTS))
+        with CaptureQueriesContext(connection) as queries:
+            self.assertEqual(actions.token_holder(switch)[1], TokenScope.CALL_EVENTS)
+            self.assertIsNone(actions.authenticate_token(switch), "not a token acting as its user")
+            self.assertEqual(
+                actions.authenticate_token(switch, scope=TokenScope.CALL_EVENTS),
+                self.p.counsellor,
+            )
+        self.assertEqual(len(queries), 0, "all from the cache")

@@ -1,4 +1,5 @@
 import io
+import json
 from datetime import timedelta
 
 from django.core.management import call_command
@@ -6,7 +7,8 @@ from django.test import TestCase
 from django.utils import timezone
 
 from xinyuan.accounts.actions import do_issue_api_token, do_revoke_api_token
-from xinyuan.accounts.models import ApiToken, User
+from xinyuan.accounts.models import ApiToken, TokenScope, User
+from xinyuan.audit.models import AuditEvent
 from xinyuan.core.testing import PersonaMixin, client_for
 
 
@@ -20,6 +22,12 @@ class CreateApiTokenCommandTests(PersonaMixin, TestCase):
         self.assertNotEqual(stored.key_hash, token, "only the hash is stored")
         response = self.client.get("/api/v1/contacts", headers={"Authorization": f"Bearer {token}"})
         self.assertEqual(response.status_code, 200)
+
+    def test_the_switchs_token_is_issued_with_its_scope(self):
+        out = io.StringIO()
+        call_command("create_api_token", "counsellor", "--scope", "call_events", stdout=out)
+        self.assertIn("(call_events)", out.getvalue())
+        self.assertEqual(ApiToken.objects.get().scope, TokenScope.CALL_EVENTS)
 
 
 class TokenLifecycleTests(PersonaMixin, TestCase):
@@ -41,7 +49,12 @@ class TokenLifecycleTests(PersonaMixin, TestCase):
         client = client_for(self.p.admin)
         response = client.post(
             "/accounts/tokens/",
-            {"user": str(self.p.counsellor.public_id), "name": "交换机", "days": 30},
+            {
+                "user": str(self.p.counsellor.public_id),
+                "name": "交换机",
+                "days": 30,
+                "scope": "all",
+            },
         )
         self.assertContains(response, 'data-testid="new-token"')
         token = ApiToken.objects.get()
@@ -49,10 +62,58 @@ class TokenLifecycleTests(PersonaMixin, TestCase):
         token.refresh_from_db()
         self.assertIsNotNone(token.revoked_at)
 
+    def test_an_admin_issues_the_switchs_token_with_its_scope_and_the_audit_says_so(self):
+        client = client_for(self.p.admin)
+        page = client.get("/accounts/tokens/", headers={"Accept-Language": "en"})
+        self.assertContains(page, "电话交换机：仅通话事件")
+        response = client.post(
+            "/accounts/tokens/",
+            {
+                "user": str(self.p.counsellor.public_id),
+                "name": "PBX",
+                "days": 365,
+                "scope": TokenScope.CALL_EVENTS,
+            },
+            headers={"Accept-Language": "en"},
+        )
+        self.assertEqual(response.status_code, 200)
+        clear = response.context["new_token"]
+        token = ApiToken.objects.get()
+        self.assertEqual((token.scope, token.user), (TokenScope.CALL_EVENTS, self.p.counsellor))
+        self.assertContains(
+            response,
+            '<td data-testid="token-scope">电话交换机：仅通话事件</td>',
+            html=True,
+        )
+        event = AuditEvent.objects.get(target_id=token.public_id, action="create")
+        self.assertEqual(event.actor, self.p.admin)
+        self.assertEqual(event.changes["scope"], "call_events")
+        self.assertEqual(event.changes["user"], self.p.counsellor.username)
+        # It posts call events and nothing else.
+        bearer = {"Authorization": f"Bearer {clear}"}
+        self.assertEqual(self.client.get("/api/v1/contacts", headers=bearer).status_code, 403)
+        posted = self.client.post(
+            "/api/v1/call-events",
+            json.dumps(
+                {"call_ref": "pbx-1", "kind": "offered", "occurred_at": timezone.now().isoformat()}
+            ),
+            content_type="application/json",
+            headers=bearer,
+        )
+        self.assertEqual(posted.status_code, 201, posted.content)
+
+    def test_an_unknown_scope_is_refused(self):
+        response = client_for(self.p.admin).post(
+            "/accounts/tokens/",
+            {"user": str(self.p.counsellor.public_id), "name": "x", "days": 30, "scope": "root"},
+        )
+        self.assertEqual(response.status_code, 422)
+        self.assertFalse(ApiToken.objects.exists())
+
     def test_an_admin_cannot_issue_for_another_organisation(self):
         response = client_for(self.p.admin).post(
             "/accounts/tokens/",
-            {"user": str(self.p.outsider.public_id), "name": "x", "days": 30},
+            {"user": str(self.p.outsider.public_id), "name": "x", "days": 30, "scope": "all"},
         )
         self.assertEqual(response.status_code, 422)
         self.assertFalse(ApiToken.objects.exists())

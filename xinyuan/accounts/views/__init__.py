@@ -234,6 +234,7 @@ def token_list(request):
             user=user,
             name=form.cleaned_data["name"],
             days=form.cleaned_data["days"],
+            scope=form.cleaned_data["scope"],
         )
         form = IssueTokenForm(users=users)
     return render(

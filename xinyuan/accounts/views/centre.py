@@ -51,6 +51,10 @@ def add_errors(form, exc: ValidationError) -> None:
 
 
 def _base_url(request) -> str:
+    """Where an invitation link points: the configured address of the service; on a
+    development machine without one, the address the administrator is using."""
+    if settings.BASE_URL_CONFIGURED:
+        return settings.BASE_URL + "/"
     return request.build_absolute_uri("/")
 
 

@@ -269,6 +269,8 @@ MATRIX: dict[str, Entry] = {
     "operations:service-hours": Entry("GET", row(LOGIN, 200, 200, 200, 403, 200, 403)),
     "operations:rota-week": Entry("GET", row(LOGIN, 200, 200, 200, 403, 403, 403)),
     "operations:coverage": Entry("GET", row(LOGIN, 200, 200, 200, 403, 403, 403)),
+    # The planning calculator: numbers in, numbers out (no record, so no other centre's data).
+    "operations:planning": Entry("GET", row(LOGIN, 403, 200, 200, 403, 403, 403)),
     "operations:template-add": Entry("POST", row(LOGIN, 403, 422, 422, 403, 403, 403)),
     "operations:template-remove": Entry(
         "POST", row(LOGIN, 403, 302, 302, 403, 403, 403), obj="shift_template"
@@ -293,10 +295,11 @@ MATRIX: dict[str, Entry] = {
         "POST", row(401, 201, 201, 403, 403, 403, 403), data={"channel": "phone"}, json=True
     ),
     "GET /api/v1/contacts": Entry("GET", row(401, 200, 200, 200, 403, 403, 403)),
-    # The telephone switch (a counsellor's token) reports call events; names no record.
+    # Only the telephone switch's own token (scope call_events) reports call events: every
+    # session is refused (hotline/tests/test_call_events.py has the tokens); names no record.
     "POST /api/v1/call-events": Entry(
         "POST",
-        row(401, 201, 201, 403, 403, 403, 403),
+        row(401, 403, 403, 403, 403, 403, 403),
         data={"call_ref": "sw-matrix", "kind": "offered", "occurred_at": "2026-01-05T10:00:00"},
         json=True,
     ),
@@ -304,6 +307,23 @@ MATRIX: dict[str, Entry] = {
         "GET",
         row(401, 403, 403, 200, 403, 403, 200),
         data={"from": "2026-01-01", "to": "2026-01-31", "group_by": "week"},
+    ),
+    # The directory of partner institutions (decision 0018): the centre's staff look it up,
+    # supervisors, directors and the centre's administrator keep it; not the auditor nor a
+    # region's officer. Another centre's entry is not found.
+    "GET /api/v1/directory": Entry("GET", row(401, 200, 200, 200, 403, 200, 403)),
+    "directory:institution-list": Entry("GET", row(LOGIN, 200, 200, 200, 403, 200, 403)),
+    "directory:institution-export": Entry("GET", row(LOGIN, 200, 200, 200, 403, 200, 403)),
+    "directory:institution-add": Entry("GET", row(LOGIN, 403, 200, 200, 403, 200, 403)),
+    "directory:institution-import": Entry("GET", row(LOGIN, 403, 200, 200, 403, 200, 403)),
+    "directory:institution-edit": Entry(
+        "GET", row(LOGIN, 403, 200, 200, 403, 200, 403), obj="institution"
+    ),
+    "directory:institution-deactivate": Entry(
+        "POST", row(LOGIN, 403, 302, 302, 403, 302, 403), obj="institution", data={"version": 1}
+    ),
+    "directory:institution-reactivate": Entry(
+        "POST", row(LOGIN, 403, 302, 302, 403, 302, 403), obj="institution", data={"version": 1}
     ),
     # Scales and scoring store nothing: public, like the self-test portal.
     "GET /api/v1/scales": Entry("GET", row(200, 200, 200, 200, 200, 200, 200)),
@@ -521,6 +541,12 @@ class AccessMatrixTests(TestCase):
         reset = centre_actions.do_request_two_factor_reset(
             actor=p.director, staff=p.supervisor, reason="手机丢失"
         )
+        from xinyuan.directory.actions import do_create_institution
+
+        institution = do_create_institution(
+            actor=p.supervisor,
+            data={"name": "市精神卫生中心", "kind": "psychiatric_hospital", "phone": "120"},
+        )
         cls.slugs = {"slug": campaign.slug, "token": participant.token}
         cls.objects = {
             "task": result.tasks.get(kind="urgent").public_id,
@@ -548,6 +574,7 @@ class AccessMatrixTests(TestCase):
             "invitee": invitee.public_id,
             "two_factor_reset": reset.public_id,
             "seat": p.seat.public_id,
+            "institution": institution.public_id,
         }
 
     def url_for(self, key: str, entry: Entry) -> str:

@@ -311,6 +311,21 @@ def _mark_review_seen(w):
     do_mark_review_seen(actor=w.p.counsellor, review=_review(w))
 
 
+def _directory():
+    from xinyuan.directory import actions
+
+    return actions
+
+
+def _institution(w, name: str):
+    from xinyuan.directory.models import Institution
+
+    found = Institution.objects.filter(organisation=w.p.org, name=name).first()
+    return found or _directory().do_create_institution(
+        actor=w.p.supervisor, data={"name": name, "kind": "other", "phone": "110"}
+    )
+
+
 def _record_complaint(w):
     from xinyuan.operations.actions.complaints import do_record_complaint
 
@@ -761,12 +776,48 @@ CALLS: dict[str, tuple[Callable[[SimpleNamespace], object], bool]] = {
     "xinyuan.operations.actions.complaints.do_submit_feedback": (_submit_feedback, True),
     "xinyuan.operations.actions.complaints.do_record_complaint": (_record_complaint, True),
     "xinyuan.operations.actions.complaints.do_handle_complaint": (_handle_complaint, True),
+    # directory
+    "xinyuan.directory.actions.do_create_institution": (lambda w: _institution(w, "甲"), True),
+    "xinyuan.directory.actions.do_update_institution": (
+        lambda w: _directory().do_update_institution(
+            actor=w.p.director,
+            institution=_institution(w, "乙"),
+            data={"hours": "24 小时"},
+            expected_version=1,
+        ),
+        True,
+    ),
+    "xinyuan.directory.actions.do_set_institution_active": (
+        lambda w: _directory().do_set_institution_active(
+            actor=w.p.supervisor, institution=_institution(w, "丙"), active=False
+        ),
+        True,
+    ),
+    "xinyuan.directory.actions.do_import_institutions": (
+        lambda w: _directory().do_import_institutions(
+            actor=w.p.supervisor,
+            rows=[(2, ("丁", "学校", "", "", "110")), (3, ("甲", "学校", "", "", "120"))],
+        ),
+        True,
+    ),
     # reports
     "xinyuan.reports.actions.do_sign_off_work_report": (
         lambda w: report_actions.do_sign_off_work_report(
             actor=w.p.director, period=period_for("month", date(2026, 1, 1))
         ),
         True,
+    ),
+    # The report rollup is a cache of figures, not a record: not audited (decision 0017); each
+    # chunk of days commits in its own transaction.
+    "xinyuan.reports.actions.do_refresh_report_rollup": (
+        lambda w: report_actions.do_refresh_report_rollup(
+            [w.p.org.pk], date(2026, 1, 1), date(2026, 2, 15)
+        ),
+        False,
+    ),
+    "xinyuan.reports.actions.do_refresh_outstanding": (
+        lambda w: report_actions.do_refresh_outstanding(max_days=40),
+        False,
     ),
 }
 

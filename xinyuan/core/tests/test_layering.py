@@ -3,7 +3,7 @@
 
 The apps are layered, each importing only itself and the layers below it:
 
-    core → audit → accounts → cases → hotline → operations → assessments → reports
+    core → audit → accounts → directory → cases → hotline → operations → assessments → reports
 
 (``config`` composes them all.) A lower app that needs to know something of a higher one
 offers a registration hook (``audit.registry``, ``core.crypto.register_key_rotation``,
@@ -26,6 +26,7 @@ LAYERS = [
     "core",
     "audit",
     "accounts",
+    "directory",
     "cases",
     "hotline",
     "operations",

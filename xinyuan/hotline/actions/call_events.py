@@ -2,7 +2,15 @@
 
 The switch reports each call's events with its own reference (``call_ref``). An event is
 recorded once per (call, kind): the same report again returns the event already recorded
-(the first report wins). The caller's number, when sent, only gives the area the call came
+(the first report wins). Events with one reference within ``SAME_CALL_WINDOW`` (12 hours) are
+one call; a switch that numbers its calls afresh each day may reuse a reference after that.
+
+Every call counts once as offered (总呼入量): by its *offered* event. A switch that reports a
+call answered or abandoned without having reported it offered gets its offered event recorded
+with it (at the time the caller started waiting; audited as inferred), so the answer rate never
+exceeds 100 % and the board and the reports count calls the same way, day by day.
+
+The caller's number, when sent, only gives the area the call came
 from (本地/外地来电, ``core/phone_areas.py``) and is then dropped: it is stored nowhere, not in
 the event, not in the audit trail.
 
@@ -42,12 +50,25 @@ LINK_WINDOW = timedelta(hours=6)
 FUTURE_TOLERANCE = timedelta(minutes=10)
 MAX_WAIT_SECONDS = 24 * 3600
 CALL_REF_MAX_LENGTH = 64
+# Events with the same reference this close in time are the same call.
+SAME_CALL_WINDOW = timedelta(hours=12)
 
 
-def _existing(organisation_id: int, call_ref: str, kind: str) -> CallEvent | None:
+def _existing(
+    organisation_id: int, call_ref: str, kind: str, occurred_at: datetime
+) -> CallEvent | None:
+    """The event of this kind already recorded for the same call (same reference within
+    ``SAME_CALL_WINDOW``)."""
     return (
-        CallEvent.objects.filter(organisation_id=organisation_id, call_ref=call_ref, kind=kind)
+        CallEvent.objects.filter(
+            organisation_id=organisation_id,
+            call_ref=call_ref,
+            kind=kind,
+            occurred_at__gt=occurred_at - SAME_CALL_WINDOW,
+            occurred_at__lt=occurred_at + SAME_CALL_WINDOW,
+        )
         .select_related("seat", "contact")
+        .order_by("occurred_at")
         .first()
     )
 
@@ -118,7 +139,7 @@ def do_record_call_event(
         now=now,
     )
     assert occurred_at is not None  # checked above
-    existing = _existing(actor.organisation_id, call_ref, kind)
+    existing = _existing(actor.organisation_id, call_ref, kind, occurred_at)
     if existing is not None:
         return existing, False
     seat = None
@@ -152,10 +173,12 @@ def do_record_call_event(
         with transaction.atomic():  # a savepoint: a concurrent twin leaves this transaction usable
             event.save(force_insert=True)
     except IntegrityError:
-        twin = _existing(actor.organisation_id, call_ref, kind)
+        twin = _existing(actor.organisation_id, call_ref, kind, occurred_at)
         if twin is None:
             raise
         return twin, False
+    if kind != CallEventKind.OFFERED:
+        _infer_offered(actor, event)
     record(
         actor=actor,
         action="create",
@@ -174,6 +197,41 @@ def do_record_call_event(
     return event, True
 
 
+def _infer_offered(actor, event: CallEvent) -> None:
+    """A call answered or abandoned was offered: record its offered event if the switch has not
+    (at the time the caller started waiting), so that it counts once in 总呼入量. A later report
+    of the offer finds this one (the first report wins)."""
+    started_waiting = event.occurred_at - timedelta(seconds=event.waited_seconds or 0)
+    if _existing(event.organisation_id, event.call_ref, CallEventKind.OFFERED, started_waiting):
+        return
+    offered = CallEvent(
+        organisation_id=event.organisation_id,
+        call_ref=event.call_ref,
+        kind=CallEventKind.OFFERED,
+        occurred_at=started_waiting,
+        caller_area=event.caller_area,
+        is_local=event.is_local,
+    )
+    try:
+        with transaction.atomic():
+            offered.save(force_insert=True)
+    except IntegrityError:
+        return  # the switch's own report of the offer arrived at the same moment
+    record(
+        actor=actor,
+        action="create",
+        target=offered,
+        changes={
+            "call_ref": offered.call_ref,
+            "kind": offered.kind,
+            "occurred_at": offered.occurred_at,
+            "inferred_from": event.kind,
+            "caller_area": offered.caller_area,
+            "is_local": offered.is_local,
+        },
+    )
+
+
 def link_answered_call(*, contact: Contact) -> int:
     """Within the action that starts ``contact`` (its transaction, its audit event): link the
     centre's answered event of the same switch call that no contact holds yet. Returns how many
@@ -186,4 +244,6 @@ def link_answered_call(*, contact: Contact) -> int:
         call_ref=call_ref,
         kind=CallEventKind.ANSWERED,
         contact__isnull=True,
+        occurred_at__gt=contact.started_at - LINK_WINDOW,
+        occurred_at__lt=contact.started_at + LINK_WINDOW,
     ).update(contact=contact, updated_at=timezone.now())

@@ -169,7 +169,12 @@ def do_raise_alert(
         target=alert,
         changes={"level": level, "kind": kind, "escalated": at_once},
     )
-    if not at_once:
+    if at_once:
+        # Nobody on duty (or harm to others): when e-mail matters most. Queued with the alert.
+        from xinyuan.hotline.actions.escalation import queue_escalation_emails
+
+        queue_escalation_emails([alert.pk])
+    else:
         from xinyuan.hotline.tasks import escalate_alerts
 
         # In the same database as the alert (django-tasks-db): both commit together.

@@ -5,10 +5,14 @@ an owner, received → being handled → resolved, the outcome — each step aud
 The public form is flood-limited like the portal: beyond ``FEEDBACK_DEVICE_LIMIT`` entries from
 one device, or ``FEEDBACK_NETWORK_LIMIT`` from one network, within ``FEEDBACK_WINDOW_MINUTES``,
 it refuses more (the page gives the hotline's number instead). Device and network are kept only
-as keyed hashes."""
+as keyed hashes. And beyond ``FEEDBACK_CENTRE_LIMIT`` public entries to one centre within the
+window, from anywhere, it refuses too: a flood from many networks (an IPv6 /48 holds 65,536
+/64s) cannot bury the centre's complaints list; a complaint is never urgent the way a call is,
+and the refusal names the hotline."""
 
 from __future__ import annotations
 
+import logging
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -25,6 +29,8 @@ from xinyuan.core import permissions
 from xinyuan.core.errors import PermissionDeniedError
 from xinyuan.operations.access import decide_complaint
 from xinyuan.operations.models import Complaint, ComplaintChannel, ComplaintKind, ComplaintStatus
+
+log = logging.getLogger(__name__)
 
 PUBLIC_TEXT_MAX_LENGTH = 2000
 STAFF_TEXT_MAX_LENGTH = 5000
@@ -83,6 +89,18 @@ def _check_flood(organisation, origin: FeedbackOrigin) -> None:
     ).get()
     since = timezone.now() - timedelta(minutes=settings.FEEDBACK_WINDOW_MINUTES)
     recent = Complaint.objects.filter(organisation=organisation, received_at__gte=since)
+    centre_limit = settings.FEEDBACK_CENTRE_LIMIT
+    if (
+        centre_limit > 0
+        and recent.filter(channel=ComplaintChannel.PUBLIC_FORM).count() >= centre_limit
+    ):
+        log.warning("public feedback form of centre %s at its limit", organisation.pk)
+        raise FloodLimited(
+            _(
+                "We have received many messages in a short time. Please try again later, or call "
+                "the hotline."
+            )
+        )
     for field, value, limit in (
         ("device_hash", origin.device_hash, settings.FEEDBACK_DEVICE_LIMIT),
         ("network_hash", origin.network_hash, settings.FEEDBACK_NETWORK_LIMIT),

@@ -90,6 +90,10 @@ def rostering_problems(
     (shifts in ``ignore`` aside: the one being swapped away)."""
     problems = []
     name = person.work_name
+    # The person's row is the lock of their shifts: two sign-ups, assignments or approvals for
+    # one person wait for each other here, so the second sees the first's shift as overlapping
+    # (actions lock shift rows first and people second, in that order everywhere).
+    _lock_people(person)
     if not person.is_active or not permissions.has_any(
         person, permissions.HANDLE_CONTACTS, permissions.ACKNOWLEDGE_ALERTS
     ):
@@ -114,6 +118,14 @@ def rostering_problems(
             % {"name": name, "when": _when(overlapping), "seat": overlapping.seat.code}
         )
     return problems
+
+
+def _lock_people(*people: User) -> None:
+    """Lock the people's rows, always in the order of their ids (no deadlock between two
+    requests naming the same two people in another order). Only inside an action's
+    transaction."""
+    ids = sorted({person.pk for person in people if person is not None})
+    list(User.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk"))
 
 
 def _refuse_past(shift: Shift, now: datetime) -> None:
@@ -284,6 +296,9 @@ def do_apply_shift_templates(*, actor, week_of: date) -> tuple[list[Shift], list
         raise PermissionDeniedError
     monday = week_of - timedelta(days=week_of.weekday())
     now = timezone.now()
+    # One application at a time per centre: a second one (a double click, two directors) waits
+    # and then finds the first's shifts, so none is made twice.
+    centre = Organisation.objects.select_for_update().get(pk=actor.organisation_id)
     templates = ShiftTemplate.objects.filter(organisation_id=actor.organisation_id).select_related(
         "seat", "default_user"
     )
@@ -322,8 +337,23 @@ def do_apply_shift_templates(*, actor, week_of: date) -> tuple[list[Shift], list
     record(
         actor=actor,
         action="apply_shift_templates",
-        target=Organisation.objects.get(pk=actor.organisation_id),
-        changes={"week_of": monday.isoformat(), "shifts_made": len(made), "left_open": notes},
+        target=centre,
+        changes={
+            "week_of": monday.isoformat(),
+            "shifts_made": len(made),
+            # Which shifts, so that the trail says who was put where (not only how many).
+            "shifts": [
+                {
+                    "shift": str(shift.public_id),
+                    "seat": shift.seat.code,
+                    "starts_at": shift.starts_at,
+                    "ends_at": shift.ends_at,
+                    "user": shift.user.work_name if shift.user else None,
+                }
+                for shift in made
+            ],
+            "left_open": notes,
+        },
     )
     return made, notes
 
@@ -346,6 +376,11 @@ def do_add_shift(
         problems = rostering_problems(person, starts_at, ends_at)
         if problems:
             raise ValidationError(problems)
+    if Shift.objects.filter(seat=seat, starts_at=starts_at, ends_at=ends_at).exists():
+        raise ValidationError(
+            _("Seat %(seat)s already has this shift: assign someone to it instead.")
+            % {"seat": seat.code}
+        )
     shift = Shift.objects.create(
         organisation_id=actor.organisation_id,
         seat=seat,
@@ -421,6 +456,8 @@ def _check_request(r: ShiftRequest, now: datetime, taker: User | None) -> None:
     if r.shift.user_id != r.requested_by_id:
         raise ValidationError(_("The shift is no longer the asker's: the rota changed since."))
     problems: list[str] = []
+    # Both people at once, in id order (each rostering check below locks one again: a no-op).
+    _lock_people(r.requested_by, *(p for p in (r.colleague, taker) if p is not None))
     if r.kind == ShiftRequestKind.SWAP:
         other = r.other_shift
         assert other is not None

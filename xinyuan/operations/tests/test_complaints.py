@@ -113,6 +113,42 @@ class PublicFormTests(PersonaMixin, TestCase):
         )
         self.assertEqual(elsewhere.status_code, 302)
 
+    @override_settings(FEEDBACK_CENTRE_LIMIT=3)
+    def test_a_flood_from_many_networks_stops_at_the_centres_limit(self):
+        for n in range(3):
+            response = Client().post(
+                self.url(),
+                {"kind": "complaint", "text": f"第{n}条"},
+                REMOTE_ADDR=f"2001:db8:{n:x}::1",  # another /64 each time
+            )
+            self.assertEqual(response.status_code, 302)
+        with self.assertLogs("xinyuan.operations.actions.complaints", "WARNING"):
+            refused = Client().post(
+                self.url(), {"kind": "complaint", "text": "第4条"}, REMOTE_ADDR="2001:db8:ff::1"
+            )
+        self.assertContains(refused, "短时间内", status_code=429)
+        self.assertContains(refused, "第4条", status_code=429, msg_prefix="kept as typed")
+        self.assertEqual(Complaint.objects.count(), 3)
+        # Staff still record complaints received by phone; another centre's form is open.
+        from django.utils import timezone
+
+        from xinyuan.operations.actions.complaints import do_record_complaint
+
+        do_record_complaint(
+            actor=self.p.supervisor,
+            kind="complaint",
+            channel="phone",
+            received_at=timezone.now(),
+            text="电话投诉",
+        )
+        self.assertEqual(Complaint.objects.count(), 4)
+        elsewhere = Client().post(
+            f"/feedback/{self.p.other_org.public_id}/",
+            {"kind": "praise", "text": "谢谢"},
+            REMOTE_ADDR="2001:db8:ee::1",
+        )
+        self.assertEqual(elsewhere.status_code, 302)
+
 
 class HandlingTests(PersonaMixin, TestCase):
     def test_a_phone_entry_and_its_handling_to_an_outcome(self):

@@ -202,6 +202,15 @@ class TemplateTests(PersonaMixin, TestCase):
         self.assertEqual(again, [])
         self.assertEqual(Shift.objects.count(), 8)
         self.assertEqual(AuditEvent.objects.filter(action="apply_shift_templates").count(), 2)
+        first = AuditEvent.objects.filter(action="apply_shift_templates").order_by("pk").first()
+        listed = first.changes["shifts"]
+        self.assertEqual(len(listed), 8, "the trail names every shift made")
+        self.assertIn({"shift": str(night.public_id), "user": None}, [
+            {"shift": item["shift"], "user": item["user"]} for item in listed
+        ])  # fmt: skip
+        self.assertEqual(
+            sum(1 for item in listed if item["user"] == self.p.counsellor.work_name), 7
+        )
 
     def test_a_counsellor_cannot_manage_templates(self):
         with self.assertRaises(PermissionDeniedError):

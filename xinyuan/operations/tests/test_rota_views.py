@@ -238,6 +238,24 @@ class CoveragePageTests(PersonaMixin, TestCase):
         with self.assertNumQueries(5):
             director.get(COVERAGE)
 
+    def test_a_shift_left_to_someone_deactivated_or_on_a_retired_seat_is_a_gap(self):
+        from xinyuan.accounts.models import User
+        from xinyuan.operations import selectors
+
+        shift(self.p.seat, at(self.day, 8), hours=4, user=self.p.counsellor)
+        start = at(self.day, 8)
+
+        def gap_hours() -> int:
+            return sum(h.is_gap for h in selectors.coverage_for(self.p.org.pk, start, days=1))
+
+        self.assertEqual(gap_hours(), 0)
+        User.objects.filter(pk=self.p.counsellor.pk).update(is_active=False)
+        self.assertEqual(gap_hours(), 4, "a deactivated person staffs nothing")
+        User.objects.filter(pk=self.p.counsellor.pk).update(is_active=True)
+        Seat.objects.filter(pk=self.p.seat.pk).update(is_active=False)
+        self.assertEqual(gap_hours(), 4, "a retired seat is staffed by nobody")
+        self.assertFalse(selectors.shifts_now(self.p.org.pk, at(self.day, 9)).exists())
+
     def test_the_director_sees_the_gap_count_on_the_workstation(self):
         html = client_for(self.p.director).get("/workstation/").content.decode()
         self.assertIn('data-testid="coverage-notice"', html)

@@ -41,7 +41,9 @@ def at(month: int, day: int, hour: int, minute: int = 0) -> datetime:
 def shift(user, start: datetime, end: datetime, seat=None) -> Shift:
     return Shift.objects.create(
         organisation_id=user.organisation_id,
-        seat=seat or Seat.objects.get_or_create(organisation_id=user.organisation_id, code="W1")[0],
+        # One seat per person: a seat's shift at one time exists once.
+        seat=seat
+        or Seat.objects.get_or_create(organisation_id=user.organisation_id, code=f"W{user.pk}")[0],
         user=user,
         starts_at=start,
         ends_at=end,

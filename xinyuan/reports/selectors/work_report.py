@@ -14,8 +14,16 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Count, F, Q, Sum, TextField
-from django.db.models.functions import Cast, ExtractHour, TruncDay, TruncMonth, TruncWeek
+from django.db.models import Count, F, Max, Min, Q, Sum, TextField
+from django.db.models.functions import (
+    Cast,
+    ExtractHour,
+    TruncDate,
+    TruncDay,
+    TruncMonth,
+    TruncWeek,
+)
+from django.utils import timezone
 from django.utils.translation import gettext
 
 from xinyuan.accounts.models import Employment, Qualification, User
@@ -56,6 +64,14 @@ from xinyuan.reports.replica import report_database
 HIGH_CRISIS_LEVELS = (RiskLevel.HIGH, RiskLevel.IMMINENT)
 DIFFICULT_TYPES = (ContactType.SILENT, ContactType.HARASSMENT, ContactType.MENTAL_DISORDER)
 REFERRAL_OUTCOMES = (Outcome.REFERRED, Outcome.CRISIS)
+SERVICE_COUNTS = ("contacts", "phone_contacts", "high_crisis", "difficult", "repeated")
+CALL_COUNTS = ("call_events", "calls_offered", "calls_answered", "local_calls", "non_local_calls")
+# A region officer sees where part-timers come from only for groups of at least this many: a
+# named school with one part-timer names that person.
+MIN_GROUP_FOR_REGION = 3
+# What a rollup row was computed with: these definitions and the code list's version. A row of
+# another definition is not used (the day is computed from the contacts) until refreshed.
+ROLLUP_DEFINITION = f"rollup-1/{taxonomy.VERSION}"
 
 
 def local_bounds(first: date, last: date) -> tuple[datetime, datetime]:
@@ -86,6 +102,10 @@ class Service:
     difficult: int = 0
     repeated: int = 0
 
+    def add(self, other: Service) -> None:
+        for name in SERVICE_COUNTS + CALL_COUNTS:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
     @property
     def has_call_events(self) -> bool:
         return self.call_events > 0
@@ -107,6 +127,11 @@ class Problems:
 
     rows: dict[str, int] = field(default_factory=lambda: dict.fromkeys(taxonomy.REPORT_ROWS, 0))
     uncoded: int = 0
+
+    def add(self, other: Problems) -> None:
+        self.uncoded += other.uncoded
+        for row, n in other.rows.items():
+            self.rows[row] = self.rows.get(row, 0) + n
 
 
 @dataclass
@@ -207,7 +232,7 @@ def fill_problems(problems: Problems, item: dict) -> None:
 
 
 def _fill(service: Service, problems: Problems, item: dict) -> None:
-    for name in ("contacts", "phone_contacts", "high_crisis", "difficult", "repeated"):
+    for name in SERVICE_COUNTS:
         setattr(service, name, item[name] or 0)
     fill_problems(problems, item)
 
@@ -228,8 +253,220 @@ def _call_events(scope: ReportScope, start: datetime, end: datetime):
     )
 
 
+Figures = dict[tuple[int, date], tuple[Service, Problems]]
+
+
+def daily_figures(
+    organisation_ids, start: datetime, end: datetime, *, using: str, days=None
+) -> Figures:
+    """The service and problem figures per (centre, local day) of [start, end), from the
+    contacts and the call events: two grouped queries. ``days``, a list of (centre, first day,
+    last day) ranges, restricts them to those days. Days without a contact or call are absent."""
+    zone = ZoneInfo(settings.TIME_ZONE)
+    contacts = Contact.objects.using(using).filter(
+        organisation_id__in=organisation_ids, started_at__gte=start, started_at__lt=end
+    )
+    calls = CallEvent.objects.using(using).filter(
+        organisation_id__in=organisation_ids, occurred_at__gte=start, occurred_at__lt=end
+    )
+    if days is not None:
+        contacts = contacts.filter(_ranges_q(days, "started_at"))
+        calls = calls.filter(_ranges_q(days, "occurred_at"))
+    result: Figures = {}
+
+    def slot(item) -> tuple[Service, Problems]:
+        key = (item["organisation_id"], item["day"])
+        return result.setdefault(key, (Service(), Problems()))
+
+    for item in (
+        contacts.annotate(
+            problem_text=Cast("problem_codes", TextField()),
+            day=TruncDate("started_at", tzinfo=zone),
+        )
+        .order_by()
+        .values("organisation_id", "day")
+        .annotate(**_service_aggregates())
+    ):
+        service, problems = slot(item)
+        _fill(service, problems, dict(item))
+    for item in (
+        calls.annotate(day=TruncDate("occurred_at", tzinfo=zone))
+        .order_by()
+        .values("organisation_id", "day")
+        .annotate(**_call_aggregates())
+    ):
+        service, _problems = slot(item)
+        counts = dict(item)
+        for name in CALL_COUNTS:
+            setattr(service, name, counts[name] or 0)
+    return result
+
+
+def _ranges_q(days, column: str) -> Q:
+    condition = Q(pk__in=[])
+    for organisation_id, first, last in days:
+        start, end = local_bounds(first, last)
+        condition |= Q(
+            organisation_id=organisation_id, **{f"{column}__gte": start, f"{column}__lt": end}
+        )
+    return condition
+
+
+# Above this many separate stretches of days to compute from the contacts, one query over the
+# whole period is cheaper to plan than an OR of ranges.
+MAX_LIVE_RANGES = 40
+
+
+def stale_days(organisation_ids, start: datetime, end: datetime, *, using: str) -> set:
+    """(centre, local day) pairs marked stale by the triggers in [start, end)."""
+    from xinyuan.reports.models import StaleReportDay
+
+    zone = ZoneInfo(settings.TIME_ZONE)
+    return set(
+        StaleReportDay.objects.using(using)
+        .filter(organisation_id__in=organisation_ids, at__gte=start, at__lt=end)
+        .annotate(day=TruncDate("at", tzinfo=zone))
+        .order_by()
+        .values_list("organisation_id", "day")
+        .distinct()
+    )
+
+
+# A day's figures as one vector of counts (summing 1,096 days is then one zip per bucket).
+VECTOR = (*SERVICE_COUNTS, *CALL_COUNTS, "uncoded", *taxonomy.REPORT_ROWS)
+_SERVICE_END = len(SERVICE_COUNTS) + len(CALL_COUNTS)
+
+
+def _vector(service: Service, problems: Problems) -> list[int]:
+    return [
+        *(getattr(service, name) for name in SERVICE_COUNTS + CALL_COUNTS),
+        problems.uncoded,
+        *(problems.rows.get(row, 0) for row in taxonomy.REPORT_ROWS),
+    ]
+
+
+def _from_vectors(vectors) -> tuple[Service, Problems]:
+    """The sum of day vectors as the report's sections."""
+    totals = [sum(column) for column in zip(*vectors, strict=True)] or [0] * len(VECTOR)
+    service = Service(**dict(zip(SERVICE_COUNTS + CALL_COUNTS, totals, strict=False)))
+    problems = Problems(uncoded=totals[_SERVICE_END])
+    problems.rows.update(zip(taxonomy.REPORT_ROWS, totals[_SERVICE_END + 1 :], strict=True))
+    return service, problems
+
+
+def period_days(organisation_ids, first: date, last: date) -> dict[tuple[int, date], list[int]]:
+    """The figures per (centre, day) of first…last as vectors (``VECTOR``): from the daily
+    rollup where a day's row is current, from the contacts for every other day (today, days
+    never rolled up or marked stale since). Two queries when the rollup covers the period,
+    four otherwise — the same figures either way (tested day by day)."""
+    from xinyuan.reports.models import DailyCentreStats
+
+    db = report_database()
+    organisation_ids = list(organisation_ids)
+    start, end = local_bounds(first, last)
+    # The marks first: a refresh that commits after this read has been read before its rows.
+    # Today is never rolled up, so its marks (a busy centre's thousands) need no reading.
+    today_start, _ = local_bounds(timezone.localdate(), timezone.localdate())
+    stale = stale_days(organisation_ids, start, min(end, today_start), using=db)
+    result: dict[tuple[int, date], list[int]] = {}
+    rolled = (
+        DailyCentreStats.objects.using(db)
+        .filter(
+            organisation_id__in=organisation_ids,
+            day__gte=first,
+            day__lte=min(last, timezone.localdate() - timedelta(days=1)),
+            definition=ROLLUP_DEFINITION,
+        )
+        .order_by()
+        .values_list("organisation_id", "day", *SERVICE_COUNTS, *CALL_COUNTS, "uncoded", "problems")
+    )
+    rows = taxonomy.REPORT_ROWS
+    for org, day, *counts, problems in rolled:
+        if (org, day) not in stale:
+            result[(org, day)] = [*counts, *(problems.get(row, 0) for row in rows)]
+    missing = rules.missing_ranges(organisation_ids, first, last, set(result))
+    if missing:
+        live = daily_figures(
+            organisation_ids,
+            start,
+            end,
+            using=db,
+            days=missing if len(missing) <= MAX_LIVE_RANGES else None,
+        )
+        for key, figures in live.items():
+            if key not in result:
+                result[key] = _vector(*figures)
+    return result
+
+
+def check_rollup(organisation_ids, first: date | None = None, last: date | None = None):
+    """Compare the rollup's current rows (current definition, no stale mark) of first…last
+    (default: all) with the figures computed from the contacts, on the primary database.
+    Returns ([(centre, day, figure, rollup, contacts)], days compared)."""
+    from xinyuan.reports.models import DailyCentreStats
+
+    rows = DailyCentreStats.objects.filter(
+        organisation_id__in=organisation_ids, definition=ROLLUP_DEFINITION
+    )
+    if first:
+        rows = rows.filter(day__gte=first)
+    if last:
+        rows = rows.filter(day__lte=last)
+    bounds = rows.aggregate(first=Min("day"), last=Max("day"))
+    if bounds["first"] is None:
+        return [], 0
+    start, end = local_bounds(bounds["first"], bounds["last"])
+    stale = stale_days(organisation_ids, start, end, using="default")
+    direct = daily_figures(organisation_ids, start, end, using="default")
+    differences = []
+    compared = 0
+    for row in rows.order_by("organisation_id", "day"):
+        key = (row.organisation_id, row.day)
+        if key in stale:
+            continue
+        compared += 1
+        got = _vector(*row_figures(row))
+        want = _vector(*direct.get(key, (Service(), Problems())))
+        differences += [
+            (*key, name, g, w) for name, g, w in zip(VECTOR, got, want, strict=True) if g != w
+        ]
+    return differences, compared
+
+
+def row_figures(row) -> tuple[Service, Problems]:
+    service = Service(**{name: getattr(row, name) for name in SERVICE_COUNTS + CALL_COUNTS})
+    problems = Problems(uncoded=row.uncoded)
+    for name, n in (row.problems or {}).items():
+        problems.rows[name] = n
+    return service, problems
+
+
 def service_and_problems(scope: ReportScope, period: rules.Period) -> tuple[Service, Problems]:
-    """Two queries: contacts, and the switch's call events."""
+    """The work report's service and problem figures of the period: the sum of its days."""
+    return _from_vectors(period_days(scope.organisation_ids, period.first, period.last).values())
+
+
+def service_trend(
+    scope: ReportScope, period: rules.Period, group_by: str
+) -> list[tuple[rules.Period, Service, Problems]]:
+    """The service and problem figures per day, ISO week or month of the period (empty buckets
+    as zero): sums of its days."""
+    buckets: dict[date, tuple[rules.Period, list[list[int]]]] = {
+        rules.bucket_start(group_by, bucket.first): (bucket, [])
+        for bucket in rules.buckets(period.first, period.last, group_by)
+    }
+    for (_org, day), vector in period_days(
+        scope.organisation_ids, period.first, period.last
+    ).items():
+        buckets[rules.bucket_start(group_by, day)][1].append(vector)
+    return [(bucket, *_from_vectors(vectors)) for bucket, vectors in buckets.values()]
+
+
+def direct_service_and_problems(
+    scope: ReportScope, period: rules.Period
+) -> tuple[Service, Problems]:
+    """The service and problem figures straight from the contacts and the call events (two
+    queries over every row of the period): the reference the rollup is tested against."""
     start, end = local_bounds(period.first, period.last)
     service, problems = Service(), Problems()
     item = (
@@ -247,11 +484,12 @@ def service_and_problems(scope: ReportScope, period: rules.Period) -> tuple[Serv
 TRUNC = {rules.DAY: TruncDay, rules.WEEK: TruncWeek, rules.MONTH: TruncMonth}
 
 
-def service_trend(
+def direct_service_trend(
     scope: ReportScope, period: rules.Period, group_by: str
 ) -> list[tuple[rules.Period, Service, Problems]]:
     """The service and problem figures per day, ISO week or month of the period (empty buckets
-    as zero): two queries, grouped in the database by the local calendar."""
+    as zero) straight from the contacts and call events (two queries, grouped in the database
+    by the local calendar): the reference the rollup is tested against."""
     zone = ZoneInfo(settings.TIME_ZONE)
     start, end = local_bounds(period.first, period.last)
     trunc = TRUNC[group_by]
@@ -315,6 +553,10 @@ def staff(scope: ReportScope) -> Staff:
         .order_by("-n", "home_institution")
     )
     result.part_time_sources = [(s["home_institution"], s["n"]) for s in sources]
+    if scope.is_region:
+        result.part_time_sources = rules.suppress_small_groups(
+            result.part_time_sources, MIN_GROUP_FOR_REGION
+        )
     return result
 
 

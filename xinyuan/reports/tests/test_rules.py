@@ -108,3 +108,18 @@ class PeriodTests(SimpleTestCase):
         for earlier, later in zip(parts, parts[1:], strict=False):
             self.assertEqual((later.first - earlier.last).days, 1)
         self.assertIsInstance(parts[0], Period)
+
+
+class SmallGroupTests(SimpleTestCase):
+    def test_groups_below_the_minimum_are_merged_and_shown_only_when_the_merge_reaches_it(self):
+        from xinyuan.reports.rules import SMALL_GROUPS, suppress_small_groups
+
+        self.assertEqual(
+            suppress_small_groups([("甲校", 5), ("乙校", 1), ("丙校", 1)]), [("甲校", 5)]
+        )
+        self.assertEqual(
+            suppress_small_groups([("甲校", 3), ("乙校", 2), ("丙校", 1), ("丁校", 2)]),
+            [("甲校", 3), (SMALL_GROUPS, 5)],
+        )
+        self.assertEqual(suppress_small_groups([("乙校", 2)], minimum=2), [("乙校", 2)])
+        self.assertEqual(suppress_small_groups([]), [])

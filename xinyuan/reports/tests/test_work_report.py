@@ -12,6 +12,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.db import connection
 from django.test import TestCase
 from django.test.utils import CaptureQueriesContext
@@ -516,12 +517,16 @@ class RegionAndRefusalTests(PersonaMixin, TestCase):
             response = client.get(url, NOVEMBER)
             self.assertEqual(response.status_code, 200, url)
             self.assertNotContains(response, 'data-testid="by-counsellor"')
-            for name in ("07号", "08号", "99号", "counsellor_b"):
+            # Not even where one part-timer comes from: one person at a named school is a person.
+            for name in ("07号", "08号", "99号", "counsellor_b", "市第一中学"):
                 self.assertNotContains(response, name)
             self.assertNotContains(response, 'id="sign-off-button"')
         json = client.get("/api/v1/reports/summary", {"from": "2026-11-01", "to": "2026-11-30"})
         self.assertEqual(json.json()["total"]["service"]["contacts"], 7)
         self.assertNotIn("07号", json.content.decode())
+        self.assertNotIn("市第一中学", json.content.decode())
+        director_page = client_for(self.p.director).get(PAGE, NOVEMBER)
+        self.assertContains(director_page, "市第一中学", msg_prefix="the centre's own director")
         xlsx = client.get("/reports/work-report/xlsx", NOVEMBER)
         self.assertIn(
             "%E6%B5%8B%E8%AF%95%E5%B8%82%E5%8D%AB%E7%94%9F%E5%81%A5%E5%BA%B7%E5%A7%94%E5%91%98%E4%BC%9A-",
@@ -596,6 +601,38 @@ class RegionAndRefusalTests(PersonaMixin, TestCase):
             self.assertEqual(
                 client_for(user).post("/reports/work-report/sign-off", data).status_code, 403
             )
+
+    def test_the_signed_figures_are_frozen_and_later_changes_are_shown_against_them(self):
+        from xinyuan.reports import exports
+
+        client = client_for(self.p.director)
+        data = {"period": "month", "day": "2026-11-01", "until": "2026-11-30"}
+        client.post("/reports/work-report/sign-off", data)
+        sign_off = WorkReportSignOff.objects.get()
+        signed = {label: value for _key, rows in sign_off.figures for label, value in rows}
+        self.assertEqual((signed["高危来电"], signed["疑难来电"]), ("1", "2"))
+        self.assertEqual(sign_off.figures_sha256, exports.figures_digest(sign_off.figures))
+        event = AuditEvent.objects.get(action="sign_off")
+        self.assertIn(sign_off.figures_sha256, str(event.changes))
+        page = client.get(PAGE, NOVEMBER)
+        self.assertContains(page, sign_off.figures_sha256[:12])
+        self.assertNotContains(page, 'data-testid="changed-since-sign-off"')
+        # A contact of November is raised to high risk and another added after the sign-off.
+        Contact.objects.filter(organisation=self.p.org, contact_type=ContactType.SILENT).update(
+            risk_level="high"
+        )
+        move(start_contact(self.p.counsellor), at(16))
+        page = client.get(PAGE, NOVEMBER)
+        self.assertContains(page, 'data-testid="changed-since-sign-off"')
+        self.assertContains(page, "高危来电: 签字时 1，现在 2")
+        self.assertContains(page, "接待总数（全部渠道）: 签字时 6，现在 7")
+        sign_off.refresh_from_db()
+        self.assertEqual(
+            {label: value for _key, rows in sign_off.figures for label, value in rows}, signed
+        )
+        english = client_for(self.p.director)
+        english.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+        self.assertContains(english.get(PAGE, NOVEMBER), "signed 1, now 2")
 
     def test_a_month_not_yet_ended_cannot_be_signed_off(self):
         from django.core.exceptions import ValidationError

@@ -8,7 +8,7 @@ class Command(BaseCommand):
         "Escalate the high-risk alerts nobody took within ALERT_ESCALATE_MINUTES to the director "
         "and every supervisor of the centre. Idempotent; run it from cron every minute as the net "
         "for a task worker that is down (the raise queues the escalation, and the counsellor's "
-        "page escalates while it waits)."
+        "page escalates while it waits). Their e-mails are queued for the task worker."
     )
 
     def handle(self, *args, **options):
