@@ -17,6 +17,7 @@ from xinyuan.accounts.actions import token_holder
 from xinyuan.accounts.api_auth import SWITCH_TOKEN_ELSEWHERE, BearerAuth, WrongCredential
 from xinyuan.accounts.models import TokenScope
 from xinyuan.assessments.api import scales_router
+from xinyuan.cases.api import follow_ups_router, persons_router, referrals_router
 from xinyuan.core.crypto import KEY_UNAVAILABLE_MESSAGE, KeyUnavailable, report_key_unavailable
 from xinyuan.core.errors import ConflictError
 from xinyuan.directory.api import directory_router
@@ -139,3 +140,6 @@ api.add_router("/scales", scales_router)
 api.add_router("/call-events", call_events_router)
 api.add_router("/reports", reports_router)
 api.add_router("/directory", directory_router)
+api.add_router("/persons", persons_router)
+api.add_router("/referrals", referrals_router)
+api.add_router("/follow-ups", follow_ups_router)

@@ -6,7 +6,7 @@ class AssessmentsConfig(AppConfig):
     label = "assessments"
 
     def ready(self) -> None:
-        from xinyuan.assessments import alerts, checks  # noqa: F401  (checks: the system check)
+        from xinyuan.assessments import alerts, checks, timeline_sources  # noqa: F401
         from xinyuan.assessments.actions import anonymise_participants, expire_callback_numbers
         from xinyuan.hotline.actions.retention import (
             register_person_anonymiser,
@@ -16,3 +16,4 @@ class AssessmentsConfig(AppConfig):
         register_retention_step("callback_numbers", expire_callback_numbers)
         register_person_anonymiser(anonymise_participants)
         alerts.register()
+        timeline_sources.register()

@@ -47,6 +47,52 @@ class PersonAccess:
             assigned_to_id=self.user.pk, status=FollowUpStatus.SCHEDULED
         ).exists()
 
+    @cached_property
+    def has_any_follow_up(self) -> bool:
+        """A follow-up of this person was ever assigned to the user."""
+        return self.person.follow_ups.filter(assigned_to_id=self.user.pk).exists()
+
+    @cached_property
+    def can_view_file(self) -> bool:
+        """The person's file (CM-01): the centre's supervisors and directors; a counsellor when
+        the file is theirs, or they took a contact or a follow-up of the person
+        (``selectors.files_visible_to`` is the same rule as a query)."""
+        if not (self.own_centre and self._has(permissions.VIEW_CASE_FILES)):
+            return False
+        if self._has(permissions.VIEW_ORG_CONTACTS):
+            return True
+        return (
+            self.person.assigned_to_id == self.user.pk or self.has_handled or self.has_any_follow_up
+        )
+
+    @property
+    def can_edit_file(self) -> bool:
+        """Write in the file: basic information, level, status, notes, referrals, reports."""
+        return (
+            self.can_view_file
+            and self._has(permissions.EDIT_CASE_FILES)
+            and self.person.anonymised_at is None
+        )
+
+    @property
+    def can_assign(self) -> bool:
+        return (
+            self.own_centre
+            and self._has(permissions.ASSIGN_CASES)
+            and self.person.anonymised_at is None
+        )
+
+    @property
+    def can_reveal_file_details(self) -> bool:
+        """The name, contact details and guardian's details in clear, with an audited reason:
+        those who may call back, and the worker the file is assigned to."""
+        if not self.can_view_file or self.person.anonymised_at is not None:
+            return False
+        return (
+            self._has(permissions.REVEAL_CALLER_IDENTITY)
+            or self.person.assigned_to_id == self.user.pk
+        )
+
     @property
     def can_set_management_rule(self) -> bool:
         if not (self.own_centre and self._has(permissions.SET_MANAGEMENT_RULE)):
@@ -160,5 +206,15 @@ def access_caller_note(user, public_id) -> CallerNoteAccess:
     """A caller note of the user's centre; 404 outside it, 403 if they may not remove it."""
     access = decide_caller_note(user, _lookup(selectors.caller_notes_visible_to(user), public_id))
     if not access.can_remove:
+        raise PermissionDenied
+    return access
+
+
+def access_file(user, public_id, *, require: str | None = None) -> PersonAccess:
+    """A person's opened file as ``user`` may use it: 404 when the file is not theirs to see
+    (another centre, another counsellor's caller, no file opened), 403 when ``require`` names a
+    decision they lack."""
+    access = decide_person(user, _lookup(selectors.files_visible_to(user), public_id))
+    if require is not None and not getattr(access, require):
         raise PermissionDenied
     return access

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from xinyuan.cases import rules
 from xinyuan.core.models import PublicModel
@@ -22,13 +23,99 @@ class RiskLevel(models.TextChoices):
     IMMINENT = "imminent", _("Imminent")
 
 
+class PopulationCategory(models.TextChoices):
+    """The target groups of the epidemic-era intervention plans (CM-02, seeds 001 and 003)."""
+
+    PATIENTS_AND_FAMILIES = "patients_families", _("Patients and their families")
+    BEREAVED = "bereaved", _("Bereaved families")
+    MEDICAL_STAFF = "medical_staff", _("Front-line medical staff")
+    FRONTLINE_WORKERS = "frontline_workers", _("Police and other front-line workers")
+    LOW_INCOME = "low_income", _("Low-income")
+    SPECIAL_HARDSHIP = "special_hardship", _("People in special hardship")
+    ELDERLY = "elderly", _("Elderly")
+    CHILDREN_IN_DISTRESS = "children_in_distress", _("Children in distress")
+    HOMELESS = "homeless", _("Homeless")
+    DISABLED = "disabled", _("Disabled")
+    COMMUNITY_CORRECTIONS = "community_corrections", _("Community corrections")
+    DRUG_REHABILITATION = "drug_rehabilitation", _("Drug rehabilitation")
+    SEVERE_MENTAL_DISORDER = "severe_mental_disorder", _("Severe mental disorder")
+    STUDENTS = "students", _("Students")
+    ISOLATED = "isolated", _("Isolated persons")
+    GENERAL_PUBLIC = "general_public", _("General public")
+
+
+class InterventionLevel(models.IntegerChoices):
+    """第一级–第四级人群 (CM-02): intervention starts at level 1."""
+
+    LEVEL_1 = 1, _("Level 1")
+    LEVEL_2 = 2, _("Level 2")
+    LEVEL_3 = 3, _("Level 3")
+    LEVEL_4 = 4, _("Level 4")
+
+
+class PersonGender(models.TextChoices):
+    FEMALE = "female", _("Female")
+    MALE = "male", _("Male")
+    OTHER = "other", _("Other")
+    UNKNOWN = "unknown", _("Not known")
+
+
+class CaseStatus(models.TextChoices):
+    """A person has a file once it is opened; ``NONE`` is a caller known by number only."""
+
+    NONE = "", pgettext_lazy("case status", "No file")
+    OPEN = "open", pgettext_lazy("case status", "Open")
+    ACTIVE = "active", pgettext_lazy("case status", "Active")
+    CLOSED = "closed", pgettext_lazy("case status", "Closed")
+    REOPENED = "reopened", pgettext_lazy("case status", "Reopened")
+
+
 class Person(PublicModel):
-    """A person served (一人一档). The case-file issue extends this model."""
+    """A person served (一人一档): a caller known by number, and once a file is opened
+    (``case_status`` not empty) the case file of CM-01 — basic information, population
+    categories, intervention level, status and assignment. The name, contact details and the
+    guardian's details are encrypted (revealed with an audited reason, like the number)."""
 
     organisation = models.ForeignKey(
         "accounts.Organisation", on_delete=models.PROTECT, related_name="persons"
     )
     label = models.CharField(_("label"), max_length=40)
+    # The case file (CM-01). Empty for a caller whose file was never opened.
+    case_status = models.CharField(
+        _("case status"), max_length=10, choices=CaseStatus.choices, blank=True, default=""
+    )
+    file_opened_at = models.DateTimeField(_("file opened at"), null=True, blank=True)
+    alias = models.CharField(_("name or alias"), max_length=60, blank=True)
+    name_encrypted = models.TextField(blank=True)
+    # Keyed hash of the normalised name: likely duplicates are found without clear text.
+    name_hash = models.CharField(max_length=64, blank=True)
+    gender = models.CharField(
+        _("gender"), max_length=8, choices=PersonGender.choices, default=PersonGender.UNKNOWN
+    )
+    birth_year = models.PositiveSmallIntegerField(_("year of birth"), null=True, blank=True)
+    street = models.CharField(_("street or township (街道/乡镇)"), max_length=100, blank=True)
+    community = models.CharField(_("community (社区)"), max_length=100, blank=True)
+    contact_details_encrypted = models.TextField(blank=True)
+    guardian_relation = models.CharField(_("guardian's relation"), max_length=40, blank=True)
+    guardian_encrypted = models.TextField(blank=True)
+    population_categories = models.JSONField(_("population categories"), default=list, blank=True)
+    intervention_level = models.PositiveSmallIntegerField(
+        _("intervention level"), choices=InterventionLevel.choices, null=True, blank=True
+    )
+    self_evaluation = models.TextField(_("self-evaluation"), blank=True)
+    life_events = models.TextField(_("life events behind the distress"), blank=True)
+    counselling_advice = models.TextField(_("counselling advice"), blank=True)
+    closed_reason = models.CharField(_("reason for closing"), max_length=300, blank=True)
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("responsible worker"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="case_files",
+    )
+    # Raised by every change of the file: a form posts the version it showed (409 if stale).
+    file_version = models.PositiveIntegerField(default=1)
     is_repeated_caller = models.BooleanField(_("repeated caller"), default=False)
     # HL-08: the management rule agreed with a repeated caller, shown on every next contact.
     management_rule = models.TextField(_("management rule"), blank=True)
@@ -40,6 +127,16 @@ class Person(PublicModel):
     class Meta:
         verbose_name = _("person")
         verbose_name_plural = _("persons")
+        indexes = [
+            models.Index(
+                fields=["organisation", "case_status", "assigned_to"], name="person_org_file"
+            ),
+            models.Index(fields=["organisation", "name_hash"], name="person_org_name_hash"),
+        ]
+
+    @property
+    def has_file(self) -> bool:
+        return bool(self.case_status)
 
     def __str__(self) -> str:
         return self.label
@@ -277,3 +374,162 @@ class CallerNote(PublicModel):
             models.Index(fields=["person", "expires_at"], name="caller_note_person_expiry"),
             models.Index(fields=["organisation", "expires_at"], name="caller_note_org_expiry"),
         ]
+
+
+class FileEntryKind(models.TextChoices):
+    NOTE = "note", _("Note")
+    LEVEL = "level", _("Intervention level")
+    STATUS = "status", _("Case status")
+    ASSIGNMENT = "assignment", _("Assignment")
+    CATEGORIES = "categories", _("Population categories")
+    LINKED = "linked", _("Contact linked")
+
+
+class FileEntry(PublicModel):
+    """One line of a person's file written by the file's own actions: a note, a change of
+    intervention level (with who set it: the level's history), of case status, of assignment,
+    of population categories, a contact linked. Never edited; the timeline reads them."""
+
+    organisation = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.PROTECT, related_name="+"
+    )
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="file_entries")
+    kind = models.CharField(_("kind"), max_length=12, choices=FileEntryKind.choices)
+    text = models.TextField(_("text"), blank=True)
+    level = models.PositiveSmallIntegerField(
+        _("intervention level"), choices=InterventionLevel.choices, null=True, blank=True
+    )
+    status = models.CharField(_("case status"), max_length=10, blank=True)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(_("at"))
+
+    class Meta:
+        verbose_name = _("file entry")
+        verbose_name_plural = _("file entries")
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["person", "-at", "-id"], name="file_entry_person_at")]
+
+
+class ReferralStatus(models.TextChoices):
+    SENT = "sent", pgettext_lazy("referral status", "Sent")
+    ACCEPTED = "accepted", pgettext_lazy("referral status", "Accepted")
+    SEEN = "seen", pgettext_lazy("referral status", "Seen")
+    CLOSED = "closed", pgettext_lazy("referral status", "Closed")
+    REJECTED = "rejected", pgettext_lazy("referral status", "Rejected")
+
+
+class ReferralUrgency(models.TextChoices):
+    ROUTINE = "routine", _("Routine")
+    SOON = "soon", _("Within a week")
+    URGENT = "urgent", _("Urgent (within 24 hours)")
+
+
+class ReferralKind(models.TextChoices):
+    REFERRAL = "referral", _("Referral (转介)")
+    TRANSFER = "transfer", _("Transfer of care (转诊)")
+
+
+class ConsentBasis(models.TextChoices):
+    CONSENTED = "consented", _("The person consented")
+    GUARDIAN = "guardian", _("The guardian consented")
+    EXCEPTION = "exception", _("Confidentiality exception (danger to life)")
+
+
+class Referral(PublicModel):
+    """A referral or transfer of a person to a partner institution (CM-05), tracked until the
+    person is seen: sent → accepted → seen → closed, or rejected with a reason. The continuity
+    information (e.g. current psychiatric medication) travels with it."""
+
+    organisation = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.PROTECT, related_name="+"
+    )
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="referrals")
+    contact = models.ForeignKey(
+        "hotline.Contact", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    institution = models.ForeignKey(
+        "directory.Institution",
+        verbose_name=_("institution"),
+        on_delete=models.PROTECT,
+        related_name="referrals",
+    )
+    kind = models.CharField(
+        _("kind"), max_length=10, choices=ReferralKind.choices, default=ReferralKind.REFERRAL
+    )
+    reason = models.TextField(_("reason"))
+    urgency = models.CharField(_("urgency"), max_length=10, choices=ReferralUrgency.choices)
+    consent_basis = models.CharField(_("consent"), max_length=10, choices=ConsentBasis.choices)
+    exception_reason = models.CharField(
+        _("why the confidentiality exception applies"), max_length=300, blank=True
+    )
+    continuity_info = models.TextField(
+        _("information that travels (e.g. current psychiatric medication)"), blank=True
+    )
+    green_channel = models.BooleanField(_("green channel"), default=False)
+    status = models.CharField(
+        _("status"), max_length=10, choices=ReferralStatus.choices, default=ReferralStatus.SENT
+    )
+    sent_at = models.DateTimeField(_("sent at"))
+    accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
+    seen_at = models.DateTimeField(_("seen at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    rejected_at = models.DateTimeField(_("rejected at"), null=True, blank=True)
+    rejection_reason = models.CharField(_("reason for rejection"), max_length=300, blank=True)
+    outcome = models.TextField(_("outcome"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        verbose_name = _("referral")
+        verbose_name_plural = _("referrals")
+        ordering = ["-sent_at", "-id"]
+        indexes = [
+            models.Index(fields=["person", "-sent_at"], name="referral_person_sent"),
+            models.Index(fields=["organisation", "status", "sent_at"], name="referral_org_status"),
+        ]
+
+
+class ReportMethod(models.TextChoices):
+    PHONE = "phone", _("By phone")
+    IN_PERSON = "in_person", _("In person")
+    WRITTEN = "written", _("In writing")
+    MESSAGE = "message", _("By work message")
+
+
+class CommunityReport(PublicModel):
+    """A high-risk report (CM-06): someone at risk of self-harm, suicide or harming others is
+    reported at once to the street/township contact and the community — who reported, when, to
+    whom, how, and the acknowledgement; the family given the emergency number. Shown on the
+    file until closed. Filing it raises the follow-up frequency (the policy's intensified
+    schedule)."""
+
+    organisation = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.PROTECT, related_name="+"
+    )
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="community_reports")
+    risk = models.CharField(_("risk"), max_length=200)
+    street_contact = models.CharField(_("street/township contact"), max_length=200)
+    community_contact = models.CharField(_("community contact"), max_length=200, blank=True)
+    method = models.CharField(_("how"), max_length=10, choices=ReportMethod.choices)
+    reported_at = models.DateTimeField(_("reported at"))
+    reported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    family_given_emergency_number = models.BooleanField(
+        _("the family was given the emergency number"), default=False
+    )
+    acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
+    acknowledged_by_name = models.CharField(_("acknowledged by"), max_length=200, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    closing_note = models.CharField(_("closing note"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("high-risk report")
+        verbose_name_plural = _("high-risk reports")
+        ordering = ["-reported_at", "-id"]
+        indexes = [models.Index(fields=["person", "-reported_at"], name="community_report_person")]

@@ -77,3 +77,68 @@ def retention_cutoff(now: datetime, years: int) -> datetime:
         return now.replace(year=now.year - years)
     except ValueError:  # 29 February in a year that has none
         return now.replace(year=now.year - years, day=28)
+
+
+# The person's file (CM-01) -------------------------------------------------------------------
+
+FILE_RULE_VERSION = "file-2026.1"
+
+# Case status transitions: open → active → closed (with a reason) → reopened → active/closed.
+STATUS_TRANSITIONS: dict[str, frozenset[str]] = {
+    "open": frozenset({"active", "closed"}),
+    "active": frozenset({"closed"}),
+    "closed": frozenset({"reopened"}),
+    "reopened": frozenset({"active", "closed"}),
+}
+OPEN_STATUSES = frozenset({"open", "active", "reopened"})
+
+# A year of birth is plausible from 1900 to this year.
+EARLIEST_BIRTH_YEAR = 1900
+
+
+def can_move(status: str, to: str) -> bool:
+    return to in STATUS_TRANSITIONS.get(status, frozenset())
+
+
+def normalise_name(name: str) -> str:
+    """A name as the duplicate check compares it: NFKC, no spaces, lower case."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", name or "")).lower()
+
+
+def birth_year_problem(year: int | None, this_year: int) -> str | None:
+    """None when the year is plausible (or not given), else the reason's key."""
+    if year is None:
+        return None
+    if year < EARLIEST_BIRTH_YEAR:
+        return "too_early"
+    if year > this_year:
+        return "future"
+    return None
+
+
+def is_minor(birth_year: int | None, this_year: int) -> bool:
+    return birth_year is not None and this_year - birth_year < 18
+
+
+# Referrals (CM-05) ---------------------------------------------------------------------------
+
+REFERRAL_TRANSITIONS: dict[str, frozenset[str]] = {
+    "sent": frozenset({"accepted", "rejected", "closed"}),
+    "accepted": frozenset({"seen", "closed"}),
+    "seen": frozenset({"closed"}),
+    "rejected": frozenset(),
+    "closed": frozenset(),
+}
+# A referral stalls (shown overdue) when it stays sent or accepted longer than this, by urgency.
+REFERRAL_STALL_HOURS = {"urgent": 24, "soon": 7 * 24, "routine": 14 * 24}
+
+
+def referral_can_move(status: str, to: str) -> bool:
+    return to in REFERRAL_TRANSITIONS.get(status, frozenset())
+
+
+def referral_overdue(status: str, urgency: str, since: datetime, now: datetime) -> bool:
+    """Sent and not accepted, or accepted and not seen, for longer than its urgency allows."""
+    if status not in ("sent", "accepted"):
+        return False
+    return now - since > timedelta(hours=REFERRAL_STALL_HOURS.get(urgency, 14 * 24))

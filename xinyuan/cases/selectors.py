@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
+from django.db import models
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
@@ -177,3 +179,124 @@ def caller_notes_listed(user, *, now: datetime | None = None, ended: int = 30) -
         "active": list(qs.filter(in_force).order_by("expires_at", "id")[:200]),
         "ended": list(qs.exclude(in_force).order_by("-created_at", "-id")[:ended]),
     }
+
+
+# The person's file (CM-01) -------------------------------------------------------------------
+
+
+def files_visible_to(user) -> QuerySet[Person]:
+    """Opened files the user may see (the query form of ``PersonAccess.can_view_file``): the
+    centre's every file for its supervisors and directors; for a counsellor the files assigned
+    to them and of the people whose contacts or follow-ups they took."""
+    if not getattr(user, "is_authenticated", False) or user.organisation_id is None:
+        return Person.objects.none()
+    if not permissions.has_perm(user, permissions.VIEW_CASE_FILES):
+        return Person.objects.none()
+    qs = Person.objects.filter(organisation_id=user.organisation_id).exclude(case_status="")
+    if permissions.has_perm(user, permissions.VIEW_ORG_CONTACTS):
+        return qs
+    contact_model: Any = Person._meta.get_field("contacts").related_model
+    handled = contact_model.objects.filter(person_id=OuterRef("pk"), counsellor_id=user.pk)
+    followed = FollowUp.objects.filter(person_id=OuterRef("pk"), assigned_to_id=user.pk)
+    return qs.filter(Q(assigned_to_id=user.pk) | Exists(handled) | Exists(followed))
+
+
+def filter_files(
+    qs: QuerySet[Person],
+    *,
+    q: str = "",
+    status: str = "",
+    level: int | None = None,
+    category: str = "",
+    assigned_to_id: int | None = None,
+    unassigned: bool = False,
+) -> QuerySet[Person]:
+    """Search by label or alias (never by the encrypted name), filter by status, level,
+    population category and worker; the most recently active first."""
+    for word in (q or "").replace("\x00", "").split()[:5]:
+        qs = qs.filter(Q(label__icontains=word) | Q(alias__icontains=word))
+    if status:
+        qs = qs.filter(case_status=status)
+    if level:
+        qs = qs.filter(intervention_level=level)
+    if category:
+        # JSON containment is not on SQLite: the list is stored with its quotes.
+        qs = qs.filter(population_categories__icontains=f'"{category}"')
+    if unassigned:
+        qs = qs.filter(assigned_to__isnull=True)
+    elif assigned_to_id:
+        qs = qs.filter(assigned_to_id=assigned_to_id)
+    return qs.select_related("assigned_to").order_by(
+        models.F("last_contact_at").desc(nulls_last=True), "-file_opened_at", "-pk"
+    )
+
+
+def caseload(user) -> list[dict]:
+    """Open files per worker of the centre (the supervisor's caseload view): active, open and
+    reopened files, of which at level 1, and the worker's scheduled follow-ups overdue."""
+    if not permissions.has_perm(user, permissions.ASSIGN_CASES) or user.organisation_id is None:
+        return []
+    now = timezone.now()
+    open_statuses = ["open", "active", "reopened"]
+    rows = (
+        Person.objects.filter(organisation_id=user.organisation_id, case_status__in=open_statuses)
+        .values("assigned_to_id", "assigned_to__alias", "assigned_to__username")
+        .annotate(
+            files=models.Count("pk"),
+            level_1=models.Count("pk", filter=Q(intervention_level=1)),
+            active=models.Count("pk", filter=Q(case_status="active")),
+        )
+        .order_by("-files")
+    )
+    overdue = dict(
+        FollowUp.objects.filter(
+            organisation_id=user.organisation_id, status=FollowUpStatus.SCHEDULED, due_at__lt=now
+        )
+        .values_list("assigned_to_id")
+        .annotate(n=models.Count("pk"))
+        .values_list("assigned_to_id", "n")
+    )
+    return [
+        {
+            "worker_id": row["assigned_to_id"],
+            "worker": row["assigned_to__alias"] or row["assigned_to__username"] or "",
+            "files": row["files"],
+            "level_1": row["level_1"],
+            "active": row["active"],
+            "overdue_follow_ups": overdue.get(row["assigned_to_id"], 0),
+        }
+        for row in rows
+    ]
+
+
+def likely_duplicates(person: Person, limit: int = 10) -> list[Person]:
+    """Other files of the centre that may be the same person: the same keyed name hash with the
+    same year of birth, or the same name hash in the same street (CM-01)."""
+    if not person.name_hash:
+        return []
+    same = Q(birth_year=person.birth_year) if person.birth_year else Q()
+    if person.street:
+        same |= Q(street=person.street)
+    if not same:
+        return []
+    return list(
+        Person.objects.filter(organisation_id=person.organisation_id, name_hash=person.name_hash)
+        .exclude(pk=person.pk)
+        .exclude(case_status="")
+        .filter(same)
+        .order_by("-pk")[:limit]
+    )
+
+
+def open_community_reports(person: Person) -> list:
+    return list(
+        person.community_reports.filter(closed_at__isnull=True)
+        .select_related("reported_by")
+        .order_by("-reported_at")
+    )
+
+
+def referrals_of(person: Person) -> list:
+    return list(
+        person.referrals.select_related("institution", "created_by").order_by("-sent_at", "-pk")
+    )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from xinyuan.cases import views
+from xinyuan.cases import file_views, views
 
 app_name = "cases"
 urlpatterns = [
@@ -8,4 +8,19 @@ urlpatterns = [
     path("reminders/<uuid:public_id>/read/", views.reminder_read, name="reminder-read"),
     path("persons/<uuid:public_id>/rule/", views.person_rule_save, name="person-rule"),
     path("persons/<uuid:public_id>/reveal/", views.identity_reveal, name="identity-reveal"),
+    # The person's file (CM-01), referrals (CM-05), high-risk reports (CM-06).
+    path("files/", file_views.file_list, name="file-list"),
+    path("files/<uuid:public_id>/", file_views.file_detail, name="file-detail"),
+    path("files/<uuid:public_id>/edit/", file_views.file_edit, name="file-edit"),
+    path("files/<uuid:public_id>/level/", file_views.file_level, name="file-level"),
+    path("files/<uuid:public_id>/status/", file_views.file_status, name="file-status"),
+    path("files/<uuid:public_id>/assign/", file_views.file_assign, name="file-assign"),
+    path("files/<uuid:public_id>/notes/", file_views.file_note, name="file-note"),
+    path("files/<uuid:public_id>/reveal/", file_views.file_reveal, name="file-reveal"),
+    path("files/<uuid:public_id>/pdf/", file_views.file_pdf, name="file-pdf"),
+    path("files/<uuid:public_id>/referrals/new/", file_views.referral_new, name="referral-new"),
+    path("files/<uuid:public_id>/reports/new/", file_views.report_new, name="report-new"),
+    path("referrals/<uuid:public_id>/status/", file_views.referral_status, name="referral-status"),
+    path("reports/<uuid:public_id>/acknowledge/", file_views.report_acknowledge, name="report-ack"),
+    path("reports/<uuid:public_id>/close/", file_views.report_close, name="report-close"),
 ]

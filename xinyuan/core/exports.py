@@ -27,3 +27,7 @@ def csv_bytes(header: list[str], rows) -> bytes:
         writer.writerow([safe_cell(v) for v in row])
     # UTF-8 with BOM so that spreadsheet programs show Chinese correctly.
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+# The CJK fonts a printed page (WeasyPrint) asks for, in order: Debian's fonts-noto-cjk first.
+PDF_FONTS = '"Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "WenQuanYi Micro Hei"'

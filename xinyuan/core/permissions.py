@@ -88,6 +88,14 @@ USE_PLANNING_CALCULATOR = "use_planning_calculator"
 # the centre's work with callers) nor a region's officer (no centre): neither sees it.
 VIEW_DIRECTORY = "view_directory"
 MANAGE_DIRECTORY = "manage_directory"
+# The person's file (一人一档, CM-01, decision 0020). Who sees which file is the selector's
+# (``cases.selectors.files_visible_to``): the centre's supervisors and directors every file, a
+# counsellor the files assigned to them and of the people whose contacts or follow-ups they
+# had. Those who work with callers write in a file (basic information, level, status, notes,
+# referrals, high-risk reports); supervisors and directors assign files and see the caseload.
+VIEW_CASE_FILES = "view_case_files"
+EDIT_CASE_FILES = "edit_case_files"
+ASSIGN_CASES = "assign_cases"
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.COUNSELLOR: frozenset(
@@ -102,6 +110,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             VIEW_ROTA,
             SIGN_UP_FOR_SHIFTS,
             VIEW_DIRECTORY,
+            VIEW_CASE_FILES,
+            EDIT_CASE_FILES,
         }
     ),
     Role.SUPERVISOR: frozenset(
@@ -133,6 +143,9 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             USE_PLANNING_CALCULATOR,
             VIEW_DIRECTORY,
             MANAGE_DIRECTORY,
+            VIEW_CASE_FILES,
+            EDIT_CASE_FILES,
+            ASSIGN_CASES,
         }
     ),
     Role.DIRECTOR: frozenset(
@@ -165,6 +178,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             USE_PLANNING_CALCULATOR,
             VIEW_DIRECTORY,
             MANAGE_DIRECTORY,
+            VIEW_CASE_FILES,
+            ASSIGN_CASES,
         }
     ),
     Role.AUDITOR: frozenset({VIEW_AUDIT}),

@@ -11,6 +11,7 @@ from xinyuan.hotline.views import (
     follow_ups,
     legal_hold,
     notes,
+    person_files,
     returning,
     seats,
     session,
@@ -24,6 +25,12 @@ urlpatterns = [
     path("contacts/start/", views.contact_start, name="contact-start"),
     path("contacts/break-glass/", break_glass.break_glass, name="break-glass"),
     path("contacts/<uuid:public_id>/", contact.contact_detail, name="contact-detail"),
+    path("contacts/<uuid:public_id>/file/", person_files.contact_open_file, name="contact-file"),
+    path(
+        "contacts/<uuid:public_id>/file/link/",
+        person_files.contact_link_file,
+        name="contact-file-link",
+    ),
     path(
         "contacts/<uuid:public_id>/stages/<int:stage>/",
         contact.contact_stage_save,

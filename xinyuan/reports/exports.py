@@ -17,7 +17,7 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
-from xinyuan.core.exports import safe_cell
+from xinyuan.core.exports import PDF_FONTS, safe_cell
 from xinyuan.hotline import taxonomy
 from xinyuan.reports.selectors.work_report import (
     WorkReport,
@@ -29,7 +29,6 @@ from xinyuan.reports.selectors.work_report import (
 
 FORM_LANGUAGE = "zh-hans"
 # Noto Sans CJK (Debian's fonts-noto-cjk) draws the Chinese; WeasyPrint embeds the glyphs used.
-PDF_FONTS = '"Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "WenQuanYi Micro Hei"'
 
 
 @dataclass

@@ -29,7 +29,7 @@ from xinyuan.core.compiled import CompiledQuery
 from xinyuan.core.errors import PermissionDeniedError
 
 
-def _person_label() -> str:
+def new_person_label() -> str:
     import secrets
 
     return "C-" + secrets.token_hex(3).upper()
@@ -111,7 +111,7 @@ def do_link_identity(
             return identity, False
         person = Person.objects.create(
             organisation_id=actor.organisation_id,
-            label=_person_label(),
+            label=new_person_label(),
             contact_count=1 if started_at else 0,
             last_contact_at=started_at,
         )

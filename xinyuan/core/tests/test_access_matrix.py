@@ -361,6 +361,57 @@ MATRIX: dict[str, Entry] = {
     "POST /api/v1/scales/{code}/score": Entry(
         "POST", row(200, 200, 200, 200, 200, 200, 200), data={"answers": [0] * 9}, json=True
     ),
+    # The person's file (CM-01, decision 0020): the centre's supervisors and directors, and the
+    # counsellor whose caller it is; directors read and assign but do not write in files.
+    "cases:file-list": Entry("GET", row(LOGIN, 200, 200, 200, 403, 403, 403)),
+    "cases:file-detail": Entry("GET", row(LOGIN, 200, 200, 200, 403, 403, 403), obj="file"),
+    "cases:file-pdf": Entry("GET", row(LOGIN, 200, 200, 200, 403, 403, 403), obj="file"),
+    "cases:file-edit": Entry("GET", row(LOGIN, 200, 200, 403, 403, 403, 403), obj="file"),
+    "cases:file-level": Entry("POST", row(LOGIN, 422, 422, 403, 403, 403, 403), obj="file"),
+    "cases:file-status": Entry("POST", row(LOGIN, 422, 422, 403, 403, 403, 403), obj="file"),
+    "cases:file-note": Entry("POST", row(LOGIN, 422, 422, 403, 403, 403, 403), obj="file"),
+    "cases:file-assign": Entry("POST", row(LOGIN, 403, 422, 422, 403, 403, 403), obj="file"),
+    # The file is the counsellor's (they opened it): they, and those who call back, may reveal.
+    "cases:file-reveal": Entry("POST", row(LOGIN, 422, 422, 422, 403, 403, 403), obj="file"),
+    "cases:referral-new": Entry("GET", row(LOGIN, 200, 200, 403, 403, 403, 403), obj="file"),
+    "cases:report-new": Entry("GET", row(LOGIN, 200, 200, 403, 403, 403, 403), obj="file"),
+    "cases:referral-status": Entry(
+        "POST", row(LOGIN, 302, 302, 403, 403, 403, 403), obj="referral"
+    ),
+    "cases:report-ack": Entry(
+        "POST", row(LOGIN, 302, 302, 403, 403, 403, 403), obj="community_report"
+    ),
+    "cases:report-close": Entry(
+        "POST", row(LOGIN, 302, 302, 403, 403, 403, 403), obj="community_report"
+    ),
+    "hotline:contact-file": Entry("POST", row(LOGIN, 302, 302, 403, 403, 403, 403), obj="contact"),
+    "hotline:contact-file-link": Entry(
+        "POST", row(LOGIN, 302, 302, 403, 403, 403, 403), obj="contact", data={"label": "C-X"}
+    ),
+    "GET /api/v1/persons/{public_id}": Entry(
+        "GET", row(401, 200, 200, 200, 403, 403, 403), obj="file"
+    ),
+    "GET /api/v1/follow-ups": Entry("GET", row(401, 200, 200, 200, 403, 403, 403)),
+    # A person nobody has: 404 for those who may refer, 403 for the others.
+    "POST /api/v1/referrals": Entry(
+        "POST",
+        row(401, 404, 404, 403, 403, 403, 403),
+        data={
+            "person": "00000000-0000-4000-8000-000000000000",
+            "institution": "00000000-0000-4000-8000-000000000000",
+            "reason": "评估",
+            "urgency": "soon",
+            "consent_basis": "consented",
+        },
+        json=True,
+    ),
+    "PATCH /api/v1/referrals/{public_id}": Entry(
+        "PATCH",
+        row(401, 200, 200, 403, 403, 403, 403),
+        obj="referral",
+        data={"status": "accepted", "version": 1},
+        json=True,
+    ),
     "GET /api/v1/contacts/{public_id}": Entry(
         "GET", row(401, 200, 200, 200, 403, 403, 403), obj="contact"
     ),
@@ -547,6 +598,21 @@ class AccessMatrixTests(TestCase):
             actor=p.supervisor,
             data={"name": "市精神卫生中心", "kind": "psychiatric_hospital", "phone": "120"},
         )
+        from xinyuan.cases.actions import files as file_actions
+        from xinyuan.hotline.actions.person_files import do_open_file_from_contact
+
+        file_person = do_open_file_from_contact(actor=p.counsellor, contact=closed)
+        referral = file_actions.do_create_referral(
+            actor=p.counsellor,
+            person=file_person,
+            institution=institution,
+            data={"reason": "评估", "urgency": "soon", "consent_basis": "consented"},
+        )
+        community_report = file_actions.do_file_community_report(
+            actor=p.counsellor,
+            person=file_person,
+            data={"risk": "自杀风险", "street_contact": "街道张主任", "method": "phone"},
+        )
         cls.slugs = {"slug": campaign.slug, "token": participant.token}
         cls.objects = {
             "task": result.tasks.get(kind="urgent").public_id,
@@ -575,6 +641,9 @@ class AccessMatrixTests(TestCase):
             "two_factor_reset": reset.public_id,
             "seat": p.seat.public_id,
             "institution": institution.public_id,
+            "file": file_person.public_id,
+            "referral": referral.public_id,
+            "community_report": community_report.public_id,
         }
 
     def url_for(self, key: str, entry: Entry) -> str:

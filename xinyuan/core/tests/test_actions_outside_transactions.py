@@ -38,6 +38,8 @@ from xinyuan.hotline.tests import factories
 from xinyuan.reports import actions as report_actions
 from xinyuan.reports.rules import period_for
 
+F = "xinyuan.cases.actions.files."
+
 
 def action_modules():
     """Every module named ``actions`` or inside an ``actions`` package, in every app."""
@@ -324,6 +326,41 @@ def _institution(w, name: str):
     return found or _directory().do_create_institution(
         actor=w.p.supervisor, data={"name": name, "kind": "other", "phone": "110"}
     )
+
+
+def _file(w, number: str):
+    """A new contact whose person's file is opened (by its counsellor)."""
+    from xinyuan.hotline.actions.person_files import do_open_file_from_contact
+
+    return do_open_file_from_contact(actor=w.p.counsellor, contact=fresh(w, number))
+
+
+def _files():
+    from xinyuan.cases.actions import files
+
+    return files
+
+
+def _referral(w, number: str):
+    return _files().do_create_referral(
+        actor=w.p.counsellor,
+        person=_file(w, number),
+        institution=_institution(w, "转介医院"),
+        data={"reason": "评估", "urgency": "soon", "consent_basis": "consented"},
+    )
+
+
+def _community_report(w, number: str):
+    return _files().do_file_community_report(
+        actor=w.p.counsellor,
+        person=_file(w, number),
+        data={"risk": "自杀风险", "street_contact": "街道张主任", "method": "phone"},
+    )
+
+
+def _version(person) -> int:
+    person.refresh_from_db()
+    return person.file_version
 
 
 def _record_complaint(w):
@@ -776,6 +813,97 @@ CALLS: dict[str, tuple[Callable[[SimpleNamespace], object], bool]] = {
     "xinyuan.operations.actions.complaints.do_submit_feedback": (_submit_feedback, True),
     "xinyuan.operations.actions.complaints.do_record_complaint": (_record_complaint, True),
     "xinyuan.operations.actions.complaints.do_handle_complaint": (_handle_complaint, True),
+    # the person's file (CM-01), referrals (CM-05), high-risk reports (CM-06)
+    "xinyuan.hotline.actions.person_files.do_open_file_from_contact": (
+        lambda w: _file(w, "13800000901"),
+        True,
+    ),
+    "xinyuan.hotline.actions.person_files.do_link_contact_to_file": (
+        lambda w: __import__(
+            "xinyuan.hotline.actions.person_files", fromlist=["x"]
+        ).do_link_contact_to_file(
+            actor=w.p.counsellor,
+            contact=hotline_actions.do_start_contact(actor=w.p.counsellor, channel="walk_in"),
+            person=_file(w, "13800000902"),
+        ),
+        True,
+    ),
+    F + "do_open_file": (
+        lambda w: _files().do_open_file(
+            actor=w.p.counsellor, person=fresh(w, "13800000903").person
+        ),
+        True,
+    ),
+    F + "do_update_file": (
+        lambda w: (
+            lambda f: _files().do_update_file(
+                actor=w.p.counsellor,
+                person=f,
+                data={"alias": "小李", "name": "李四"},
+                version=_version(f),
+            )
+        )(_file(w, "13800000904")),
+        True,
+    ),
+    F + "do_reveal_file_details": (
+        lambda w: _files().do_reveal_file_details(
+            actor=w.p.counsellor, person=_file(w, "13800000905"), reason="回访联系"
+        ),
+        True,
+    ),
+    F + "do_set_intervention_level": (
+        lambda w: (
+            lambda f: _files().do_set_intervention_level(
+                actor=w.p.counsellor, person=f, level=1, reason="", version=_version(f)
+            )
+        )(_file(w, "13800000906")),
+        True,
+    ),
+    F + "do_change_case_status": (
+        lambda w: (
+            lambda f: _files().do_change_case_status(
+                actor=w.p.counsellor, person=f, status="active", reason="", version=_version(f)
+            )
+        )(_file(w, "13800000907")),
+        True,
+    ),
+    F + "do_assign_file": (
+        lambda w: (
+            lambda f: _files().do_assign_file(
+                actor=w.p.supervisor, person=f, worker=w.p.counsellor_b, version=_version(f)
+            )
+        )(_file(w, "13800000908")),
+        True,
+    ),
+    F + "do_add_file_note": (
+        lambda w: _files().do_add_file_note(
+            actor=w.p.counsellor, person=_file(w, "13800000909"), text="家属来电"
+        ),
+        True,
+    ),
+    F + "do_create_referral": (lambda w: _referral(w, "13800000910"), True),
+    F + "do_update_referral": (
+        lambda w: _files().do_update_referral(
+            actor=w.p.counsellor,
+            referral=_referral(w, "13800000911"),
+            status="accepted",
+            version=1,
+        ),
+        True,
+    ),
+    F + "do_file_community_report": (lambda w: _community_report(w, "13800000912"), True),
+    F + "do_acknowledge_community_report": (
+        lambda w: _files().do_acknowledge_community_report(
+            actor=w.p.counsellor, report=_community_report(w, "13800000913"), by_name="张主任"
+        ),
+        True,
+    ),
+    F + "do_close_community_report": (
+        lambda w: _files().do_close_community_report(
+            actor=w.p.counsellor, report=_community_report(w, "13800000914"), note="已住院"
+        ),
+        True,
+    ),
     # directory
     "xinyuan.directory.actions.do_create_institution": (lambda w: _institution(w, "甲"), True),
     "xinyuan.directory.actions.do_update_institution": (

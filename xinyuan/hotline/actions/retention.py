@@ -24,7 +24,16 @@ from xinyuan.audit.actions import record
 from xinyuan.audit.shred import shred
 from xinyuan.audit.versioned import write_versioned
 from xinyuan.cases.access import decide_person
-from xinyuan.cases.models import CallerIdentity, CallerNote, FollowUp, FollowUpStatus, Person
+from xinyuan.cases.models import (
+    CallerIdentity,
+    CallerNote,
+    CommunityReport,
+    FileEntry,
+    FollowUp,
+    FollowUpStatus,
+    Person,
+    Referral,
+)
 from xinyuan.cases.rules import retention_cutoff
 from xinyuan.core.errors import PermissionDeniedError
 from xinyuan.core.limits import check_length
@@ -160,8 +169,31 @@ def _anonymise_person(person: Person, contact_ids: list[int], now) -> int:
     CallerIdentity.objects.filter(person=person).delete()
     # A campaign participant's label is the organisation's reference for them (a staff or
     # student number): it goes too. Their coded self-test results stay for statistics.
+    # The file (CM-01): what identifies the person and every free text goes; the coded parts
+    # (categories, level, status, dates) stay for statistics.
+    FileEntry.objects.filter(person=person).update(text="")
+    Referral.objects.filter(person=person).update(
+        reason="", continuity_info="", exception_reason="", rejection_reason="", outcome=""
+    )
+    CommunityReport.objects.filter(person=person).update(
+        risk="", street_contact="", community_contact="", acknowledged_by_name="", closing_note=""
+    )
     Person.objects.filter(pk=person.pk).update(
-        management_rule="", anonymised_at=now, label=f"X-{person.pk:06d}"
+        management_rule="",
+        anonymised_at=now,
+        label=f"X-{person.pk:06d}",
+        alias="",
+        name_encrypted="",
+        name_hash="",
+        contact_details_encrypted="",
+        guardian_encrypted="",
+        guardian_relation="",
+        street="",
+        community="",
+        self_evaluation="",
+        life_events="",
+        counselling_advice="",
+        closed_reason="",
     )
     return keys
 

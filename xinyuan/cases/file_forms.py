@@ -1,0 +1,171 @@
+"""The forms of a person's file. The actions check everything again (``cases.actions.files``);
+these give the pages their fields, labels and a first check that keeps what was typed."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from xinyuan.cases.models import (
+    CaseStatus,
+    ConsentBasis,
+    InterventionLevel,
+    PersonGender,
+    PopulationCategory,
+    ReferralKind,
+    ReferralStatus,
+    ReferralUrgency,
+    ReportMethod,
+)
+from xinyuan.core.forms import BootstrapMixin
+
+KEEP = _("unchanged — type to replace")
+GREEN_CHANNEL = _("green channel")
+
+
+class FileForm(BootstrapMixin, forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    alias = forms.CharField(label=_("name or alias"), max_length=60, required=False)
+    name = forms.CharField(
+        label=_("full name (encrypted)"),
+        max_length=60,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+    gender = forms.ChoiceField(label=_("gender"), choices=PersonGender.choices)
+    birth_year = forms.CharField(
+        label=_("year of birth"),
+        max_length=4,
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "placeholder": "1990"}),
+    )
+    street = forms.CharField(
+        label=_("street or township (街道/乡镇)"), max_length=100, required=False
+    )
+    community = forms.CharField(label=_("community (社区)"), max_length=100, required=False)
+    contact_details = forms.CharField(
+        label=_("contact details (encrypted)"),
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "placeholder": KEEP}),
+    )
+    clear_contact_details = forms.BooleanField(label=_("remove the stored ones"), required=False)
+    guardian_relation = forms.CharField(
+        label=_("guardian's relation (for a minor)"), max_length=40, required=False
+    )
+    guardian = forms.CharField(
+        label=_("guardian's name and phone (encrypted)"),
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "placeholder": KEEP}),
+    )
+    clear_guardian = forms.BooleanField(label=_("remove the stored ones"), required=False)
+    population_categories = forms.MultipleChoiceField(
+        label=_("population categories"),
+        choices=PopulationCategory.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    self_evaluation = forms.CharField(
+        label=_("self-evaluation"), required=False, widget=forms.Textarea
+    )
+    life_events = forms.CharField(
+        label=_("life events behind the distress"), required=False, widget=forms.Textarea
+    )
+    counselling_advice = forms.CharField(
+        label=_("counselling advice"), required=False, widget=forms.Textarea
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["population_categories"].widget.attrs["class"] = "form-check-input"
+
+
+class LevelForm(BootstrapMixin, forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    level = forms.TypedChoiceField(
+        label=_("intervention level"), choices=InterventionLevel.choices, coerce=int
+    )
+    reason = forms.CharField(label=_("why"), max_length=300, required=False)
+
+
+class StatusForm(BootstrapMixin, forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    status = forms.ChoiceField(
+        label=_("case status"), choices=[c for c in CaseStatus.choices if c[0]]
+    )
+    reason = forms.CharField(label=_("reason"), max_length=300, required=False)
+
+
+class AssignForm(BootstrapMixin, forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    worker = forms.ChoiceField(label=_("responsible worker"), required=False)
+
+    def __init__(self, *args, workers=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["worker"].choices = [("", _("nobody"))] + [
+            (str(w.public_id), w.work_name) for w in workers
+        ]
+
+
+class NoteForm(BootstrapMixin, forms.Form):
+    text = forms.CharField(label=_("note"), max_length=4000, widget=forms.Textarea)
+
+
+class RevealDetailsForm(BootstrapMixin, forms.Form):
+    reason = forms.CharField(label=_("why you need them (recorded)"), min_length=4, max_length=300)
+
+
+class ReferralForm(BootstrapMixin, forms.Form):
+    institution = forms.ChoiceField(label=_("institution"))
+    kind = forms.ChoiceField(label=_("kind"), choices=ReferralKind.choices)
+    urgency = forms.ChoiceField(label=_("urgency"), choices=ReferralUrgency.choices)
+    reason = forms.CharField(label=_("reason"), widget=forms.Textarea)
+    consent_basis = forms.ChoiceField(
+        label=_("consent"), choices=ConsentBasis.choices, widget=forms.RadioSelect
+    )
+    exception_reason = forms.CharField(
+        label=_("why the confidentiality exception applies"), max_length=300, required=False
+    )
+    continuity_info = forms.CharField(
+        label=_("information that travels (e.g. current psychiatric medication)"),
+        required=False,
+        widget=forms.Textarea,
+    )
+    green_channel = forms.BooleanField(label=_("use the green channel"), required=False)
+
+    def __init__(self, *args, institutions=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["institution"].choices = [("", _("Choose…"))] + [
+            (
+                str(i.public_id),
+                f"{i.name} · {i.get_kind_display()}"
+                + (f" · {GREEN_CHANNEL}" if i.green_channel else ""),
+            )
+            for i in institutions
+        ]
+
+
+class ReferralStatusForm(BootstrapMixin, forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    status = forms.ChoiceField(choices=ReferralStatus.choices)
+    reason = forms.CharField(label=_("reason for rejection"), max_length=300, required=False)
+    outcome = forms.CharField(label=_("outcome"), required=False)
+
+
+class CommunityReportForm(BootstrapMixin, forms.Form):
+    risk = forms.CharField(label=_("the risk (self-harm, suicide, harm to others)"), max_length=200)
+    street_contact = forms.CharField(
+        label=_("reported to: street/township contact"), max_length=200
+    )
+    community_contact = forms.CharField(
+        label=_("and the community contact"), max_length=200, required=False
+    )
+    method = forms.ChoiceField(label=_("how"), choices=ReportMethod.choices)
+    family_given_emergency_number = forms.BooleanField(
+        label=_("the family was given the emergency number"), required=False
+    )
+
+
+class AcknowledgeForm(BootstrapMixin, forms.Form):
+    by_name = forms.CharField(label=_("acknowledged by"), max_length=200)
+
+
+class CloseReportForm(BootstrapMixin, forms.Form):
+    note = forms.CharField(label=_("why it can be closed"), max_length=300)

@@ -1,0 +1,132 @@
+"""The cases app's own timeline sources: file entries, follow-ups, referrals and high-risk
+reports (``cases.timeline``). Registered in ``CasesConfig.ready``."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
+
+from xinyuan.cases.models import (
+    CaseStatus,
+    CommunityReport,
+    FileEntry,
+    FileEntryKind,
+    FollowUp,
+    FollowUpStatus,
+    Referral,
+)
+from xinyuan.cases.timeline import Item, after_cursor, register_source
+
+
+def _file_entries(user, person, cursor, limit):
+    rows = (
+        FileEntry.objects.filter(person=person)
+        .filter(after_cursor("file", cursor, "at"))
+        .select_related("by")
+        .order_by("-at", "-pk")[:limit]
+    )
+    for row in rows:
+        title = row.get_kind_display()
+        detail = row.text
+        if row.kind == FileEntryKind.LEVEL and row.level:
+            title = _("Intervention level set to %(level)s") % {"level": row.get_level_display()}
+        elif row.kind == FileEntryKind.STATUS and row.status in CaseStatus.values:
+            title = f"{title}{pgettext('label suffix', ': ')}{CaseStatus(row.status).label}"
+        yield Item(
+            at=row.at,
+            kind="file",
+            pk=row.pk,
+            title=f"{title} · {row.by.work_name}",
+            detail=detail,
+            public_id=str(row.public_id),
+            extra={"entry_kind": row.kind},
+        )
+
+
+def _follow_ups(user, person, cursor, limit):
+    rows = (
+        FollowUp.objects.filter(person=person)
+        .filter(after_cursor("follow_up", cursor, "due_at"))
+        .select_related("assigned_to")
+        .order_by("-due_at", "-pk")[:limit]
+    )
+    for row in rows:
+        if row.status == FollowUpStatus.SCHEDULED:
+            title = _("Follow-up due · %(worker)s") % {"worker": row.assigned_to.work_name}
+        else:
+            title = _("Follow-up %(status)s · %(worker)s") % {
+                "status": row.get_status_display(),
+                "worker": row.assigned_to.work_name,
+            }
+        yield Item(
+            at=row.due_at,
+            kind="follow_up",
+            pk=row.pk,
+            title=title,
+            detail=row.get_safety_status_display() if row.safety_status else "",
+            level=row.risk_level,
+            level_label=row.get_risk_level_display() if row.risk_level else "",
+            url=reverse("hotline:follow-up-record", args=[row.public_id])
+            if row.status == FollowUpStatus.SCHEDULED
+            else "",
+            public_id=str(row.public_id),
+            extra={"status": row.status},
+        )
+
+
+def _referrals(user, person, cursor, limit):
+    rows = (
+        Referral.objects.filter(person=person)
+        .filter(after_cursor("referral", cursor, "sent_at"))
+        .select_related("institution")
+        .order_by("-sent_at", "-pk")[:limit]
+    )
+    for row in rows:
+        yield Item(
+            at=row.sent_at,
+            kind="referral",
+            pk=row.pk,
+            title=_("%(kind)s to %(institution)s · %(status)s")
+            % {
+                "kind": row.get_kind_display(),
+                "institution": row.institution.name,
+                "status": row.get_status_display(),
+            },
+            detail=row.reason,
+            public_id=str(row.public_id),
+            extra={"status": row.status, "green_channel": row.green_channel},
+        )
+
+
+def _community_reports(user, person, cursor, limit):
+    rows = (
+        CommunityReport.objects.filter(person=person)
+        .filter(after_cursor("report", cursor, "reported_at"))
+        .select_related("reported_by")
+        .order_by("-reported_at", "-pk")[:limit]
+    )
+    for row in rows:
+        state = (
+            _("closed")
+            if row.closed_at
+            else (_("acknowledged") if row.acknowledged_at else _("not yet acknowledged"))
+        )
+        yield Item(
+            at=row.reported_at,
+            kind="report",
+            pk=row.pk,
+            title=_("High-risk report to %(to)s · %(state)s")
+            % {"to": row.street_contact, "state": state},
+            detail=row.risk,
+            level="high",
+            level_label=_("High"),
+            public_id=str(row.public_id),
+        )
+
+
+def register() -> None:
+    register_source("file", lambda: _("File entries"), _file_entries)
+    register_source("follow_up", lambda: _("Follow-ups"), _follow_ups)
+    register_source("referral", lambda: _("Referrals"), _referrals)
+    register_source("report", lambda: _("High-risk reports"), _community_reports)
