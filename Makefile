@@ -44,6 +44,7 @@ run: demo
 	$(PY) manage.py close_stale_contacts --enqueue
 	$(PY) manage.py notify_coverage_gaps --enqueue
 	$(PY) manage.py rebuild_report_rollup --enqueue
+	$(PY) manage.py escalate_overdue_follow_ups --enqueue
 	$(PY) manage.py db_worker --no-reload & worker=$$!; \
 	$(PY) manage.py seal_audit --loop 2 & sealer=$$!; \
 	$(VENV)/bin/gunicorn config.wsgi:application --bind 127.0.0.1:$(PORT) --workers 2 --threads 4 \

@@ -169,3 +169,42 @@ class AcknowledgeForm(BootstrapMixin, forms.Form):
 
 class CloseReportForm(BootstrapMixin, forms.Form):
     note = forms.CharField(label=_("why it can be closed"), max_length=300)
+
+
+class FollowUpPolicyForm(BootstrapMixin, forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    schedule_days = forms.CharField(
+        label=_("after a high-risk contact: follow-ups on these days after the contact"),
+        max_length=80,
+        help_text=_("Whole days separated by commas, e.g. 1, 7, 30, 90, 365."),
+    )
+    programme_every_days = forms.IntegerField(
+        label=_("people in the programme: at least every (days)"), min_value=7, max_value=182
+    )
+    intensified_every_days = forms.IntegerField(
+        label=_("while a high-risk report is open: every (days)"), min_value=1, max_value=14
+    )
+
+    def clean_schedule_days(self):
+        raw = self.cleaned_data["schedule_days"].replace("，", ",").replace("、", ",")
+        try:
+            return [int(part) for part in raw.split(",") if part.strip()]
+        except ValueError as exc:
+            raise forms.ValidationError(_("Write whole numbers of days, e.g. 1, 7, 30.")) from exc
+
+
+class BookFollowUpForm(BootstrapMixin, forms.Form):
+    due_at = forms.DateTimeField(
+        label=_("due at"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+    )
+    assigned_to = forms.ChoiceField(label=_("assigned to"))
+    consent_given = forms.BooleanField(
+        label=_("the person agreed to be followed up"), required=False
+    )
+    note = forms.CharField(label=_("what to ask about"), max_length=300, required=False)
+
+    def __init__(self, *args, workers=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assigned_to"].choices = [(str(w.public_id), w.work_name) for w in workers]

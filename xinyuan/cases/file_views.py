@@ -8,6 +8,8 @@ shown again with what was typed and the reasons (422), a stale version with the 
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -23,12 +25,15 @@ from xinyuan.audit.actions import do_record_export, do_record_view
 from xinyuan.cases import rules, selectors, timeline
 from xinyuan.cases.access import access_file
 from xinyuan.cases.actions import files as file_actions
+from xinyuan.cases.actions import policy as policy_actions
 from xinyuan.cases.file_forms import (
     AcknowledgeForm,
     AssignForm,
+    BookFollowUpForm,
     CloseReportForm,
     CommunityReportForm,
     FileForm,
+    FollowUpPolicyForm,
     LevelForm,
     NoteForm,
     ReferralForm,
@@ -119,7 +124,7 @@ def _file_context(request, access, **forms) -> dict:
     person = access.person
     only, items, next_cursor = _timeline_page(request, access)
     version = {"version": person.file_version}
-    workers = list(file_actions.assignable_workers(person.organisation_id))
+    workers = list(selectors.assignable_workers(person.organisation_id))
     now = timezone.now()
     referrals = selectors.referrals_of(person)
     for referral in referrals:
@@ -160,6 +165,22 @@ def _file_context(request, access, **forms) -> dict:
             workers=workers,
         ),
         "note_form": forms.get("note_form") or NoteForm(),
+        "book_form": forms.get("book_form")
+        or BookFollowUpForm(
+            initial={
+                "assigned_to": str(person.assigned_to.public_id) if person.assigned_to else "",
+                "due_at": timezone.localtime(now + timedelta(days=7)).replace(
+                    minute=0, second=0, microsecond=0
+                ),
+            },
+            workers=workers,
+        ),
+        "scheduled": list(
+            person.follow_ups.filter(status="scheduled")
+            .select_related("assigned_to")
+            .order_by("due_at")
+        ),
+        "now": now,
         "reveal_form": forms.get("reveal_form") or RevealDetailsForm(),
         "revealed": forms.get("revealed"),
         "ack_form": AcknowledgeForm(),
@@ -304,7 +325,7 @@ def file_status(request, public_id):
 @require_perm(permissions.ASSIGN_CASES)
 def file_assign(request, public_id):
     access = access_file(request.user, public_id, require="can_assign")
-    workers = list(file_actions.assignable_workers(access.person.organisation_id))
+    workers = list(selectors.assignable_workers(access.person.organisation_id))
     by_id = {str(w.public_id): w for w in workers}
 
     def run(d):
@@ -560,3 +581,66 @@ def report_close(request, public_id):
     else:
         messages.success(request, _("High-risk report closed."))
     return _back(report.person, "#reports")
+
+
+@require_POST
+@require_perm(permissions.EDIT_CASE_FILES)
+def file_follow_up(request, public_id):
+    """Book a one-off follow-up from the file."""
+    access = access_file(request.user, public_id, require="can_edit_file")
+    workers = list(selectors.assignable_workers(access.person.organisation_id))
+    by_id = {str(w.public_id): w for w in workers}
+    return _posted(
+        request,
+        BookFollowUpForm,
+        access,
+        "book_form",
+        lambda d: policy_actions.do_book_file_follow_up(
+            actor=request.user,
+            person=access.person,
+            due_at=d["due_at"],
+            assigned_to=by_id.get(d["assigned_to"]),
+            consent_given=d["consent_given"],
+            note=d["note"],
+        ),
+        _("Follow-up booked."),
+        workers=workers,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@require_perm(permissions.SET_FOLLOW_UP_POLICY)
+def follow_up_policy(request):
+    """The centre's follow-up policy (CM-04)."""
+    policy = policy_actions.policy_for(request.user.organisation_id)
+    initial = {
+        "version": policy.version,
+        "schedule_days": ", ".join(str(d) for d in policy.schedule_days),
+        "programme_every_days": policy.programme_every_days,
+        "intensified_every_days": policy.intensified_every_days,
+    }
+    form = FollowUpPolicyForm(request.POST or None, initial=initial)
+    status = 200
+    if request.method == "POST":
+        status = 422
+        if form.is_valid():
+            try:
+                policy_actions.do_save_follow_up_policy(
+                    actor=request.user,
+                    data=form.cleaned_data,
+                    version=form.cleaned_data["version"],
+                )
+            except ConflictError as exc:
+                form.add_error(None, exc.message)
+                status = 409
+            except ValidationError as exc:
+                _add_errors(form, exc)
+            else:
+                messages.success(request, _("Follow-up policy saved."))
+                return redirect("cases:follow-up-policy")
+    return render(
+        request,
+        "cases/follow_up_policy.html",
+        {"form": form, "policy": policy, "rule_version": rules.POLICY_RULE_VERSION},
+        status=status,
+    )

@@ -190,8 +190,19 @@ class SafetyStatus(models.TextChoices):
     UNKNOWN = "unknown", _("Unknown")
 
 
+class FollowUpKind(models.TextChoices):
+    """Why a follow-up was booked (CM-04, HL-06; the centre's policy, ``FollowUpPolicy``)."""
+
+    HIGH_RISK = "high_risk", _("High risk: within 24 hours")
+    SCHEDULE = "schedule", _("The centre's schedule")
+    PROGRAMME = "programme", _("In the programme: regular")
+    INTENSIFIED = "intensified", _("Intensified after a high-risk report")
+    MANUAL = "manual", _("Booked by hand")
+
+
 class FollowUp(PublicModel):
-    """A high-risk follow-up (附件2), booked with the caller's consent (HL-06)."""
+    """A follow-up (附件2): booked with the caller's consent after a high-risk contact (HL-06),
+    by the centre's policy (CM-04), after a high-risk report, or by hand from the file."""
 
     organisation = models.ForeignKey(
         "accounts.Organisation", on_delete=models.PROTECT, related_name="+"
@@ -212,6 +223,11 @@ class FollowUp(PublicModel):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     consent_given = models.BooleanField(_("caller consented to a follow-up"))
+    kind = models.CharField(
+        _("kind"), max_length=12, choices=FollowUpKind.choices, default=FollowUpKind.HIGH_RISK
+    )
+    # The step of the centre's schedule this follow-up is (0: the first, within 24 hours).
+    schedule_step = models.PositiveSmallIntegerField(null=True, blank=True)
     due_at = models.DateTimeField(_("due at"))
     status = models.CharField(
         _("status"), max_length=12, choices=FollowUpStatus.choices, default=FollowUpStatus.SCHEDULED
@@ -533,3 +549,57 @@ class CommunityReport(PublicModel):
         verbose_name_plural = _("high-risk reports")
         ordering = ["-reported_at", "-id"]
         indexes = [models.Index(fields=["person", "-reported_at"], name="community_report_person")]
+
+
+def default_schedule_days() -> list[int]:
+    return list(rules.DEFAULT_SCHEDULE_DAYS)
+
+
+class FollowUpPolicy(PublicModel):
+    """The centre's follow-up policy (CM-04): after a high-risk contact the first follow-up
+    within 24 hours and then the schedule (days after the contact; default after the Beijing
+    centre's practice: next day, 1 week, 1, 3 and 12 months); people in the programme (an open
+    file) at least every ``programme_every_days``; while a high-risk report is open, every
+    ``intensified_every_days``. A centre without a row uses the defaults."""
+
+    organisation = models.OneToOneField(
+        "accounts.Organisation", on_delete=models.PROTECT, related_name="follow_up_policy"
+    )
+    schedule_days = models.JSONField(
+        _("schedule (days after the contact)"), default=default_schedule_days
+    )
+    programme_every_days = models.PositiveSmallIntegerField(
+        _("in the programme: at least every (days)"), default=rules.DEFAULT_PROGRAMME_EVERY_DAYS
+    )
+    intensified_every_days = models.PositiveSmallIntegerField(
+        _("after a high-risk report: every (days)"), default=rules.DEFAULT_INTENSIFIED_EVERY_DAYS
+    )
+    version = models.PositiveIntegerField(default=1)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("follow-up policy")
+        verbose_name_plural = _("follow-up policies")
+
+
+class FollowUpEscalation(PublicModel):
+    """An overdue follow-up escalated to the centre's supervisors and directors on one day: in
+    the app, and by e-mail (``emailed_at``, claimed before sending). At most one per follow-up
+    and day (the unique constraint), made again each day until the follow-up is handled."""
+
+    organisation = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.PROTECT, related_name="+"
+    )
+    follow_up = models.ForeignKey(FollowUp, on_delete=models.PROTECT, related_name="escalations")
+    day = models.DateField(_("day"))
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("overdue escalation")
+        verbose_name_plural = _("overdue escalations")
+        constraints = [
+            models.UniqueConstraint(fields=["follow_up", "day"], name="escalation_once_per_day")
+        ]
+        indexes = [models.Index(fields=["organisation", "day"], name="escalation_org_day")]

@@ -142,3 +142,63 @@ def referral_overdue(status: str, urgency: str, since: datetime, now: datetime) 
     if status not in ("sent", "accepted"):
         return False
     return now - since > timedelta(hours=REFERRAL_STALL_HOURS.get(urgency, 14 * 24))
+
+
+# The follow-up policy (CM-04) -----------------------------------------------------------------
+
+POLICY_RULE_VERSION = "follow-up-policy-2026.1"
+# After the Beijing centre's practice: the next day, 1 week, 1, 3 and 12 months after the contact.
+DEFAULT_SCHEDULE_DAYS = (1, 7, 30, 90, 365)
+DEFAULT_PROGRAMME_EVERY_DAYS = 182  # CM-04: at least once every six months
+DEFAULT_INTENSIFIED_EVERY_DAYS = 3  # while a high-risk report to the community is open
+MAX_SCHEDULE_DAYS = 730
+
+
+def schedule_problem(days: list) -> str | None:
+    """None when the schedule is 1–10 increasing whole days within two years, else why."""
+    if not days or len(days) > 10:
+        return "length"
+    if any(not isinstance(d, int) or d < 1 or d > MAX_SCHEDULE_DAYS for d in days):
+        return "range"
+    if any(b <= a for a, b in zip(days, days[1:], strict=False)):
+        return "order"
+    return None
+
+
+def next_follow_up(
+    *,
+    kind: str,
+    step: int | None,
+    anchor: datetime,
+    now: datetime,
+    schedule_days: list[int] | tuple[int, ...],
+    programme_every_days: int,
+    intensified_every_days: int,
+    report_open: bool,
+    file_open: bool,
+) -> tuple[str, int | None, datetime] | None:
+    """What the policy books after a follow-up was done and the result did not call for one
+    within 24 hours: (kind, schedule step, due), or None.
+
+    - A high-risk report is open: intensified, every ``intensified_every_days``; the step of the
+      schedule it interrupted is kept.
+    - A high-risk or schedule follow-up: the next step of the schedule, counted from the
+      contact (``anchor``); a step already past is booked for tomorrow.
+    - Otherwise, a person in the programme (an open file): every ``programme_every_days``.
+    """
+    if report_open:
+        return "intensified", step, now + timedelta(days=intensified_every_days)
+    in_schedule = kind in ("high_risk", "schedule") or (kind == "intensified" and step is not None)
+    if in_schedule:
+        next_step = (step or 0) + 1
+        if next_step < len(schedule_days):
+            due = anchor + timedelta(days=schedule_days[next_step])
+            return "schedule", next_step, max(due, now + timedelta(days=1))
+    if file_open:
+        return "programme", None, now + timedelta(days=programme_every_days)
+    return None
+
+
+def escalation_day(now_local: datetime):
+    """The day an overdue follow-up's escalation counts for (local date)."""
+    return now_local.date()

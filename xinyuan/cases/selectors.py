@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db import models
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
@@ -299,4 +300,14 @@ def open_community_reports(person: Person) -> list:
 def referrals_of(person: Person) -> list:
     return list(
         person.referrals.select_related("institution", "created_by").order_by("-sent_at", "-pk")
+    )
+
+
+def assignable_workers(organisation_id: int):
+    """Active staff of the centre who may write in files (counsellors, supervisors)."""
+    roles = permissions.roles_with(permissions.EDIT_CASE_FILES)
+    return (
+        get_user_model()
+        .objects.filter(organisation_id=organisation_id, is_active=True, role__in=roles)
+        .order_by("alias", "username")
     )

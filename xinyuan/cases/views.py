@@ -1,4 +1,5 @@
 from django.contrib import messages
+from django.db.models import Count
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,7 +18,20 @@ from xinyuan.core.views_helpers import require_perm, safe_next
 @require_perm(permissions.PERFORM_FOLLOW_UPS, permissions.VIEW_ORG_CONTACTS)
 def follow_up_list(request):
     now = timezone.now()
-    due = list(selectors.due_follow_ups(request.user)[:200])
+    qs = selectors.due_follow_ups(request.user).annotate(
+        escalation_days=Count("escalations", distinct=True)
+    )
+    workers = []
+    worker = request.GET.get("worker", "")
+    if permissions.has_perm(request.user, permissions.VIEW_ORG_CONTACTS):
+        workers = list(selectors.assignable_workers(request.user.organisation_id))
+        chosen = next((w for w in workers if str(w.public_id) == worker), None)
+        if chosen is not None:
+            qs = qs.filter(assigned_to=chosen)
+    only_overdue = request.GET.get("overdue") == "1"
+    if only_overdue:
+        qs = qs.filter(due_at__lt=now)
+    due = list(qs[:200])
     recent = list(
         selectors.follow_ups_visible_to(request.user)
         .exclude(status=FollowUpStatus.SCHEDULED)
@@ -29,6 +43,9 @@ def follow_up_list(request):
         {
             "due": due,
             "overdue_count": sum(1 for f in due if f.due_at < now),
+            "workers": workers,
+            "worker": worker,
+            "only_overdue": only_overdue,
             "recent": recent,
             "now": now,
         },

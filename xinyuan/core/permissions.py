@@ -96,6 +96,9 @@ MANAGE_DIRECTORY = "manage_directory"
 VIEW_CASE_FILES = "view_case_files"
 EDIT_CASE_FILES = "edit_case_files"
 ASSIGN_CASES = "assign_cases"
+# The centre's follow-up policy (CM-04): its schedule and intervals, set by supervisors and
+# directors.
+SET_FOLLOW_UP_POLICY = "set_follow_up_policy"
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.COUNSELLOR: frozenset(
@@ -146,6 +149,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             VIEW_CASE_FILES,
             EDIT_CASE_FILES,
             ASSIGN_CASES,
+            SET_FOLLOW_UP_POLICY,
         }
     ),
     Role.DIRECTOR: frozenset(
@@ -180,6 +184,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             MANAGE_DIRECTORY,
             VIEW_CASE_FILES,
             ASSIGN_CASES,
+            SET_FOLLOW_UP_POLICY,
         }
     ),
     Role.AUDITOR: frozenset({VIEW_AUDIT}),

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -32,6 +31,7 @@ from xinyuan.cases.models import (
     Referral,
     ReferralStatus,
 )
+from xinyuan.cases.selectors import assignable_workers
 from xinyuan.core import crypto, permissions
 from xinyuan.core.errors import ConflictError, PermissionDeniedError
 
@@ -280,16 +280,6 @@ def do_change_case_status(
     return locked
 
 
-def assignable_workers(organisation_id: int):
-    """Active staff of the centre who may write in files (counsellors, supervisors)."""
-    roles = permissions.roles_with(permissions.EDIT_CASE_FILES)
-    return (
-        get_user_model()
-        .objects.filter(organisation_id=organisation_id, is_active=True, role__in=roles)
-        .order_by("alias", "username")
-    )
-
-
 @transaction.atomic
 def do_assign_file(*, actor, person: Person, worker, version: int) -> Person:
     if not decide_person(actor, person).can_assign or not person.case_status:
@@ -507,6 +497,11 @@ def do_file_community_report(*, actor, person: Person, data: dict) -> CommunityR
         target=report,
         changes={"person": str(person.public_id), "to": report.street_contact, "how": method},
     )
+    # Visits are intensified (CM-06): a follow-up within 24 hours, then the policy's interval
+    # while the report is open.
+    from xinyuan.cases.actions.policy import intensify_after_report
+
+    intensify_after_report(actor=actor, person=person)
     return report
 
 

@@ -498,7 +498,6 @@ class FileTransactionTests(ProductionTransactionTestCase):
 class FileErasureTests(PersonaMixin, TestCase):
     def test_erasure_on_request_empties_the_file(self):
         from xinyuan.hotline.actions.retention import do_anonymise_person_on_request
-
         from xinyuan.operations.tests.factories import closed_contact
 
         contact = closed_contact(self.p.counsellor, caller_number="13800007777")

@@ -384,6 +384,8 @@ MATRIX: dict[str, Entry] = {
     "cases:report-close": Entry(
         "POST", row(LOGIN, 302, 302, 403, 403, 403, 403), obj="community_report"
     ),
+    "cases:file-follow-up": Entry("POST", row(LOGIN, 422, 422, 403, 403, 403, 403), obj="file"),
+    "cases:follow-up-policy": Entry("GET", row(LOGIN, 403, 200, 200, 403, 403, 403)),
     "hotline:contact-file": Entry("POST", row(LOGIN, 302, 302, 403, 403, 403, 403), obj="contact"),
     "hotline:contact-file-link": Entry(
         "POST", row(LOGIN, 302, 302, 403, 403, 403, 403), obj="contact", data={"label": "C-X"}

@@ -27,6 +27,7 @@ from xinyuan.audit import actions as audit_actions
 from xinyuan.audit.models import AuditEvent
 from xinyuan.cases import actions as case_actions
 from xinyuan.cases.actions import consent as consent_actions
+from xinyuan.cases.models import FollowUp
 from xinyuan.core.testing import ProductionTransactionTestCase, make_personas
 from xinyuan.hotline import actions as hotline_actions
 from xinyuan.hotline.actions import break_glass as break_glass_actions
@@ -361,6 +362,25 @@ def _community_report(w, number: str):
 def _version(person) -> int:
     person.refresh_from_db()
     return person.file_version
+
+
+def _policy():
+    from xinyuan.cases.actions import policy
+
+    return policy
+
+
+def _book_next(w):
+    follow_up = booked(w, "13800000920")
+    FollowUp.objects.filter(pk=follow_up.pk).update(status="done")
+    follow_up.refresh_from_db()
+    assert _policy().do_book_next_by_policy(actor=w.p.counsellor, done=follow_up) is not None
+
+
+def _escalate(w):
+    follow_up = booked(w, "13800000921")
+    FollowUp.objects.filter(pk=follow_up.pk).update(due_at=timezone.now() - timedelta(hours=2))
+    assert _policy().do_escalate_overdue_follow_ups().created >= 1
 
 
 def _record_complaint(w):
@@ -904,6 +924,26 @@ CALLS: dict[str, tuple[Callable[[SimpleNamespace], object], bool]] = {
         ),
         True,
     ),
+    "xinyuan.cases.actions.policy.do_save_follow_up_policy": (
+        lambda w: _policy().do_save_follow_up_policy(
+            actor=w.p.director,
+            data={"schedule_days": [1, 7], "programme_every_days": 90, "intensified_every_days": 3},
+            version=0,
+        ),
+        True,
+    ),
+    "xinyuan.cases.actions.policy.do_book_next_by_policy": (_book_next, True),
+    "xinyuan.cases.actions.policy.do_book_file_follow_up": (
+        lambda w: _policy().do_book_file_follow_up(
+            actor=w.p.counsellor,
+            person=_file(w, "13800000922"),
+            due_at=timezone.now() + timedelta(days=3),
+            assigned_to=w.p.counsellor,
+            consent_given=True,
+        ),
+        True,
+    ),
+    "xinyuan.cases.actions.policy.do_escalate_overdue_follow_ups": (_escalate, True),
     # directory
     "xinyuan.directory.actions.do_create_institution": (lambda w: _institution(w, "甲"), True),
     "xinyuan.directory.actions.do_update_institution": (

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from xinyuan.cases import actions as case_actions
+from xinyuan.cases.actions.policy import do_book_next_by_policy
 from xinyuan.cases.models import FollowUp, FollowUpStatus, SafetyStatus
 from xinyuan.core.errors import PermissionDeniedError
 from xinyuan.hotline import rules
@@ -81,4 +82,8 @@ def do_record_follow_up(
             assigned_to=done.assigned_to,
             previous=done,
         )
+    elif status == FollowUpStatus.DONE:
+        # The result calls for nothing within 24 hours: the centre's policy books the next
+        # (the schedule's next step, intensified visits, or the programme's interval).
+        do_book_next_by_policy(actor=actor, done=done)
     return done
