@@ -80,7 +80,10 @@ class FileForm(BootstrapMixin, forms.Form):
 class LevelForm(BootstrapMixin, forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
     level = forms.TypedChoiceField(
-        label=_("intervention level"), choices=InterventionLevel.choices, coerce=int
+        label=_("intervention level"),
+        choices=[("", _("Choose a level…")), *InterventionLevel.choices],
+        coerce=int,
+        error_messages={"required": _("Choose a level from 1 to 4.")},
     )
     reason = forms.CharField(label=_("why"), max_length=300, required=False)
 

@@ -3,6 +3,7 @@ reports (``cases.timeline``). Registered in ``CasesConfig.ready``."""
 
 from __future__ import annotations
 
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
@@ -45,11 +46,13 @@ def _file_entries(user, person, cursor, limit):
 
 
 def _follow_ups(user, person, cursor, limit):
+    # A follow-up stands at the time it was done, or while scheduled at the time it is due.
     rows = (
         FollowUp.objects.filter(person=person)
-        .filter(after_cursor("follow_up", cursor, "due_at"))
+        .annotate(at=Coalesce("done_at", "due_at"))
+        .filter(after_cursor("follow_up", cursor, "at"))
         .select_related("assigned_to")
-        .order_by("-due_at", "-pk")[:limit]
+        .order_by("-at", "-pk")[:limit]
     )
     for row in rows:
         if row.status == FollowUpStatus.SCHEDULED:
@@ -60,7 +63,7 @@ def _follow_ups(user, person, cursor, limit):
                 "worker": row.assigned_to.work_name,
             }
         yield Item(
-            at=row.due_at,
+            at=row.at,
             kind="follow_up",
             pk=row.pk,
             title=title,
