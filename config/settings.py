@@ -329,6 +329,8 @@ FOLLOW_UP_WITHIN_HOURS = 24
 FOLLOW_UP_REMINDER_LEAD_MINUTES = int(
     os.environ.get("XINYUAN_FOLLOW_UP_REMINDER_LEAD_MINUTES", "120")
 )
+# The daily escalation of overdue follow-ups commits this many follow-ups per transaction.
+FOLLOW_UP_ESCALATION_BATCH = int(os.environ.get("XINYUAN_FOLLOW_UP_ESCALATION_BATCH", "500"))
 # HL-07: a silent contact may be closed after this many seconds of silence.
 SILENT_CALL_SECONDS = 120
 # Supervisors' alert poll interval (the alert must appear within 5 seconds); the counsellor's

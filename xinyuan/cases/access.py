@@ -72,6 +72,7 @@ class PersonAccess:
             self.can_view_file
             and self._has(permissions.EDIT_CASE_FILES)
             and self.person.anonymised_at is None
+            and self.person.merged_into_id is None
         )
 
     @property
@@ -80,6 +81,7 @@ class PersonAccess:
             self.own_centre
             and self._has(permissions.ASSIGN_CASES)
             and self.person.anonymised_at is None
+            and self.person.merged_into_id is None
         )
 
     @property

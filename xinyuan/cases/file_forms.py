@@ -211,3 +211,10 @@ class BookFollowUpForm(BootstrapMixin, forms.Form):
     def __init__(self, *args, workers=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["assigned_to"].choices = [(str(w.public_id), w.work_name) for w in workers]
+
+
+class MergeForm(BootstrapMixin, forms.Form):
+    source = forms.CharField(
+        label=_("label of the other file (it is merged into this one)"), max_length=20
+    )
+    reason = forms.CharField(label=_("why they are the same person"), max_length=300)

@@ -25,6 +25,7 @@ from xinyuan.audit.actions import do_record_export, do_record_view
 from xinyuan.cases import rules, selectors, timeline
 from xinyuan.cases.access import access_file
 from xinyuan.cases.actions import files as file_actions
+from xinyuan.cases.actions import merge as merge_actions
 from xinyuan.cases.actions import policy as policy_actions
 from xinyuan.cases.file_forms import (
     AcknowledgeForm,
@@ -35,6 +36,7 @@ from xinyuan.cases.file_forms import (
     FileForm,
     FollowUpPolicyForm,
     LevelForm,
+    MergeForm,
     NoteForm,
     ReferralForm,
     ReferralStatusForm,
@@ -181,6 +183,11 @@ def _file_context(request, access, **forms) -> dict:
             .order_by("due_at")
         ),
         "now": now,
+        "merge_form": forms.get("merge_form") or MergeForm(),
+        "merges": [
+            (m, rules.merge_undo_until(m.created_at)) for m in selectors.recent_merges(person)
+        ],
+        "merged_into": person.merged_into if person.merged_into_id else None,
         "reveal_form": forms.get("reveal_form") or RevealDetailsForm(),
         "revealed": forms.get("revealed"),
         "ack_form": AcknowledgeForm(),
@@ -644,3 +651,54 @@ def follow_up_policy(request):
         {"form": form, "policy": policy, "rule_version": rules.POLICY_RULE_VERSION},
         status=status,
     )
+
+
+@require_POST
+@require_perm(permissions.ASSIGN_CASES)
+def file_merge(request, public_id):
+    """Merge another file (by its label) into this one."""
+    access = access_file(request.user, public_id, require="can_assign")
+
+    def run(d):
+        label = d["source"].strip().upper()
+        source = selectors.files_visible_to(request.user).filter(label=label).first()
+        if source is None:
+            raise ValidationError(
+                {
+                    "source": _("No file with the label “%(label)s” that you may see.")
+                    % {"label": label}
+                }
+            )
+        merge_actions.do_merge_persons(
+            actor=request.user, source=source, target=access.person, reason=d["reason"]
+        )
+
+    return _posted(request, MergeForm, access, "merge_form", run, _("Files merged."))
+
+
+@require_POST
+@require_perm(permissions.ASSIGN_CASES)
+def merge_undo(request, public_id):
+    from xinyuan.cases.models import PersonMerge
+
+    merge = (
+        PersonMerge.objects.filter(
+            public_id=public_id, organisation_id=request.user.organisation_id
+        )
+        .select_related("target", "source")
+        .first()
+    )
+    if merge is None:
+        raise Http404
+    access_file(request.user, merge.target.public_id, require="can_assign")
+    try:
+        merge_actions.do_undo_merge(actor=request.user, merge=merge)
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(
+            request,
+            _("Merge undone: file %(label)s is separate again.") % {"label": merge.source.label},
+        )
+    return _back(merge.target)

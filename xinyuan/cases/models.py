@@ -116,6 +116,11 @@ class Person(PublicModel):
     )
     # Raised by every change of the file: a form posts the version it showed (409 if stale).
     file_version = models.PositiveIntegerField(default=1)
+    # Merged into another person's file (``PersonMerge``): every record moved there; this row
+    # stays (empty) so that the merge can be undone.
+    merged_into = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     is_repeated_caller = models.BooleanField(_("repeated caller"), default=False)
     # HL-08: the management rule agreed with a repeated caller, shown on every next contact.
     management_rule = models.TextField(_("management rule"), blank=True)
@@ -399,6 +404,7 @@ class FileEntryKind(models.TextChoices):
     ASSIGNMENT = "assignment", _("Assignment")
     CATEGORIES = "categories", _("Population categories")
     LINKED = "linked", _("Contact linked")
+    MERGED = "merged", _("Files merged")
 
 
 class FileEntry(PublicModel):
@@ -603,3 +609,30 @@ class FollowUpEscalation(PublicModel):
             models.UniqueConstraint(fields=["follow_up", "day"], name="escalation_once_per_day")
         ]
         indexes = [models.Index(fields=["organisation", "day"], name="escalation_org_day")]
+
+
+class PersonMerge(PublicModel):
+    """Two files of one person merged (CM-01): every record of ``source`` moved to ``target``,
+    the moved rows listed per table so that an undo (within ``rules.MERGE_UNDO_DAYS``) moves
+    exactly those back."""
+
+    organisation = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.PROTECT, related_name="+"
+    )
+    source = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="merged_away")
+    target = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="merged_in")
+    reason = models.CharField(_("reason"), max_length=300)
+    moved = models.JSONField(default=dict)
+    counts = models.JSONField(default=dict)
+    merged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    undone_at = models.DateTimeField(null=True, blank=True)
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("merge of files")
+        verbose_name_plural = _("merges of files")
+        ordering = ["-created_at", "-id"]

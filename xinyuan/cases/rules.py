@@ -202,3 +202,12 @@ def next_follow_up(
 def escalation_day(now_local: datetime):
     """The day an overdue follow-up's escalation counts for (local date)."""
     return now_local.date()
+
+
+# Merging two files of one person (CM-01) ------------------------------------------------------
+
+MERGE_UNDO_DAYS = 30
+
+
+def merge_undo_until(merged_at: datetime) -> datetime:
+    return merged_at + timedelta(days=MERGE_UNDO_DAYS)

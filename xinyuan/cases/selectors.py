@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
+from xinyuan.cases import rules
 from xinyuan.cases.models import (
     CallerIdentity,
     CallerNote,
@@ -214,6 +215,7 @@ def filter_files(
 ) -> QuerySet[Person]:
     """Search by label or alias (never by the encrypted name), filter by status, level,
     population category and worker; the most recently active first."""
+    qs = qs.filter(merged_into__isnull=True)
     for word in (q or "").replace("\x00", "").split()[:5]:
         qs = qs.filter(Q(label__icontains=word) | Q(alias__icontains=word))
     if status:
@@ -240,7 +242,11 @@ def caseload(user) -> list[dict]:
     now = timezone.now()
     open_statuses = ["open", "active", "reopened"]
     rows = (
-        Person.objects.filter(organisation_id=user.organisation_id, case_status__in=open_statuses)
+        Person.objects.filter(
+            organisation_id=user.organisation_id,
+            case_status__in=open_statuses,
+            merged_into__isnull=True,
+        )
         .values("assigned_to_id", "assigned_to__alias", "assigned_to__username")
         .annotate(
             files=models.Count("pk"),
@@ -284,6 +290,7 @@ def likely_duplicates(person: Person, limit: int = 10) -> list[Person]:
         Person.objects.filter(organisation_id=person.organisation_id, name_hash=person.name_hash)
         .exclude(pk=person.pk)
         .exclude(case_status="")
+        .filter(merged_into__isnull=True)
         .filter(same)
         .order_by("-pk")[:limit]
     )
@@ -310,4 +317,16 @@ def assignable_workers(organisation_id: int):
         get_user_model()
         .objects.filter(organisation_id=organisation_id, is_active=True, role__in=roles)
         .order_by("alias", "username")
+    )
+
+
+def recent_merges(person: Person) -> list:
+    """Merges into this file that can still be undone, newest first."""
+    from xinyuan.cases.models import PersonMerge
+
+    since = timezone.now() - timedelta(days=rules.MERGE_UNDO_DAYS)
+    return list(
+        PersonMerge.objects.filter(target=person, undone_at__isnull=True, created_at__gte=since)
+        .select_related("source", "merged_by")
+        .order_by("-created_at")
     )

@@ -290,20 +290,31 @@ def overdue_without_escalation(*, now: datetime, day):
     )
 
 
-def do_escalate_overdue_follow_ups(*, now: datetime | None = None) -> EscalationSweep:
-    """Escalate every overdue follow-up once for today (local date). One short transaction per
-    follow-up: cut off anywhere, it leaves each follow-up escalated with its audit event or not
-    at all, and the next sweep finishes. Safe to run again and at the same time as another."""
+def do_escalate_overdue_follow_ups(
+    *, now: datetime | None = None, batch_size: int | None = None
+) -> EscalationSweep:
+    """Escalate every overdue follow-up once for today (local date). One transaction per batch
+    of ``FOLLOW_UP_ESCALATION_BATCH`` follow-ups, each escalation with its own audit event:
+    cut off anywhere, every follow-up is escalated with its event or not at all, and the next
+    sweep finishes. Safe to run again and at the same time as another sweep (the rows are
+    locked, the unique (follow-up, day) constraint decides a tie)."""
     now = now or timezone.now()
     day = rules.escalation_day(timezone.localtime(now))
+    size = batch_size or settings.FOLLOW_UP_ESCALATION_BATCH
     sweep = EscalationSweep()
     pks = list(overdue_without_escalation(now=now, day=day).values_list("pk", flat=True))
-    for pk in pks:
-        sweep.overdue += 1
+    sweep.overdue = len(pks)
+    for start in range(0, len(pks), size):
+        batch = pks[start : start + size]
         try:
-            sweep.created += _escalate(pk, now=now, day=day)
+            sweep.created += _escalate(batch, now=now, day=day)
         except IntegrityError:
-            pass  # another sweep escalated it at the same moment
+            # Another sweep escalated some of these at the same moment: one by one.
+            for pk in batch:
+                try:
+                    sweep.created += _escalate([pk], now=now, day=day)
+                except IntegrityError:
+                    pass
     if sweep.created:
         from xinyuan.cases.mail_tasks import email_overdue_escalations
 
@@ -312,29 +323,36 @@ def do_escalate_overdue_follow_ups(*, now: datetime | None = None) -> Escalation
 
 
 @transaction.atomic
-def _escalate(pk: int, *, now: datetime, day) -> int:
-    follow_up = (
+def _escalate(pks: list[int], *, now: datetime, day) -> int:
+    rows = list(
         FollowUp.objects.select_for_update(of=("self",))
-        .filter(pk=pk, status=FollowUpStatus.SCHEDULED, due_at__lt=now)
-        .first()
+        .filter(pk__in=pks, status=FollowUpStatus.SCHEDULED, due_at__lt=now)
+        .only("pk", "public_id", "organisation_id", "due_at")
+        .order_by("pk")
     )
-    if (
-        follow_up is None
-        or FollowUpEscalation.objects.filter(follow_up=follow_up, day=day).exists()
-    ):
-        return 0
-    escalation = FollowUpEscalation.objects.create(
-        organisation_id=follow_up.organisation_id, follow_up=follow_up, day=day
+    # Read after the lock: an escalation a concurrent sweep committed meanwhile is seen here.
+    done = set(
+        FollowUpEscalation.objects.filter(
+            follow_up_id__in=[row.pk for row in rows], day=day
+        ).values_list("follow_up_id", flat=True)
     )
-    record(
-        actor=None,
-        action="create",
-        target=escalation,
-        changes={
-            "follow_up": follow_up.public_id,
-            "day": day,
-            "due_at": follow_up.due_at,
-            "overdue_hours": int((now - follow_up.due_at).total_seconds() // 3600),
-        },
+    fresh = [row for row in rows if row.pk not in done]
+    escalations = FollowUpEscalation.objects.bulk_create(
+        [
+            FollowUpEscalation(organisation_id=row.organisation_id, follow_up_id=row.pk, day=day)
+            for row in fresh
+        ]
     )
-    return 1
+    for row, escalation in zip(fresh, escalations, strict=True):
+        record(
+            actor=None,
+            action="create",
+            target=escalation,
+            changes={
+                "follow_up": row.public_id,
+                "day": day,
+                "due_at": row.due_at,
+                "overdue_hours": int((now - row.due_at).total_seconds() // 3600),
+            },
+        )
+    return len(fresh)

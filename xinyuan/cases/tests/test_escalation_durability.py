@@ -72,6 +72,8 @@ class KillTheWorkerMidEscalationTests(FreshDatabaseMixin, SimpleTestCase):
         made = json.loads(self.manage("shell", "-c", SETUP_SCRIPT).strip().splitlines()[-1])
         self.assertEqual(made["overdue"], EXPECTED)
         self.assertIn("enqueued", self.manage("escalate_overdue_follow_ups", "--enqueue"))
+        # Small batches (one transaction each), so that the kill lands between two of them.
+        self.env["XINYUAN_FOLLOW_UP_ESCALATION_BATCH"] = "20"
 
         worker = self.start_worker("first")
         self.wait_for("a third of the escalations", lambda: self.counts()[0] >= EXPECTED // 3)

@@ -516,3 +516,88 @@ class FileErasureTests(PersonaMixin, TestCase):
             ("", "", ""),
         )
         self.assertFalse(FileEntry.objects.filter(person=person).exclude(text="").exists())
+
+
+class MergeTests(PersonaMixin, TestCase):
+    def setUp(self):
+        self.a = do_open_file_from_contact(
+            actor=self.p.counsellor, contact=start(self.p.counsellor, number="13800000001")
+        )
+        self.b = do_open_file_from_contact(
+            actor=self.p.counsellor, contact=start(self.p.counsellor, number="13800000002")
+        )
+        file_actions.do_add_file_note(actor=self.p.counsellor, person=self.b, text="另一号码来电")
+
+    def test_merge_moves_every_record_and_undo_moves_them_back(self):
+        from xinyuan.cases.actions.merge import do_merge_persons, do_undo_merge
+        from xinyuan.cases.models import CallerIdentity
+
+        merge = do_merge_persons(
+            actor=self.p.supervisor, source=self.b, target=self.a, reason="同一人换了手机号"
+        )
+        self.assertEqual(Contact.objects.filter(person=self.a).count(), 2)
+        self.assertEqual(CallerIdentity.objects.filter(person=self.a).count(), 2)
+        self.assertTrue(FileEntry.objects.filter(person=self.a, text="另一号码来电").exists())
+        self.assertEqual(Person.objects.get(pk=self.a.pk).contact_count, 2)
+        # The merged file is out of the lists and cannot be written in.
+        self.assertNotIn(
+            self.b.pk,
+            selectors.filter_files(selectors.files_visible_to(self.p.supervisor)).values_list(
+                "pk", flat=True
+            ),
+        )
+        with self.assertRaises(ValidationError):  # no second merge of a merged file
+            do_merge_persons(actor=self.p.supervisor, source=self.a, target=self.b, reason="x y")
+        # A record added to the merged file after the merge stays there on undo.
+        file_actions.do_add_file_note(actor=self.p.counsellor, person=self.a, text="合并后记录")
+        do_undo_merge(actor=self.p.supervisor, merge=merge)
+        self.assertEqual(Contact.objects.filter(person=self.b).count(), 1)
+        self.assertEqual(CallerIdentity.objects.filter(person=self.b).count(), 1)
+        self.assertTrue(FileEntry.objects.filter(person=self.b, text="另一号码来电").exists())
+        self.assertTrue(FileEntry.objects.filter(person=self.a, text="合并后记录").exists())
+        self.assertIsNone(Person.objects.get(pk=self.b.pk).merged_into_id)
+        with self.assertRaises(ValidationError):
+            do_undo_merge(actor=self.p.supervisor, merge=merge)
+
+    def test_refusals(self):
+        from xinyuan.cases.actions.merge import do_merge_persons, do_undo_merge
+
+        with self.assertRaises(PermissionDeniedError):
+            do_merge_persons(actor=self.p.counsellor, source=self.b, target=self.a, reason="同一人")
+        with self.assertRaises(ValidationError) as caught:
+            do_merge_persons(actor=self.p.supervisor, source=self.a, target=self.a, reason="同一人")
+        self.assertIn("source", caught.exception.message_dict)
+        other = do_open_file_from_contact(
+            actor=self.p.outsider, contact=start(self.p.outsider, number="13800000003")
+        )
+        with self.assertRaises(PermissionDeniedError):  # another centre's file
+            do_merge_persons(actor=self.p.supervisor, source=other, target=self.a, reason="同一人")
+        merge = do_merge_persons(
+            actor=self.p.supervisor, source=self.b, target=self.a, reason="同一人"
+        )
+        from xinyuan.cases.models import PersonMerge
+
+        PersonMerge.objects.filter(pk=merge.pk).update(
+            created_at=timezone.now() - timedelta(days=31)
+        )
+        merge.refresh_from_db()
+        with self.assertRaises(ValidationError) as caught:
+            do_undo_merge(actor=self.p.supervisor, merge=merge)
+        self.assertIn("30", " ".join(caught.exception.messages))
+
+    def test_merge_page_keeps_the_typing_on_a_bad_label(self):
+        response = client_for(self.p.supervisor).post(
+            reverse("cases:file-merge", args=[self.a.public_id]),
+            {"source": "C-NOPE", "reason": "同一人换号"},
+        )
+        self.assertEqual(response.status_code, 422)
+        self.assertContains(response, "同一人换号", status_code=422)
+        response = client_for(self.p.supervisor).post(
+            reverse("cases:file-merge", args=[self.a.public_id]),
+            {"source": self.b.label, "reason": "同一人换号"},
+        )
+        self.assertEqual(response.status_code, 302)
+        page = client_for(self.p.supervisor).get(
+            reverse("cases:file-detail", args=[self.b.public_id])
+        )
+        self.assertContains(page, 'data-testid="merged-into"')

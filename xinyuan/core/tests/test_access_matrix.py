@@ -386,6 +386,8 @@ MATRIX: dict[str, Entry] = {
     ),
     "cases:file-follow-up": Entry("POST", row(LOGIN, 422, 422, 403, 403, 403, 403), obj="file"),
     "cases:follow-up-policy": Entry("GET", row(LOGIN, 403, 200, 200, 403, 403, 403)),
+    "cases:file-merge": Entry("POST", row(LOGIN, 403, 422, 422, 403, 403, 403), obj="file"),
+    "cases:merge-undo": Entry("POST", row(LOGIN, 403, 302, 302, 403, 403, 403), obj="merge"),
     "hotline:contact-file": Entry("POST", row(LOGIN, 302, 302, 403, 403, 403, 403), obj="contact"),
     "hotline:contact-file-link": Entry(
         "POST", row(LOGIN, 302, 302, 403, 403, 403, 403), obj="contact", data={"label": "C-X"}
@@ -615,6 +617,14 @@ class AccessMatrixTests(TestCase):
             person=file_person,
             data={"risk": "自杀风险", "street_contact": "街道张主任", "method": "phone"},
         )
+        from xinyuan.cases.actions.merge import do_merge_persons
+
+        merged_away = do_open_file_from_contact(
+            actor=p.counsellor, contact=start_contact(p.counsellor, caller_number="13800000777")
+        )
+        merge = do_merge_persons(
+            actor=p.supervisor, source=merged_away, target=file_person, reason="同一人"
+        )
         cls.slugs = {"slug": campaign.slug, "token": participant.token}
         cls.objects = {
             "task": result.tasks.get(kind="urgent").public_id,
@@ -646,6 +656,7 @@ class AccessMatrixTests(TestCase):
             "file": file_person.public_id,
             "referral": referral.public_id,
             "community_report": community_report.public_id,
+            "merge": merge.public_id,
         }
 
     def url_for(self, key: str, entry: Entry) -> str:

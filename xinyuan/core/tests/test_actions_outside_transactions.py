@@ -383,6 +383,14 @@ def _escalate(w):
     assert _policy().do_escalate_overdue_follow_ups().created >= 1
 
 
+def _merge(w, first: str, second: str):
+    from xinyuan.cases.actions.merge import do_merge_persons
+
+    return do_merge_persons(
+        actor=w.p.supervisor, source=_file(w, first), target=_file(w, second), reason="同一人"
+    )
+
+
 def _record_complaint(w):
     from xinyuan.operations.actions.complaints import do_record_complaint
 
@@ -944,6 +952,16 @@ CALLS: dict[str, tuple[Callable[[SimpleNamespace], object], bool]] = {
         True,
     ),
     "xinyuan.cases.actions.policy.do_escalate_overdue_follow_ups": (_escalate, True),
+    "xinyuan.cases.actions.merge.do_merge_persons": (
+        lambda w: _merge(w, "13800000930", "13800000931"),
+        True,
+    ),
+    "xinyuan.cases.actions.merge.do_undo_merge": (
+        lambda w: __import__("xinyuan.cases.actions.merge", fromlist=["x"]).do_undo_merge(
+            actor=w.p.supervisor, merge=_merge(w, "13800000932", "13800000933")
+        ),
+        True,
+    ),
     # directory
     "xinyuan.directory.actions.do_create_institution": (lambda w: _institution(w, "甲"), True),
     "xinyuan.directory.actions.do_update_institution": (
