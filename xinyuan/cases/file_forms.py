@@ -8,6 +8,7 @@ from xinyuan.cases.models import (
     CaseStatus,
     ConsentBasis,
     InterventionLevel,
+    NeedKind,
     PersonGender,
     PopulationCategory,
     ReferralKind,
@@ -218,3 +219,16 @@ class MergeForm(BootstrapMixin, forms.Form):
         label=_("label of the other file (it is merged into this one)"), max_length=20
     )
     reason = forms.CharField(label=_("why they are the same person"), max_length=300)
+
+
+class NeedForm(BootstrapMixin, forms.Form):
+    kind = forms.ChoiceField(label=_("kind"), choices=[("", _("Choose…")), *NeedKind.choices])
+    description = forms.CharField(label=_("the need"), max_length=300)
+    institution = forms.ChoiceField(label=_("resource from the directory"), required=False)
+    resource = forms.CharField(label=_("or a resource in words"), max_length=300, required=False)
+
+    def __init__(self, *args, institutions=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["institution"].choices = [("", "—")] + [
+            (str(i.public_id), f"{i.name} · {i.get_kind_display()}") for i in institutions
+        ]

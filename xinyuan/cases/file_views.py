@@ -37,6 +37,7 @@ from xinyuan.cases.file_forms import (
     FollowUpPolicyForm,
     LevelForm,
     MergeForm,
+    NeedForm,
     NoteForm,
     ReferralForm,
     ReferralStatusForm,
@@ -47,7 +48,9 @@ from xinyuan.cases.models import (
     CaseStatus,
     CommunityReport,
     InterventionLevel,
+    NeedStatus,
     PopulationCategory,
+    PracticalNeed,
     Referral,
     ReferralStatus,
 )
@@ -184,6 +187,10 @@ def _file_context(request, access, **forms) -> dict:
         ),
         "now": now,
         "merge_form": forms.get("merge_form") or MergeForm(),
+        "need_form": forms.get("need_form")
+        or NeedForm(institutions=list(active_institutions(request.user))),
+        "needs": list(person.needs.select_related("institution").order_by("-created_at")[:50]),
+        "need_statuses": NeedStatus.choices,
         "merges": [
             (m, rules.merge_undo_until(m.created_at)) for m in selectors.recent_merges(person)
         ],
@@ -702,3 +709,51 @@ def merge_undo(request, public_id):
             _("Merge undone: file %(label)s is separate again.") % {"label": merge.source.label},
         )
     return _back(merge.target)
+
+
+@require_POST
+@require_perm(permissions.EDIT_CASE_FILES)
+def file_need(request, public_id):
+    """Record a practical need (CM-07) and the resource linked."""
+    access = access_file(request.user, public_id, require="can_edit_file")
+    institutions = list(active_institutions(request.user))
+    by_id = {str(i.public_id): i for i in institutions}
+    return _posted(
+        request,
+        NeedForm,
+        access,
+        "need_form",
+        lambda d: file_actions.do_add_need(
+            actor=request.user,
+            person=access.person,
+            data=d,
+            institution=by_id.get(d["institution"]),
+        ),
+        _("Need recorded."),
+        institutions=institutions,
+    )
+
+
+@require_POST
+@require_perm(permissions.EDIT_CASE_FILES)
+def need_status(request, public_id):
+    need = (
+        PracticalNeed.objects.filter(
+            public_id=public_id, organisation_id=request.user.organisation_id
+        )
+        .select_related("person")
+        .first()
+    )
+    if need is None:
+        raise Http404
+    access_file(request.user, need.person.public_id, require="can_edit_file")
+    try:
+        file_actions.do_update_need(
+            actor=request.user, need=need, status=request.POST.get("status", "")
+        )
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("Need updated."))
+    return _back(need.person, "#needs")

@@ -636,3 +636,51 @@ class PersonMerge(PublicModel):
         verbose_name = _("merge of files")
         verbose_name_plural = _("merges of files")
         ordering = ["-created_at", "-id"]
+
+
+class NeedKind(models.TextChoices):
+    FINANCIAL = "financial", _("Financial")
+    LIVING = "living", _("Daily living")
+    MEDICAL = "medical", _("Medical")
+    OTHER = "other", _("Other")
+
+
+class NeedStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    LINKED = "linked", _("Resource linked")
+    MET = "met", _("Met")
+    CLOSED = "closed", pgettext_lazy("need status", "Closed")
+
+
+class PracticalNeed(PublicModel):
+    """A practical need of the person (困难救助, CM-07) — financial, daily living, medical — and
+    the resource linked: an institution of the directory or a resource in words."""
+
+    organisation = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.PROTECT, related_name="+"
+    )
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="needs")
+    kind = models.CharField(_("kind"), max_length=10, choices=NeedKind.choices)
+    description = models.CharField(_("the need"), max_length=300)
+    institution = models.ForeignKey(
+        "directory.Institution",
+        verbose_name=_("resource from the directory"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    resource = models.CharField(_("resource (in words)"), max_length=300, blank=True)
+    status = models.CharField(
+        _("status"), max_length=8, choices=NeedStatus.choices, default=NeedStatus.OPEN
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("practical need")
+        verbose_name_plural = _("practical needs")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["person", "-created_at"], name="need_person_created")]

@@ -15,6 +15,7 @@ from xinyuan.cases.models import (
     FileEntryKind,
     FollowUp,
     FollowUpStatus,
+    PracticalNeed,
     Referral,
 )
 from xinyuan.cases.timeline import Item, after_cursor, register_source
@@ -128,8 +129,29 @@ def _community_reports(user, person, cursor, limit):
         )
 
 
+def _needs(user, person, cursor, limit):
+    rows = (
+        PracticalNeed.objects.filter(person=person)
+        .filter(after_cursor("need", cursor, "created_at"))
+        .select_related("institution")
+        .order_by("-created_at", "-pk")[:limit]
+    )
+    for row in rows:
+        linked = row.institution.name if row.institution_id else row.resource
+        yield Item(
+            at=row.created_at,
+            kind="need",
+            pk=row.pk,
+            title=_("Practical need (%(kind)s) · %(status)s")
+            % {"kind": row.get_kind_display(), "status": row.get_status_display()},
+            detail=f"{row.description} → {linked}" if linked else row.description,
+            public_id=str(row.public_id),
+        )
+
+
 def register() -> None:
     register_source("file", lambda: _("File entries"), _file_entries)
     register_source("follow_up", lambda: _("Follow-ups"), _follow_ups)
     register_source("referral", lambda: _("Referrals"), _referrals)
     register_source("report", lambda: _("High-risk reports"), _community_reports)
+    register_source("need", lambda: _("Practical needs"), _needs)

@@ -26,8 +26,11 @@ from xinyuan.cases.models import (
     ConsentBasis,
     FileEntry,
     FileEntryKind,
+    NeedKind,
+    NeedStatus,
     Person,
     PopulationCategory,
+    PracticalNeed,
     Referral,
     ReferralStatus,
 )
@@ -535,4 +538,56 @@ def do_close_community_report(*, actor, report: CommunityReport, note: str):
     locked.closing_note = note[:300]
     locked.save(update_fields=["closed_at", "closed_by", "closing_note", "updated_at"])
     record(actor=actor, action="update", target=locked, changes={"closed": True}, reason=note)
+    return locked
+
+
+# Practical needs (CM-07) ---------------------------------------------------------------------
+
+
+@transaction.atomic
+def do_add_need(*, actor, person: Person, data: dict, institution=None) -> PracticalNeed:
+    """Record a need and, if known, the resource linked (an active directory institution of
+    the centre, or a resource in words)."""
+    _require(actor, person, "can_edit_file")
+    problems: dict[str, str] = {}
+    kind = data.get("kind") or ""
+    if kind not in NeedKind.values:
+        problems["kind"] = _("Choose the kind of need.")
+    description = (data.get("description") or "").strip()
+    if not description:
+        problems["description"] = _("Describe the need.")
+    if institution is not None and (
+        institution.organisation_id != person.organisation_id or not institution.active
+    ):
+        problems["institution"] = _("Choose an active institution from your centre's directory.")
+    if problems:
+        raise ValidationError(problems)
+    resource = (data.get("resource") or "").strip()
+    need = PracticalNeed.objects.create(
+        organisation_id=person.organisation_id,
+        person=person,
+        kind=kind,
+        description=description[:300],
+        institution=institution,
+        resource=resource[:300],
+        status=NeedStatus.LINKED if institution or resource else NeedStatus.OPEN,
+        recorded_by=actor,
+    )
+    record(actor=actor, action="create", target=need, changes={"kind": kind})
+    return need
+
+
+@transaction.atomic
+def do_update_need(*, actor, need: PracticalNeed, status: str) -> PracticalNeed:
+    _require(actor, need.person, "can_edit_file")
+    if status not in NeedStatus.values:
+        raise ValidationError({"status": _("Choose the need's status.")})
+    locked = PracticalNeed.objects.select_for_update().get(pk=need.pk)
+    old = locked.status
+    if old == status:
+        return locked
+    locked.status = status
+    locked.resolved_at = timezone.now() if status in (NeedStatus.MET, NeedStatus.CLOSED) else None
+    locked.save(update_fields=["status", "resolved_at", "updated_at"])
+    record(actor=actor, action="update", target=locked, changes={"status": [old, status]})
     return locked

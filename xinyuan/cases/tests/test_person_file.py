@@ -601,3 +601,35 @@ class MergeTests(PersonaMixin, TestCase):
             reverse("cases:file-detail", args=[self.b.public_id])
         )
         self.assertContains(page, 'data-testid="merged-into"')
+
+
+class NeedsTests(PersonaMixin, TestCase):
+    def test_a_need_with_its_resource_on_the_file_and_the_timeline(self):
+        person = do_open_file_from_contact(
+            actor=self.p.counsellor, contact=start(self.p.counsellor)
+        )
+        civil = institution(self.p.org, name="区民政局", kind="civil_affairs", green_channel=False)
+        client = client_for(self.p.counsellor)
+        response = client.post(
+            reverse("cases:file-need", args=[person.public_id]),
+            {"kind": "", "description": "失业三个月，房租困难"},
+        )
+        self.assertEqual(response.status_code, 422)
+        self.assertContains(response, "失业三个月，房租困难", status_code=422)
+        response = client.post(
+            reverse("cases:file-need", args=[person.public_id]),
+            {
+                "kind": "financial",
+                "description": "失业三个月，房租困难",
+                "institution": str(civil.public_id),
+            },
+        )
+        self.assertEqual(response.status_code, 302)
+        need = person.needs.get()
+        self.assertEqual((need.status, need.institution), ("linked", civil))
+        items, _next = timeline.timeline(self.p.counsellor, person, only=["need"])
+        self.assertEqual(len(items), 1)
+        self.assertIn("区民政局", items[0].detail)
+        file_actions.do_update_need(actor=self.p.counsellor, need=need, status="met")
+        need.refresh_from_db()
+        self.assertIsNotNone(need.resolved_at)

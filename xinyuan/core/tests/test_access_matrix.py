@@ -388,6 +388,8 @@ MATRIX: dict[str, Entry] = {
     "cases:follow-up-policy": Entry("GET", row(LOGIN, 403, 200, 200, 403, 403, 403)),
     "cases:file-merge": Entry("POST", row(LOGIN, 403, 422, 422, 403, 403, 403), obj="file"),
     "cases:merge-undo": Entry("POST", row(LOGIN, 403, 302, 302, 403, 403, 403), obj="merge"),
+    "cases:file-need": Entry("POST", row(LOGIN, 422, 422, 403, 403, 403, 403), obj="file"),
+    "cases:need-status": Entry("POST", row(LOGIN, 302, 302, 403, 403, 403, 403), obj="need"),
     "hotline:contact-file": Entry("POST", row(LOGIN, 302, 302, 403, 403, 403, 403), obj="contact"),
     "hotline:contact-file-link": Entry(
         "POST", row(LOGIN, 302, 302, 403, 403, 403, 403), obj="contact", data={"label": "C-X"}
@@ -625,6 +627,11 @@ class AccessMatrixTests(TestCase):
         merge = do_merge_persons(
             actor=p.supervisor, source=merged_away, target=file_person, reason="同一人"
         )
+        need = file_actions.do_add_need(
+            actor=p.counsellor,
+            person=file_person,
+            data={"kind": "financial", "description": "失业"},
+        )
         cls.slugs = {"slug": campaign.slug, "token": participant.token}
         cls.objects = {
             "task": result.tasks.get(kind="urgent").public_id,
@@ -657,6 +664,7 @@ class AccessMatrixTests(TestCase):
             "referral": referral.public_id,
             "community_report": community_report.public_id,
             "merge": merge.public_id,
+            "need": need.public_id,
         }
 
     def url_for(self, key: str, entry: Entry) -> str:

@@ -962,6 +962,26 @@ CALLS: dict[str, tuple[Callable[[SimpleNamespace], object], bool]] = {
         ),
         True,
     ),
+    F + "do_add_need": (
+        lambda w: _files().do_add_need(
+            actor=w.p.counsellor,
+            person=_file(w, "13800000940"),
+            data={"kind": "living", "description": "独居，缺少照料"},
+        ),
+        True,
+    ),
+    F + "do_update_need": (
+        lambda w: _files().do_update_need(
+            actor=w.p.counsellor,
+            need=_files().do_add_need(
+                actor=w.p.counsellor,
+                person=_file(w, "13800000941"),
+                data={"kind": "financial", "description": "失业"},
+            ),
+            status="met",
+        ),
+        True,
+    ),
     # directory
     "xinyuan.directory.actions.do_create_institution": (lambda w: _institution(w, "甲"), True),
     "xinyuan.directory.actions.do_update_institution": (
