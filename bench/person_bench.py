@@ -98,52 +98,56 @@ def prepare(args) -> dict:
     steps = {}
     with connection.cursor() as cur:
         cur.execute("SET synchronous_commit = off")
-        cur.execute("SELECT count(*) FROM cases_person")
+        cur.execute("SELECT count(*) FROM cases_person WHERE case_status <> ''")
         if cur.fetchone()[0]:
-            raise SystemExit("persons already there: regenerate the contacts first (--recreate)")
+            raise SystemExit("files already there: regenerate the contacts first (--recreate)")
+        cur.execute("SELECT count(*) FROM cases_person")
+        persons_made = cur.fetchone()[0] > 0  # a run cut off after linking: go on from there
         cur.execute("SELECT organisation_id, count(*) FROM hotline_contact GROUP BY 1 ORDER BY 1")
         per_org = cur.fetchall()
         total = sum(n for _org, n in per_org)
-        t = time.monotonic()
-        columns, values = defaults_insert(
-            Person,
-            {
-                "public_id": "gen_random_uuid()",
-                "created_at": "now()",
-                "updated_at": "now()",
-                "organisation_id": "%(org)s",
-                "label": "'B-' || lpad(g::text, 7, '0')",
-            },
-        )
-        ranges = {}
-        for org, n in per_org:
-            persons = max(1, round(args.persons * n / total))
-            cur.execute("SELECT coalesce(max(id), 0) FROM cases_person")
-            first = cur.fetchone()[0] + 1
-            cur.execute(
-                f"INSERT INTO cases_person ({columns}) SELECT {values} "  # noqa: S608
-                "FROM generate_series(%(lo)s, %(hi)s) AS g",
-                {"org": org, "lo": first, "hi": first + persons - 1},
+        if not persons_made:
+            t = time.monotonic()
+            columns, values = defaults_insert(
+                Person,
+                {
+                    "public_id": "gen_random_uuid()",
+                    "created_at": "now()",
+                    "updated_at": "now()",
+                    "organisation_id": "%(org)s",
+                    "label": "'B-' || lpad(g::text, 7, '0')",
+                },
             )
-            ranges[org] = (first, persons)
-        steps["persons"] = round(time.monotonic() - t, 1)
-        log(f"persons: {steps['persons']} s")
+            ranges = {}
+            for org, n in per_org:
+                persons = max(1, round(args.persons * n / total))
+                cur.execute("SELECT coalesce(max(id), 0) FROM cases_person")
+                first = cur.fetchone()[0] + 1
+                cur.execute(
+                    f"INSERT INTO cases_person ({columns}) SELECT {values} "  # noqa: S608
+                    "FROM generate_series(%(lo)s, %(hi)s) AS g",
+                    {"org": org, "lo": first, "hi": first + persons - 1},
+                )
+                ranges[org] = (first, persons)
+            steps["persons"] = round(time.monotonic() - t, 1)
+            log(f"persons: {steps['persons']} s")
 
-        t = time.monotonic()
-        for org, (first, persons) in ranges.items():
-            # Knuth's multiplicative hash spreads a person's contacts over the years.
+            t = time.monotonic()
+            for org, (first, persons) in ranges.items():
+                # Knuth's multiplicative hash spreads a person's contacts over the years.
+                cur.execute(
+                    "UPDATE hotline_contact "
+                    "SET person_id = %(first)s + ((id * 2654435761) %% %(n)s) "
+                    "WHERE organisation_id = %(org)s",
+                    {"first": first, "n": persons, "org": org},
+                )
             cur.execute(
-                "UPDATE hotline_contact SET person_id = %(first)s + ((id * 2654435761) %% %(n)s) "
-                "WHERE organisation_id = %(org)s",
-                {"first": first, "n": persons, "org": org},
+                "UPDATE cases_person p SET contact_count = s.n, last_contact_at = s.last "
+                "FROM (SELECT person_id, count(*) AS n, max(started_at) AS last "
+                "FROM hotline_contact GROUP BY person_id) s WHERE s.person_id = p.id"
             )
-        cur.execute(
-            "UPDATE cases_person p SET contact_count = s.n, last_contact_at = s.last "
-            "FROM (SELECT person_id, count(*) AS n, max(started_at) AS last FROM hotline_contact "
-            "GROUP BY person_id) s WHERE s.person_id = p.id"
-        )
-        steps["contacts linked"] = round(time.monotonic() - t, 1)
-        log(f"contacts linked: {steps['contacts linked']} s")
+            steps["contacts linked"] = round(time.monotonic() - t, 1)
+            log(f"contacts linked: {steps['contacts linked']} s")
 
         t = time.monotonic()
         # Files: 30 % of the persons, assigned to one of their centre's counsellors.
@@ -155,10 +159,11 @@ def prepare(args) -> dict:
             )
             UPDATE cases_person p SET case_status = 'active',
                 file_opened_at = p.last_contact_at,
-                intervention_level = 1 + (p.id %% 4),
+                intervention_level = 1 + (p.id % 4),
                 population_categories = '["general_public"]'::jsonb,
-                assigned_to_id = staff.ids[1 + (p.id %% array_length(staff.ids, 1))]
-            FROM staff WHERE staff.organisation_id = p.organisation_id AND p.id %% 10 < 3
+                assigned_to_id = staff.ids[1 + (p.id % array_length(staff.ids, 1))]
+            FROM staff WHERE staff.organisation_id = p.organisation_id AND p.id % 10 < 3
+              AND p.last_contact_at IS NOT NULL
             """
         )
         columns, values = defaults_insert(
@@ -186,7 +191,7 @@ def prepare(args) -> dict:
         # One done and one scheduled follow-up per file, on the person's latest contact.
         for status, due in (
             ("done", "c.started_at + interval '1 day'"),
-            ("scheduled", "now() + ((p.id %% 90) - 20) * interval '1 day'"),
+            ("scheduled", "now() + ((p.id % 90) - 20) * interval '1 day'"),
         ):
             columns, values = defaults_insert(
                 FollowUp,
@@ -254,7 +259,7 @@ def prepare(args) -> dict:
         )
         cur.execute(
             f"INSERT INTO cases_referral ({columns}) SELECT {values} "  # noqa: S608
-            "FROM cases_person p WHERE p.case_status <> '' AND p.id %% 20 = 0"
+            "FROM cases_person p WHERE p.case_status <> '' AND p.id % 20 = 0"
         )
         steps["referrals"] = round(time.monotonic() - t, 1)
         t = time.monotonic()

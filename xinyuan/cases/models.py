@@ -270,6 +270,7 @@ class FollowUp(PublicModel):
         ordering = ["due_at"]
         indexes = [
             models.Index(fields=["organisation", "status", "due_at"], name="followup_org_due"),
+            models.Index(fields=["organisation", "done_at"], name="followup_org_done"),
         ]
 
 

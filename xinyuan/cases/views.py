@@ -9,7 +9,7 @@ from xinyuan.cases import actions, selectors
 from xinyuan.cases.access import access_person, access_reminder
 from xinyuan.cases.actions.reminders import do_mark_reminder_read
 from xinyuan.cases.forms import ManagementRuleForm, RevealForm
-from xinyuan.cases.models import FollowUpStatus
+from xinyuan.cases.models import FollowUpEscalation, FollowUpStatus
 from xinyuan.core import permissions
 from xinyuan.core.views_helpers import require_perm, safe_next
 
@@ -18,9 +18,7 @@ from xinyuan.core.views_helpers import require_perm, safe_next
 @require_perm(permissions.PERFORM_FOLLOW_UPS, permissions.VIEW_ORG_CONTACTS)
 def follow_up_list(request):
     now = timezone.now()
-    qs = selectors.due_follow_ups(request.user).annotate(
-        escalation_days=Count("escalations", distinct=True)
-    )
+    qs = selectors.due_follow_ups(request.user)
     workers = []
     worker = request.GET.get("worker", "")
     if permissions.has_perm(request.user, permissions.VIEW_ORG_CONTACTS):
@@ -32,8 +30,19 @@ def follow_up_list(request):
     if only_overdue:
         qs = qs.filter(due_at__lt=now)
     due = list(qs[:200])
+    overdue_count = qs.filter(due_at__lt=now).count() if len(due) == 200 else None
+    # The days each shown follow-up was escalated: one query for the rows on the page.
+    days = dict(
+        FollowUpEscalation.objects.filter(follow_up_id__in=[f.pk for f in due])
+        .values("follow_up_id")
+        .annotate(n=Count("pk"))
+        .values_list("follow_up_id", "n")
+    )
+    for follow_up in due:
+        follow_up.escalation_days = days.get(follow_up.pk, 0)
     recent = list(
         selectors.follow_ups_visible_to(request.user)
+        .filter(done_at__isnull=False)
         .exclude(status=FollowUpStatus.SCHEDULED)
         .order_by("-done_at")[:30]
     )
@@ -42,7 +51,9 @@ def follow_up_list(request):
         "cases/follow_up_list.html",
         {
             "due": due,
-            "overdue_count": sum(1 for f in due if f.due_at < now),
+            "overdue_count": overdue_count
+            if overdue_count is not None
+            else sum(1 for f in due if f.due_at < now),
             "workers": workers,
             "worker": worker,
             "only_overdue": only_overdue,
