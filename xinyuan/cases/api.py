@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.utils import timezone
 from ninja import Query, Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 from pydantic import Field
 
 from xinyuan.audit.actions import do_record_view
@@ -28,6 +28,7 @@ from xinyuan.cases.models import (
 )
 from xinyuan.core import permissions
 from xinyuan.core.errors import PermissionDeniedError
+from xinyuan.core.pagination import BoundedPagination
 from xinyuan.directory.models import Institution
 
 persons_router = Router(tags=["person files"])
@@ -266,7 +267,7 @@ class FollowUpFilters(Schema):
 
 
 @follow_ups_router.get("", response=list[FollowUpOut], summary="Follow-ups due or overdue")
-@paginate(LimitOffsetPagination)
+@paginate(BoundedPagination)
 def list_follow_ups(request, filters: Query[FollowUpFilters]):
     """Scheduled follow-ups, the most overdue first: a counsellor's own, the centre's for
     supervisors and directors."""

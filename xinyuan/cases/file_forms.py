@@ -16,7 +16,7 @@ from xinyuan.cases.models import (
     ReferralUrgency,
     ReportMethod,
 )
-from xinyuan.core.forms import BootstrapMixin
+from xinyuan.core.forms import BootstrapMixin, FastSelect
 
 KEEP = _("unchanged — type to replace")
 GREEN_CHANNEL = _("green channel")
@@ -99,7 +99,7 @@ class StatusForm(BootstrapMixin, forms.Form):
 
 class AssignForm(BootstrapMixin, forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
-    worker = forms.ChoiceField(label=_("responsible worker"), required=False)
+    worker = forms.ChoiceField(label=_("responsible worker"), required=False, widget=FastSelect)
 
     def __init__(self, *args, workers=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -117,7 +117,7 @@ class RevealDetailsForm(BootstrapMixin, forms.Form):
 
 
 class ReferralForm(BootstrapMixin, forms.Form):
-    institution = forms.ChoiceField(label=_("institution"))
+    institution = forms.ChoiceField(label=_("institution"), widget=FastSelect)
     kind = forms.ChoiceField(label=_("kind"), choices=ReferralKind.choices)
     urgency = forms.ChoiceField(label=_("urgency"), choices=ReferralUrgency.choices)
     reason = forms.CharField(label=_("reason"), widget=forms.Textarea)
@@ -203,7 +203,7 @@ class BookFollowUpForm(BootstrapMixin, forms.Form):
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
     )
-    assigned_to = forms.ChoiceField(label=_("assigned to"))
+    assigned_to = forms.ChoiceField(label=_("assigned to"), widget=FastSelect)
     consent_given = forms.BooleanField(
         label=_("the person agreed to be followed up"), required=False
     )
@@ -224,7 +224,9 @@ class MergeForm(BootstrapMixin, forms.Form):
 class NeedForm(BootstrapMixin, forms.Form):
     kind = forms.ChoiceField(label=_("kind"), choices=[("", _("Choose…")), *NeedKind.choices])
     description = forms.CharField(label=_("the need"), max_length=300)
-    institution = forms.ChoiceField(label=_("resource from the directory"), required=False)
+    institution = forms.ChoiceField(
+        label=_("resource from the directory"), required=False, widget=FastSelect
+    )
     resource = forms.CharField(label=_("or a resource in words"), max_length=300, required=False)
 
     def __init__(self, *args, institutions=(), **kwargs):

@@ -1,4 +1,5 @@
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.db.models import Count
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -18,7 +19,12 @@ from xinyuan.core.views_helpers import require_perm, safe_next
 @require_perm(permissions.PERFORM_FOLLOW_UPS, permissions.VIEW_ORG_CONTACTS)
 def follow_up_list(request):
     now = timezone.now()
-    qs = selectors.due_follow_ups(request.user)
+    # The list needs the person and the worker, not the contact (a row of clinical text).
+    qs = (
+        selectors.due_follow_ups(request.user)
+        .select_related(None)
+        .select_related("person", "assigned_to")
+    )
     workers = []
     worker = request.GET.get("worker", "")
     if permissions.has_perm(request.user, permissions.VIEW_ORG_CONTACTS):
@@ -29,8 +35,14 @@ def follow_up_list(request):
     only_overdue = request.GET.get("overdue") == "1"
     if only_overdue:
         qs = qs.filter(due_at__lt=now)
-    due = list(qs[:200])
-    overdue_count = qs.filter(due_at__lt=now).count() if len(due) == 200 else None
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    due = list(page.object_list)
+    if not page.has_other_pages():
+        overdue_count = sum(1 for f in due if f.due_at < now)
+    elif only_overdue:
+        overdue_count = page.paginator.count
+    else:
+        overdue_count = qs.filter(due_at__lt=now).count()
     # The days each shown follow-up was escalated: one query for the rows on the page.
     days = dict(
         FollowUpEscalation.objects.filter(follow_up_id__in=[f.pk for f in due])
@@ -42,6 +54,8 @@ def follow_up_list(request):
         follow_up.escalation_days = days.get(follow_up.pk, 0)
     recent = list(
         selectors.follow_ups_visible_to(request.user)
+        .select_related(None)
+        .select_related("person", "assigned_to")
         .filter(done_at__isnull=False)
         .exclude(status=FollowUpStatus.SCHEDULED)
         .order_by("-done_at")[:30]
@@ -51,9 +65,9 @@ def follow_up_list(request):
         "cases/follow_up_list.html",
         {
             "due": due,
-            "overdue_count": overdue_count
-            if overdue_count is not None
-            else sum(1 for f in due if f.due_at < now),
+            "overdue_count": overdue_count,
+            "page": page,
+            "query": {k: v for k, v in request.GET.items() if k != "page"},
             "workers": workers,
             "worker": worker,
             "only_overdue": only_overdue,

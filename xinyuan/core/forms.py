@@ -38,3 +38,28 @@ def limit_text(field: forms.CharField) -> None:
             v for v in field.validators if not isinstance(v, MaxLengthValidator)
         ] + [MaxLengthValidator(FREE_TEXT_MAX_LENGTH)]
     field.error_messages = {**field.error_messages, "max_length": TOO_LONG}
+
+
+class FastSelect(forms.Select):
+    """A ``<select>`` rendered in Python: Django renders every ``<option>`` through a template,
+    which costs tens of milliseconds for a list of staff or institutions on a busy page (the
+    person's file). Same markup and attributes as ``forms.Select``; no option groups."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        from django.utils.html import format_html, format_html_join
+        from django.utils.safestring import mark_safe
+
+        final = self.build_attrs(self.attrs, attrs)
+        selected = {str(v) for v in self.format_value(value)}
+        options = format_html_join(
+            "",
+            '<option value="{}"{}>{}</option>',
+            (
+                (key, mark_safe(" selected") if str(key) in selected else "", label)
+                for key, label in self.choices
+            ),
+        )
+        attributes = format_html_join(
+            " ", '{}="{}"', ((k, v) for k, v in final.items() if v is not False and v is not None)
+        )
+        return format_html('<select name="{}" {}>{}</select>', name, attributes, options)

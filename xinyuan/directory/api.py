@@ -6,16 +6,16 @@ from datetime import datetime
 from uuid import UUID
 
 from ninja import Query, Router, Schema
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 from pydantic import Field
 
 from xinyuan.core.errors import PermissionDeniedError
+from xinyuan.core.pagination import BoundedPagination
 from xinyuan.directory import selectors
 from xinyuan.directory.access import decide_directory
 from xinyuan.directory.models import InstitutionKind
 
 directory_router = Router(tags=["directory"])
-MAX_OFFSET = 1_000_000
 
 
 class InstitutionOut(Schema):
@@ -46,13 +46,8 @@ class DirectoryFilters(Schema):
     active: bool | None = Field(None, description="Omit for active and deactivated entries.")
 
 
-class DirectoryPagination(LimitOffsetPagination):
-    class Input(LimitOffsetPagination.Input):
-        offset: int = Field(0, ge=0, le=MAX_OFFSET)
-
-
 @directory_router.get("", response=list[InstitutionOut], summary="List partner institutions")
-@paginate(DirectoryPagination)
+@paginate(BoundedPagination)
 def list_institutions(request, filters: Query[DirectoryFilters]):
     """The centre's directory of partner institutions, active first, then by name."""
     if not decide_directory(request.user).can_view:

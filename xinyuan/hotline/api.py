@@ -9,7 +9,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from ninja import Field, FilterSchema, Query, Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 from pydantic import StrictBool, model_validator
 
 from xinyuan.accounts.api_auth import SwitchTokenAuth
@@ -17,6 +17,7 @@ from xinyuan.audit.actions import do_record_list_view, do_record_view
 from xinyuan.core import permissions
 from xinyuan.core.errors import PermissionDeniedError
 from xinyuan.core.limits import FREE_TEXT_MAX_LENGTH
+from xinyuan.core.pagination import BoundedPagination
 from xinyuan.hotline import actions, rules, selectors
 from xinyuan.hotline.access import ContactAccess, access_contact, decide_contact
 from xinyuan.hotline.actions.notes import do_reveal_notes
@@ -60,8 +61,6 @@ class RiskOut(Schema):
     reasons: list[str]
     reason_codes: list[str]
 
-
-MAX_OFFSET = 10_000_000  # far beyond any centre's contacts; keeps OFFSET + LIMIT in 64 bits
 
 # Who may call which operation; the records they reach are scoped by the selectors.
 CONTACT_VIEWERS = (permissions.HANDLE_CONTACTS, permissions.VIEW_ORG_CONTACTS)
@@ -311,14 +310,6 @@ def create_contact(request, payload: ContactIn):
     )
     # The answer is the record just written, as the caller may see it: no second read.
     return Status(201, contact_payload(decide_contact(request.user, contact)))
-
-
-class BoundedPagination(LimitOffsetPagination):
-    """Limit/offset with an upper bound on the offset: a huge offset is a 422 naming the field,
-    never an integer the database cannot take (found by fuzzing: SQLite's 64-bit OFFSET)."""
-
-    class Input(LimitOffsetPagination.Input):
-        offset: int = Field(0, ge=0, le=MAX_OFFSET)
 
 
 class AuditedPagination(BoundedPagination):

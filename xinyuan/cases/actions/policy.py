@@ -25,6 +25,7 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from xinyuan.accounts.models import Organisation
 from xinyuan.audit.actions import record
 from xinyuan.cases import rules
 from xinyuan.cases.access import decide_person
@@ -324,35 +325,38 @@ def do_escalate_overdue_follow_ups(
 
 @transaction.atomic
 def _escalate(pks: list[int], *, now: datetime, day) -> int:
+    """One batch: lock the follow-ups still scheduled and overdue, write the escalations not yet
+    made for ``day``, and one audit event per centre listing the follow-ups it escalated (a
+    system action over many rows, like the retention run: one event per batch, not per row,
+    keeps the sweep over a large centre within its time; decision 0020)."""
     rows = list(
         FollowUp.objects.select_for_update(of=("self",))
         .filter(pk__in=pks, status=FollowUpStatus.SCHEDULED, due_at__lt=now)
-        .only("pk", "public_id", "organisation_id", "due_at")
         .order_by("pk")
+        .values_list("pk", "public_id", "organisation_id")
     )
     # Read after the lock: an escalation a concurrent sweep committed meanwhile is seen here.
     done = set(
         FollowUpEscalation.objects.filter(
-            follow_up_id__in=[row.pk for row in rows], day=day
+            follow_up_id__in=[pk for pk, _public_id, _org in rows], day=day
         ).values_list("follow_up_id", flat=True)
     )
-    fresh = [row for row in rows if row.pk not in done]
-    escalations = FollowUpEscalation.objects.bulk_create(
+    fresh = [row for row in rows if row[0] not in done]
+    FollowUpEscalation.objects.bulk_create(
         [
-            FollowUpEscalation(organisation_id=row.organisation_id, follow_up_id=row.pk, day=day)
-            for row in fresh
+            FollowUpEscalation(organisation_id=org, follow_up_id=pk, day=day)
+            for pk, _public_id, org in fresh
         ]
     )
-    for row, escalation in zip(fresh, escalations, strict=True):
+    by_centre: dict[int, list[str]] = {}
+    for _pk, public_id, org in fresh:
+        by_centre.setdefault(org, []).append(str(public_id))
+    for org, follow_ups in by_centre.items():
         record(
             actor=None,
-            action="create",
-            target=escalation,
-            changes={
-                "follow_up": row.public_id,
-                "day": day,
-                "due_at": row.due_at,
-                "overdue_hours": int((now - row.due_at).total_seconds() // 3600),
-            },
+            action="escalate",
+            target=None,
+            organisation=Organisation(pk=org),
+            changes={"what": "overdue_follow_ups", "day": day, "follow_ups": follow_ups},
         )
     return len(fresh)

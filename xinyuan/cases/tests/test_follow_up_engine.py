@@ -249,9 +249,9 @@ class EscalationTests(PersonaMixin, TestCase):
             policy.do_escalate_overdue_follow_ups(now=now + timedelta(days=1)).created, 1
         )
         self.assertEqual(FollowUpEscalation.objects.count(), 2)
-        self.assertEqual(
-            AuditEvent.objects.filter(target_type="cases.followupescalation").count(), 2
-        )
+        events = AuditEvent.objects.filter(action="escalate")
+        self.assertEqual(events.count(), 2)
+        self.assertIn(str(self.follow_up.public_id), events.first().changes_json)
         FollowUp.objects.filter(pk=self.follow_up.pk).update(status=FollowUpStatus.CANCELLED)
         self.assertEqual(
             policy.do_escalate_overdue_follow_ups(now=now + timedelta(days=2)).overdue, 0
