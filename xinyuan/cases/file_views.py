@@ -58,21 +58,11 @@ from xinyuan.core import permissions
 from xinyuan.core.downloads import attachment
 from xinyuan.core.errors import ConflictError
 from xinyuan.core.exports import PDF_FONTS
-from xinyuan.core.views_helpers import require_perm
+from xinyuan.core.views_helpers import add_form_errors, require_perm
 from xinyuan.directory.selectors import active_institutions
 
 PAGE_SIZE = 50
 TIMELINE_PAGE = 50
-
-
-def _add_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "message_dict"):
-        for field, field_messages in exc.message_dict.items():
-            for message in field_messages:
-                form.add_error(field if field in form.fields else None, message)
-    else:
-        for message in exc.messages:
-            form.add_error(None, message)
 
 
 @require_GET
@@ -258,7 +248,7 @@ def file_edit(request, public_id):
                 form.add_error(None, exc.message)
                 status = 409
             except ValidationError as exc:
-                _add_errors(form, exc)
+                add_form_errors(form, exc)
             else:
                 messages.success(request, _("File saved."))
                 return _back(person)
@@ -288,7 +278,7 @@ def _posted(request, form_class, access, name: str, run, success: str, **form_kw
             form.add_error(None, exc.message)
             status = 409
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_form_errors(form, exc)
         else:
             messages.success(request, success)
             return _back(access.person)
@@ -384,7 +374,7 @@ def file_reveal(request, public_id):
                 actor=request.user, person=access.person, reason=form.cleaned_data["reason"]
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_form_errors(form, exc)
         else:
             return _rerender(request, access, 200, revealed=revealed)
     return _rerender(request, access, 422, reveal_form=form)
@@ -458,7 +448,7 @@ def referral_new(request, public_id):
                     data=form.cleaned_data,
                 )
             except ValidationError as exc:
-                _add_errors(form, exc)
+                add_form_errors(form, exc)
             else:
                 messages.success(request, _("Referral recorded as sent."))
                 return _back(access.person, "#referrals")
@@ -533,7 +523,7 @@ def report_new(request, public_id):
                     actor=request.user, person=access.person, data=form.cleaned_data
                 )
             except ValidationError as exc:
-                _add_errors(form, exc)
+                add_form_errors(form, exc)
             else:
                 messages.success(request, _("High-risk report recorded."))
                 return _back(access.person, "#reports")
@@ -648,7 +638,7 @@ def follow_up_policy(request):
                 form.add_error(None, exc.message)
                 status = 409
             except ValidationError as exc:
-                _add_errors(form, exc)
+                add_form_errors(form, exc)
             else:
                 messages.success(request, _("Follow-up policy saved."))
                 return redirect("cases:follow-up-policy")

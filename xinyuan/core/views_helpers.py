@@ -108,3 +108,17 @@ def post_only(back_to: str):
         return wrapped
 
     return decorator
+
+
+def add_form_errors(form, exc, rename: dict[str, str] | None = None) -> None:
+    """An action's refusal (a ``ValidationError``) onto the form: under the field it names
+    (``rename`` maps an action's field name to the form's), otherwise at the top. What was
+    typed stays in the form."""
+    if hasattr(exc, "error_dict"):
+        for field, messages in exc.message_dict.items():
+            name = (rename or {}).get(field, field)
+            for message in messages:
+                form.add_error(name if name in form.fields else None, message)
+    else:
+        for message in error_messages(exc):
+            form.add_error(None, message)

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from xinyuan.core import permissions
 from xinyuan.core.errors import ConflictError
-from xinyuan.core.views_helpers import error_messages, require_perm
+from xinyuan.core.views_helpers import add_form_errors, require_perm
 from xinyuan.directory import actions, selectors, spreadsheet
 from xinyuan.directory.access import access_institution, decide_directory
 from xinyuan.directory.forms import FilterForm, ImportForm, InstitutionForm
@@ -66,16 +66,6 @@ def institution_list(request):
     )
 
 
-def _add_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "message_dict"):
-        for field, field_messages in exc.message_dict.items():
-            for message in field_messages:
-                form.add_error(field if field in form.fields else None, message)
-    else:
-        for message in error_messages(exc):
-            form.add_error(None, message)
-
-
 @require_http_methods(["GET", "POST"])
 @require_perm(permissions.MANAGE_DIRECTORY)
 def institution_add(request):
@@ -84,7 +74,7 @@ def institution_add(request):
         try:
             institution = actions.do_create_institution(actor=request.user, data=form.cleaned_data)
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_form_errors(form, exc)
         except IntegrityError:
             form.add_error(None, SAME_TIME)
         else:
@@ -123,7 +113,7 @@ def institution_edit(request, public_id):
                 form.add_error(None, exc.message)
                 status = 409
             except ValidationError as exc:
-                _add_errors(form, exc)
+                add_form_errors(form, exc)
             else:
                 messages.success(request, _("“%(name)s” saved.") % {"name": data["name"]})
                 return redirect("directory:institution-list")

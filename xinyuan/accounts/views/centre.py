@@ -27,7 +27,7 @@ from xinyuan.accounts.forms import (
 )
 from xinyuan.core import permissions
 from xinyuan.core.errors import ConflictError
-from xinyuan.core.views_helpers import error_messages, require_perm
+from xinyuan.core.views_helpers import add_form_errors, error_messages, require_perm
 
 NEVER = datetime.min.replace(tzinfo=UTC)
 
@@ -39,15 +39,6 @@ def seen_at(request) -> datetime:
     except ValueError:
         return NEVER
     return value if value.tzinfo is not None else NEVER
-
-
-def add_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        for message in error_messages(exc):
-            form.add_error(None, message)
 
 
 def _base_url(request) -> str:
@@ -86,7 +77,7 @@ def centre_profile(request):
                 form.add_error(None, exc.message)
                 status = 409
             except ValidationError as exc:
-                add_errors(form, exc)
+                add_form_errors(form, exc)
             else:
                 messages.success(request, _("Centre profile saved."))
                 return redirect("accounts:centre")
@@ -142,7 +133,7 @@ def staff_invite(request):
                     base_url=_base_url(request),
                 )
             except ValidationError as exc:
-                add_errors(form, exc)
+                add_form_errors(form, exc)
             else:
                 return render(
                     request,
@@ -203,7 +194,7 @@ def staff_edit(request, public_id):
             form.add_error(None, exc.message)
             status = 409
         except ValidationError as exc:
-            add_errors(form, exc)
+            add_form_errors(form, exc)
         else:
             messages.success(request, _("Account of %(name)s saved.") % {"name": staff.username})
             return redirect("accounts:staff-list")
@@ -280,7 +271,7 @@ def staff_two_factor_reset(request, public_id):
                 actor=request.user, staff=access.staff, reason=reason_form.cleaned_data["reason"]
             )
         except ValidationError as exc:
-            add_errors(reason_form, exc)
+            add_form_errors(reason_form, exc)
         else:
             messages.success(
                 request,
@@ -328,7 +319,7 @@ def set_password(request, key):
                     password_again=form.cleaned_data["password_again"],
                 )
             except ValidationError as exc:
-                add_errors(form, exc)
+                add_form_errors(form, exc)
             else:
                 if request.user.is_authenticated:
                     logout(request)

@@ -12,13 +12,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from xinyuan.core import permissions
-from xinyuan.core.views_helpers import require_perm
+from xinyuan.core.views_helpers import add_form_errors, require_perm
 from xinyuan.operations import selectors
 from xinyuan.operations.access import access_complaint
 from xinyuan.operations.actions.complaints import do_handle_complaint, do_record_complaint
 from xinyuan.operations.forms import ComplaintEntryForm, ComplaintFilterForm, ComplaintHandleForm
 from xinyuan.operations.models import ComplaintStatus
-from xinyuan.operations.views._common import add_errors
 
 LIST_LIMIT = 200
 
@@ -58,7 +57,7 @@ def complaint_add(request):
         try:
             complaint = do_record_complaint(actor=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            add_errors(form, exc)
+            add_form_errors(form, exc)
         else:
             messages.success(
                 request,
@@ -92,7 +91,7 @@ def complaint_detail(request, public_id):
         try:
             do_handle_complaint(actor=request.user, complaint=complaint, **form.cleaned_data)
         except ValidationError as exc:
-            add_errors(form, exc)
+            add_form_errors(form, exc)
         else:
             messages.success(request, _("Saved."))
             return redirect("operations:complaint-detail", public_id=complaint.public_id)

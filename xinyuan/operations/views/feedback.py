@@ -14,13 +14,13 @@ from django.views.decorators.http import require_GET, require_http_methods
 from xinyuan.accounts.models import Organisation
 from xinyuan.core import crypto
 from xinyuan.core.network import network_of
+from xinyuan.core.views_helpers import add_form_errors
 from xinyuan.operations.actions.complaints import (
     FeedbackOrigin,
     FloodLimited,
     do_submit_feedback,
 )
 from xinyuan.operations.forms import PublicFeedbackForm
-from xinyuan.operations.views._common import add_errors
 
 DEVICE = "feedback_device"
 SENT = "feedback_sent"  # centre public id → the reference of the last message sent from here
@@ -58,9 +58,9 @@ def feedback_form(request, centre):
             )
         except FloodLimited as exc:
             limited = True
-            add_errors(form, exc)
+            add_form_errors(form, exc)
         except ValidationError as exc:
-            add_errors(form, exc)
+            add_form_errors(form, exc)
         else:
             request.session[SENT] = {
                 **request.session.get(SENT, {}),

@@ -11,13 +11,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from xinyuan.core import permissions
-from xinyuan.core.views_helpers import require_perm
+from xinyuan.core.views_helpers import add_form_errors, require_perm
 from xinyuan.hotline.access import access_contact
 from xinyuan.operations import selectors
 from xinyuan.operations.access import access_review, decide_contact_review
 from xinyuan.operations.actions.reviews import do_mark_review_seen, do_review_contact
 from xinyuan.operations.forms import ReviewForm
-from xinyuan.operations.views._common import add_errors
 
 LIST_LIMIT = 200
 
@@ -36,7 +35,7 @@ def review_add(request, public_id):
         try:
             do_review_contact(actor=request.user, contact=contact, **form.cleaned_data)
         except ValidationError as exc:
-            add_errors(form, exc)
+            add_form_errors(form, exc)
         else:
             messages.success(request, _("Review saved. The counsellor will see it."))
             return redirect("hotline:contact-detail", public_id=contact.public_id)

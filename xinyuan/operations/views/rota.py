@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from xinyuan.core import permissions
-from xinyuan.core.views_helpers import error_messages, require_perm
+from xinyuan.core.views_helpers import add_form_errors, error_messages, require_perm
 from xinyuan.operations import selectors
 from xinyuan.operations.access import (
     access_shift,
@@ -37,16 +37,6 @@ VIEWERS = (permissions.VIEW_ROTA, permissions.MANAGE_SERVICE_HOURS)
 def _require_centre(request):
     if request.user.organisation_id is None:
         raise PermissionDenied
-
-
-def _add_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            for message in errors:
-                form.add_error(field if field in form.fields else None, message)
-    else:
-        for message in error_messages(exc):
-            form.add_error(None, message)
 
 
 # Service hours ---------------------------------------------------------------------------------
@@ -85,7 +75,7 @@ def service_hours(request):
                     try:
                         actions.do_set_round_the_clock(actor=user, min_seats=seats)
                     except ValidationError as exc:
-                        _add_errors(preset, exc)
+                        add_form_errors(preset, exc)
                     else:
                         messages.success(request, _("Service hours set to 24 h every day."))
                         _warn_below_guide(request, seats)
@@ -97,7 +87,7 @@ def service_hours(request):
                     try:
                         actions.do_add_service_window(actor=user, **data)
                     except ValidationError as exc:
-                        _add_errors(form, exc)
+                        add_form_errors(form, exc)
                     else:
                         messages.success(request, _("Service hours added."))
                         _warn_below_guide(request, data["min_seats"])
@@ -230,7 +220,7 @@ def template_add(request):
                 default_user=_person(request, "default_user"),
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_form_errors(form, exc)
         else:
             messages.success(request, _("Shift template added."))
             return _back_to_week(request)
@@ -290,7 +280,7 @@ def shift_add(request):
                 person=_person(request, "person"),
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_form_errors(form, exc)
         else:
             messages.success(request, _("Shift added."))
             return _back_to_week(request, data["day"])

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from xinyuan.accounts.models import User
 from xinyuan.core import permissions
-from xinyuan.core.views_helpers import require_perm
+from xinyuan.core.views_helpers import add_form_errors, require_perm
 from xinyuan.operations import access, rules, selectors
 from xinyuan.operations.actions.training import (
     do_record_supervision_session,
@@ -25,7 +25,6 @@ from xinyuan.operations.forms import (
     TrainingRecordForm,
     TrainingSessionForm,
 )
-from xinyuan.operations.views._common import add_errors
 
 LIST_LIMIT = 200
 
@@ -106,7 +105,7 @@ def training_session_add(request):
                 expires_on=data["expires_on"],
             )
         except ValidationError as exc:
-            add_errors(form, exc)
+            add_form_errors(form, exc)
         else:
             messages.success(
                 request,
@@ -138,7 +137,7 @@ def training_record_add(request):
         try:
             training = do_record_training(actor=request.user, **data)
         except ValidationError as exc:
-            add_errors(form, exc)
+            add_form_errors(form, exc)
         else:
             messages.success(request, _("Training recorded."))
             return redirect("operations:person-training", public_id=training.user.public_id)
@@ -197,7 +196,7 @@ def supervision_add(request):
                 unknown_numbers=[n for n in numbers if n not in found],
             )
         except ValidationError as exc:
-            add_errors(form, exc, rename={"contacts": "contact_numbers"})
+            add_form_errors(form, exc, rename={"contacts": "contact_numbers"})
         else:
             messages.success(request, _("Supervision session recorded."))
             return redirect("operations:supervision-list")
