@@ -143,7 +143,7 @@ def _file_context(request, access, **forms) -> dict:
         "next_cursor": next_cursor.encode() if next_cursor else "",
         "referrals": referrals,
         "reports": selectors.open_community_reports(person),
-        "duplicates": selectors.likely_duplicates(person),
+        "duplicates": selectors.likely_duplicates(request.user, person),
         "level_form": forms.get("level_form")
         or LevelForm(initial={**version, "level": person.intervention_level}),
         "status_form": forms.get("status_form") or StatusForm(initial=version),
@@ -205,6 +205,8 @@ def file_detail(request, public_id):
 
 
 def _rerender(request, access, status: int, **forms):
+    """The file again (a form refused, or details revealed): a view of the file like any."""
+    do_record_view(actor=request.user, target=access.person, fields=("file",))
     return render(
         request, "cases/file_detail.html", _file_context(request, access, **forms), status=status
     )

@@ -276,9 +276,10 @@ def caseload(user) -> list[dict]:
     ]
 
 
-def likely_duplicates(person: Person, limit: int = 10) -> list[Person]:
-    """Other files of the centre that may be the same person: the same keyed name hash with the
-    same year of birth, or the same name hash in the same street (CM-01)."""
+def likely_duplicates(user, person: Person, limit: int = 10) -> list[Person]:
+    """Other files of the centre, among those ``user`` may see, that may be the same person: the
+    same keyed name hash with the same year of birth, or the same name hash in the same street
+    (CM-01). Never a file the user may not open (a name typed in would otherwise reveal it)."""
     if not person.name_hash:
         return []
     same = Q(birth_year=person.birth_year) if person.birth_year else Q()
@@ -287,7 +288,8 @@ def likely_duplicates(person: Person, limit: int = 10) -> list[Person]:
     if not same:
         return []
     return list(
-        Person.objects.filter(organisation_id=person.organisation_id, name_hash=person.name_hash)
+        files_visible_to(user)
+        .filter(organisation_id=person.organisation_id, name_hash=person.name_hash)
         .exclude(pk=person.pk)
         .exclude(case_status="")
         .filter(merged_into__isnull=True)

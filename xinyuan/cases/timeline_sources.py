@@ -19,6 +19,7 @@ from xinyuan.cases.models import (
     Referral,
 )
 from xinyuan.cases.timeline import Item, after_cursor, register_source
+from xinyuan.core import permissions
 
 
 def _file_entries(user, person, cursor, limit):
@@ -47,6 +48,9 @@ def _file_entries(user, person, cursor, limit):
 
 
 def _follow_ups(user, person, cursor, limit):
+    # The link to record it: as the follow-up list offers it (the worker, or the whole centre's
+    # supervisors); the page itself decides again.
+    whole_centre = permissions.has_perm(user, permissions.VIEW_ORG_CONTACTS)
     # A follow-up stands at the time it was done, or while scheduled at the time it is due.
     rows = (
         FollowUp.objects.filter(person=person)
@@ -56,6 +60,7 @@ def _follow_ups(user, person, cursor, limit):
         .order_by("-at", "-pk")[:limit]
     )
     for row in rows:
+        may_record = whole_centre or row.assigned_to_id == user.pk
         if row.status == FollowUpStatus.SCHEDULED:
             title = _("Follow-up due · %(worker)s") % {"worker": row.assigned_to.work_name}
         else:
@@ -72,7 +77,7 @@ def _follow_ups(user, person, cursor, limit):
             level=row.risk_level,
             level_label=row.get_risk_level_display() if row.risk_level else "",
             url=reverse("hotline:follow-up-record", args=[row.public_id])
-            if row.status == FollowUpStatus.SCHEDULED
+            if row.status == FollowUpStatus.SCHEDULED and may_record
             else "",
             public_id=str(row.public_id),
             extra={"status": row.status},

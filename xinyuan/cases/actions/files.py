@@ -162,7 +162,9 @@ def do_update_file(*, actor, person: Person, data: dict, version: int) -> Person
     for name, value in cleaned.items():
         old = getattr(locked, name)
         if old != value:
-            changes[name] = [old, value] if name not in LONG_TEXT_FIELDS else "changed"
+            # Coded values old → new; words that may identify the person: only that they changed.
+            coded = name in ("gender", "birth_year", "population_categories")
+            changes[name] = [old, value] if coded else "changed"
             setattr(locked, name, value)
             fields.append(name)
     name = (data.get("name") or "").strip()
@@ -498,7 +500,7 @@ def do_file_community_report(*, actor, person: Person, data: dict) -> CommunityR
         actor=actor,
         action="create",
         target=report,
-        changes={"person": str(person.public_id), "to": report.street_contact, "how": method},
+        changes={"person": str(person.public_id), "how": method},
     )
     # Visits are intensified (CM-06): a follow-up within 24 hours, then the policy's interval
     # while the report is open.
@@ -520,7 +522,7 @@ def do_acknowledge_community_report(*, actor, report: CommunityReport, by_name: 
     locked.acknowledged_at = timezone.now()
     locked.acknowledged_by_name = by_name[:200]
     locked.save(update_fields=["acknowledged_at", "acknowledged_by_name", "updated_at"])
-    record(actor=actor, action="update", target=locked, changes={"acknowledged_by": by_name})
+    record(actor=actor, action="update", target=locked, changes={"acknowledged": True})
     return locked
 
 

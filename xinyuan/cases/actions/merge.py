@@ -66,7 +66,10 @@ def do_merge_persons(*, actor, source: Person, target: Person, reason: str) -> P
     if problems:
         raise ValidationError(problems)
     first, second = sorted((source.pk, target.pk))
-    locked = {p.pk: p for p in Person.objects.select_for_update().filter(pk__in=[first, second])}
+    locked = {
+        p.pk: p
+        for p in Person.objects.select_for_update().filter(pk__in=[first, second]).order_by("pk")
+    }
     src, dst = locked[source.pk], locked[target.pk]
     if src.merged_into_id or dst.merged_into_id:
         raise ValidationError(
@@ -169,8 +172,15 @@ def do_undo_merge(*, actor, merge: PersonMerge) -> PersonMerge:
             }
         )
     first, second = sorted((locked.source_id, locked.target_id))
-    persons = {p.pk: p for p in Person.objects.select_for_update().filter(pk__in=[first, second])}
+    persons = {
+        p.pk: p
+        for p in Person.objects.select_for_update().filter(pk__in=[first, second]).order_by("pk")
+    }
     src, dst = persons[locked.source_id], persons[locked.target_id]
+    if dst.merged_into_id is not None:
+        raise ValidationError(
+            {"merge": _("This file was itself merged into another since: undo that merge first.")}
+        )
     links = {f"{_label(model)}.{attname}": (model, attname) for model, attname in person_links()}
     returned: dict[str, int] = {}
     for key, ids in locked.moved.items():
@@ -182,8 +192,22 @@ def do_undo_merge(*, actor, merge: PersonMerge) -> PersonMerge:
         )
     moved_contacts = returned.get("hotline.contact.person_id", 0)
     dst.contact_count = max(0, dst.contact_count - moved_contacts)
+    before = locked.counts.get("before", {})
+    if "is_repeated_caller" in before and dst.contact_count <= before.get("contact_count", 0):
+        dst.is_repeated_caller = before["is_repeated_caller"]
+    dst.last_contact_at = (
+        dst.contacts.order_by("-started_at").values_list("started_at", flat=True).first()
+    )
     dst.file_version += 1
-    dst.save(update_fields=["contact_count", "file_version", "updated_at"])
+    dst.save(
+        update_fields=[
+            "contact_count",
+            "is_repeated_caller",
+            "last_contact_at",
+            "file_version",
+            "updated_at",
+        ]
+    )
     src.merged_into = None
     src.file_version += 1
     src.save(update_fields=["merged_into", "file_version", "updated_at"])

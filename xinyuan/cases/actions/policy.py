@@ -30,6 +30,7 @@ from xinyuan.audit.actions import record
 from xinyuan.cases import rules
 from xinyuan.cases.access import decide_person
 from xinyuan.cases.models import (
+    CommunityReport,
     FollowUp,
     FollowUpEscalation,
     FollowUpKind,
@@ -105,8 +106,11 @@ def do_save_follow_up_policy(*, actor, data: dict, version: int) -> FollowUpPoli
     return policy
 
 
-def _create(*, actor, person_id, contact, assigned_to, kind, step, due_at, previous, consent):
+def _create(
+    *, actor, person_id, contact, assigned_to, kind, step, due_at, previous, consent, notes=""
+):
     follow_up = FollowUp.objects.create(
+        notes=notes,
         organisation_id=contact.organisation_id,
         person_id=person_id,
         contact=contact,
@@ -128,6 +132,7 @@ def _create(*, actor, person_id, contact, assigned_to, kind, step, due_at, previ
             "due_at": due_at,
             "assigned_to": assigned_to.username,
             "rule": rules.POLICY_RULE_VERSION,
+            "notes": "set" if notes else "",
         },
     )
     schedule_follow_up_reminders(follow_up)
@@ -135,7 +140,8 @@ def _create(*, actor, person_id, contact, assigned_to, kind, step, due_at, previ
 
 
 def _has_open_report(person_id) -> bool:
-    return Person.objects.filter(pk=person_id, community_reports__closed_at__isnull=True).exists()
+    # Not through the person: a LEFT JOIN would match a person without any report.
+    return CommunityReport.objects.filter(person_id=person_id, closed_at__isnull=True).exists()
 
 
 @transaction.atomic
@@ -152,8 +158,6 @@ def do_book_next_by_policy(*, actor, done: FollowUp) -> FollowUp | None:
         # The person's lock serialises two bookings for the same person.
         person = Person.objects.select_for_update().get(pk=done.person_id)
         scheduled = FollowUp.objects.filter(person=person, status=FollowUpStatus.SCHEDULED)
-    if scheduled.exists():
-        return None
     now = timezone.now()
     report_open = person is not None and _has_open_report(person.pk)
     if not done.consent_given and not report_open:
@@ -173,6 +177,8 @@ def do_book_next_by_policy(*, actor, done: FollowUp) -> FollowUp | None:
     if booking is None:
         return None
     kind, step, due_at = booking
+    if scheduled.filter(due_at__lte=due_at).exists():
+        return None  # one is already due by then: the policy's step is covered
     worker = person.assigned_to if person and person.assigned_to else done.assigned_to
     if worker is None or not worker.is_active:
         worker = done.assigned_to if done.assigned_to.is_active else actor
@@ -234,10 +240,26 @@ def do_book_file_follow_up(
         due_at=due_at,
         previous=None,
         consent=True,
+        notes=note.strip(),
     )
-    if note.strip():
-        FollowUp.objects.filter(pk=follow_up.pk).update(notes=note.strip())
     return follow_up
+
+
+def rebook_on_danger_ground(*, actor, done: FollowUp) -> FollowUp:
+    """Part of recording a follow-up that was booked without consent on the danger ground of a
+    high-risk report (CM-06), whose result still calls for one within 24 hours (still high,
+    at risk, not reached): the next one, on the same ground, within 24 hours."""
+    return _create(
+        actor=actor,
+        person_id=done.person_id,
+        contact=done.contact,
+        assigned_to=done.assigned_to if done.assigned_to.is_active else actor,
+        kind=FollowUpKind.INTENSIFIED,
+        step=done.schedule_step,
+        due_at=timezone.now() + timedelta(hours=settings.FOLLOW_UP_WITHIN_HOURS),
+        previous=done,
+        consent=False,
+    )
 
 
 def intensify_after_report(*, actor, person: Person) -> FollowUp | None:
@@ -316,7 +338,10 @@ def do_escalate_overdue_follow_ups(
                     sweep.created += _escalate([pk], now=now, day=day)
                 except IntegrityError:
                     pass
-    if sweep.created:
+    # The e-mail task: for what this sweep escalated, and for what an earlier sweep escalated
+    # but whose e-mail never went (a worker killed between the two).
+    unsent = FollowUpEscalation.objects.filter(emailed_at__isnull=True, day=day).exists()
+    if sweep.created or unsent:
         from xinyuan.cases.mail_tasks import email_overdue_escalations
 
         email_overdue_escalations.enqueue()

@@ -284,3 +284,52 @@ class EscalationTests(PersonaMixin, TestCase):
         with smtp_settings(port):
             self.assertEqual(escalation_mail.send_overdue_escalation_emails().sent, 1)
         self.assertEqual(len(inbox.messages), 1)
+
+
+class DangerGroundTests(PersonaMixin, TestCase):
+    def test_an_intensified_follow_up_not_reached_is_booked_again_on_the_same_ground(self):
+        contact = high_risk_contact(self.p.counsellor)
+        first = do_book_follow_up(actor=self.p.counsellor, contact=contact, consent_given=True)
+        person = do_open_file_from_contact(actor=self.p.counsellor, contact=contact)
+        # The contact's follow-up now belongs to the file (it was booked before the file).
+        first.refresh_from_db()
+        self.assertEqual(first.person_id, person.pk)
+        file_actions.do_file_community_report(
+            actor=self.p.counsellor,
+            person=person,
+            data={"risk": "自杀风险", "street_contact": "街道张主任", "method": "phone"},
+        )
+        FollowUp.objects.filter(pk=first.pk).update(status="cancelled")
+        file_actions.do_file_community_report(
+            actor=self.p.counsellor,
+            person=person,
+            data={"risk": "再次报告", "street_contact": "街道张主任", "method": "phone"},
+        )
+        intensified = FollowUp.objects.get(person=person, kind="intensified", status="scheduled")
+        self.assertFalse(intensified.consent_given)
+        do_record_follow_up(
+            actor=self.p.counsellor,
+            follow_up=intensified,
+            status="unreachable",
+            data={"notes": "无人接听"},
+        )
+        again = FollowUp.objects.get(previous=intensified)
+        self.assertEqual(
+            (again.kind, again.status, again.consent_given), ("intensified", "scheduled", False)
+        )
+        self.assertLessEqual(again.due_at, timezone.now() + timedelta(hours=24))
+
+    def test_a_distant_booking_does_not_cancel_the_schedule(self):
+        contact = high_risk_contact(self.p.counsellor)
+        first = do_book_follow_up(actor=self.p.counsellor, contact=contact, consent_given=True)
+        person = do_open_file_from_contact(actor=self.p.counsellor, contact=contact)
+        policy.do_book_file_follow_up(
+            actor=self.p.counsellor,
+            person=person,
+            due_at=timezone.now() + timedelta(days=300),
+            assigned_to=self.p.counsellor,
+            consent_given=True,
+        )
+        first.refresh_from_db()
+        record_done(self.p.counsellor, first)
+        self.assertEqual(FollowUp.objects.get(previous=first).schedule_step, 1)

@@ -633,3 +633,25 @@ class NeedsTests(PersonaMixin, TestCase):
         file_actions.do_update_need(actor=self.p.counsellor, need=need, status="met")
         need.refresh_from_db()
         self.assertIsNotNone(need.resolved_at)
+
+
+class DuplicateScopeTests(PersonaMixin, TestCase):
+    def test_a_counsellor_is_not_shown_a_file_they_may_not_open(self):
+        mine = do_open_file_from_contact(
+            actor=self.p.counsellor, contact=start(self.p.counsellor, number="13800000011")
+        )
+        theirs = do_open_file_from_contact(
+            actor=self.p.counsellor_b, contact=start(self.p.counsellor_b, number="13800000012")
+        )
+        for person, actor in ((mine, self.p.counsellor), (theirs, self.p.counsellor_b)):
+            file_actions.do_update_file(
+                actor=actor,
+                person=person,
+                data={"name": "王小明", "birth_year": "1990"},
+                version=Person.objects.get(pk=person.pk).file_version,
+            )
+        mine.refresh_from_db()
+        self.assertEqual(selectors.likely_duplicates(self.p.counsellor, mine), [])
+        self.assertEqual(
+            [p.pk for p in selectors.likely_duplicates(self.p.supervisor, mine)], [theirs.pk]
+        )

@@ -8,8 +8,8 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from xinyuan.cases import actions as case_actions
-from xinyuan.cases.actions.policy import do_book_next_by_policy
-from xinyuan.cases.models import FollowUp, FollowUpStatus, SafetyStatus
+from xinyuan.cases.actions.policy import do_book_next_by_policy, rebook_on_danger_ground
+from xinyuan.cases.models import FollowUp, FollowUpStatus, Person, SafetyStatus
 from xinyuan.core.errors import PermissionDeniedError
 from xinyuan.hotline import rules
 from xinyuan.hotline.access import decide_contact, decide_follow_up
@@ -56,6 +56,10 @@ def do_record_follow_up(
     case_actions.check_follow_up_outcome(status, data)
     if follow_up.status != FollowUpStatus.SCHEDULED:
         raise ValidationError({"status": _("This follow-up has already been recorded.")})
+    if follow_up.person_id is not None:
+        # The person's row first, then the follow-up's (as a merge of files takes them), so
+        # recording a follow-up and merging its person's files never wait on each other.
+        Person.objects.select_for_update().filter(pk=follow_up.person_id).first()
     risk = None
     if status == FollowUpStatus.DONE:
         if assessment is None:
@@ -73,7 +77,11 @@ def do_record_follow_up(
     )
     still_high = risk is not None and rules.is_high_risk(risk.final_level)
     unsafe = done.safety_status == SafetyStatus.AT_RISK
-    if still_high or unsafe or status == FollowUpStatus.UNREACHABLE:
+    if (still_high or unsafe or status == FollowUpStatus.UNREACHABLE) and not done.consent_given:
+        # Booked on the danger ground of a high-risk report (no consent asked): the same
+        # ground books the next one within 24 hours.
+        rebook_on_danger_ground(actor=actor, done=done)
+    elif still_high or unsafe or status == FollowUpStatus.UNREACHABLE:
         # Still high, unsafe or not reached: intervention continues, another one is booked.
         case_actions.do_schedule_follow_up(
             actor=actor,

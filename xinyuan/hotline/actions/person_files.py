@@ -14,7 +14,7 @@ from xinyuan.audit.actions import record
 from xinyuan.cases.access import decide_person
 from xinyuan.cases.actions import new_person_label
 from xinyuan.cases.actions.files import do_open_file
-from xinyuan.cases.models import FileEntry, FileEntryKind, Person
+from xinyuan.cases.models import Consent, FileEntry, FileEntryKind, FollowUp, Person
 from xinyuan.core import permissions
 from xinyuan.core.errors import PermissionDeniedError
 from xinyuan.hotline.access import decide_contact
@@ -32,13 +32,24 @@ def _check(actor, contact: Contact) -> None:
         raise PermissionDeniedError(_("You may not open a file from this contact."))
 
 
-def _link(locked: Contact, person: Person) -> None:
+def _link(locked: Contact, person: Person) -> dict[str, int]:
+    """The contact, and what was recorded in it without a person (its follow-ups, consents),
+    now belong to ``person``: the file shows them, the policy sees them, a merge or an erasure
+    takes them along."""
     locked.person = person
     locked.version += 1
     versions = dict(locked.field_versions or {})
     versions["person"] = locked.version
     locked.field_versions = versions
     locked.save(update_fields=["person", "version", "field_versions", "updated_at"])
+    return {
+        "follow_ups": FollowUp.objects.filter(contact=locked, person__isnull=True).update(
+            person=person
+        ),
+        "consents": Consent.objects.filter(contact=locked, person__isnull=True).update(
+            person=person
+        ),
+    }
 
 
 @transaction.atomic
@@ -53,12 +64,12 @@ def do_open_file_from_contact(*, actor, contact: Contact) -> Person:
             contact_count=1,
             last_contact_at=locked.started_at,
         )
-        _link(locked, person)
+        moved = _link(locked, person)
         record(
             actor=actor,
             action="create",
             target=person,
-            changes={"source": "contact", "contact": locked.number},
+            changes={"source": "contact", "contact": locked.number, **moved},
         )
         contact.person_id = person.pk
         contact.version = locked.version
@@ -89,7 +100,7 @@ def do_link_contact_to_file(*, actor, contact: Contact, person: Person) -> Perso
             }
         )
     target = Person.objects.select_for_update().get(pk=person.pk)
-    _link(locked, target)
+    moved = _link(locked, target)
     target.contact_count += 1
     if target.last_contact_at is None or locked.started_at > target.last_contact_at:
         target.last_contact_at = locked.started_at
@@ -106,7 +117,7 @@ def do_link_contact_to_file(*, actor, contact: Contact, person: Person) -> Perso
         actor=actor,
         action="update",
         target=locked,
-        changes={"person": [None, str(target.public_id)]},
+        changes={"person": [None, str(target.public_id)], **moved},
     )
     contact.person_id = target.pk
     contact.version = locked.version

@@ -32,6 +32,8 @@ from xinyuan.cases.models import (
     FollowUp,
     FollowUpStatus,
     Person,
+    PersonMerge,
+    PracticalNeed,
     Referral,
 )
 from xinyuan.cases.rules import retention_cutoff
@@ -159,6 +161,23 @@ def register_person_anonymiser(anonymise: Callable[[Person], object]) -> None:
     _person_anonymisers.append(anonymise)
 
 
+# What identifies a person in their file, emptied by an erasure (the coded parts stay).
+EMPTY_FILE = {
+    "alias": "",
+    "name_encrypted": "",
+    "name_hash": "",
+    "contact_details_encrypted": "",
+    "guardian_encrypted": "",
+    "guardian_relation": "",
+    "street": "",
+    "community": "",
+    "self_evaluation": "",
+    "life_events": "",
+    "counselling_advice": "",
+    "closed_reason": "",
+}
+
+
 def _anonymise_person(person: Person, contact_ids: list[int], now) -> int:
     """Returns how many audit-trail keys were destroyed."""
     keys = _anonymise_contacts(contact_ids, now)
@@ -170,7 +189,12 @@ def _anonymise_person(person: Person, contact_ids: list[int], now) -> int:
     # A campaign participant's label is the organisation's reference for them (a staff or
     # student number): it goes too. Their coded self-test results stay for statistics.
     # The file (CM-01): what identifies the person and every free text goes; the coded parts
-    # (categories, level, status, dates) stay for statistics.
+    # (categories, level, status, dates) stay for statistics. Files merged into this one hold
+    # no records any more but may still hold a name or contact details: emptied too.
+    merged = list(PersonMerge.objects.filter(target=person).values_list("source_id", flat=True))
+    PersonMerge.objects.filter(Q(target=person) | Q(source=person)).update(reason="")
+    PracticalNeed.objects.filter(person=person).update(description="", resource="")
+    Person.objects.filter(pk__in=merged).update(**EMPTY_FILE)
     FileEntry.objects.filter(person=person).update(text="")
     Referral.objects.filter(person=person).update(
         reason="", continuity_info="", exception_reason="", rejection_reason="", outcome=""
@@ -179,21 +203,7 @@ def _anonymise_person(person: Person, contact_ids: list[int], now) -> int:
         risk="", street_contact="", community_contact="", acknowledged_by_name="", closing_note=""
     )
     Person.objects.filter(pk=person.pk).update(
-        management_rule="",
-        anonymised_at=now,
-        label=f"X-{person.pk:06d}",
-        alias="",
-        name_encrypted="",
-        name_hash="",
-        contact_details_encrypted="",
-        guardian_encrypted="",
-        guardian_relation="",
-        street="",
-        community="",
-        self_evaluation="",
-        life_events="",
-        counselling_advice="",
-        closed_reason="",
+        management_rule="", anonymised_at=now, label=f"X-{person.pk:06d}", **EMPTY_FILE
     )
     return keys
 
