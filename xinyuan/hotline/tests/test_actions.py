@@ -261,7 +261,7 @@ class FollowUpTests(PersonaMixin, TestCase):
         self.assertEqual(nxt.status, "scheduled")
         self.assertLessEqual(nxt.due_at, timezone.now() + timedelta(hours=24))
 
-    def test_a_follow_up_that_is_no_longer_high_books_nothing_more(self):
+    def test_a_follow_up_that_is_no_longer_high_books_the_schedule_not_another_within_24h(self):
         from xinyuan.hotline.actions import do_book_follow_up, do_record_follow_up
 
         follow_up = do_book_follow_up(
@@ -278,7 +278,11 @@ class FollowUpTests(PersonaMixin, TestCase):
                 "override_reason": "情绪明显好转，已到医院就诊",
             },
         )
-        self.assertEqual(FollowUp.objects.count(), 1)
+        # No follow-up within 24 hours: the centre's schedule books its next step (a week after
+        # the contact, by default; cases.rules.next_follow_up).
+        following = FollowUp.objects.get(previous=follow_up)
+        self.assertEqual((following.kind, following.schedule_step), ("schedule", 1))
+        self.assertEqual(following.due_at, self.contact.started_at + timedelta(days=7))
 
     def test_an_untouched_follow_up_assessment_keeps_the_contacts_level(self):
         from xinyuan.hotline.actions import do_book_follow_up, do_record_follow_up
