@@ -16,7 +16,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 
 from xinyuan.cases import selectors
-from xinyuan.cases.models import CallerNote, FollowUpReminder, FollowUpStatus, Person
+from xinyuan.cases.models import (
+    CallerNote,
+    CareTeam,
+    FollowUpReminder,
+    FollowUpStatus,
+    Person,
+)
 from xinyuan.core import permissions
 
 
@@ -53,16 +59,28 @@ class PersonAccess:
         return self.person.follow_ups.filter(assigned_to_id=self.user.pk).exists()
 
     @cached_property
+    def in_team(self) -> bool:
+        """The file is assigned to an active team the user is a member of (CM-08)."""
+        if self.person.team_id is None:
+            return False
+        return CareTeam.members.through.objects.filter(
+            careteam_id=self.person.team_id, user_id=self.user.pk, careteam__is_active=True
+        ).exists()
+
+    @cached_property
     def can_view_file(self) -> bool:
         """The person's file (CM-01): the centre's supervisors and directors; a counsellor when
-        the file is theirs, or they took a contact or a follow-up of the person
+        the file is theirs or their team's, or they took a contact or a follow-up of the person
         (``selectors.files_visible_to`` is the same rule as a query)."""
         if not (self.own_centre and self._has(permissions.VIEW_CASE_FILES)):
             return False
         if self._has(permissions.VIEW_ORG_CONTACTS):
             return True
         return (
-            self.person.assigned_to_id == self.user.pk or self.has_handled or self.has_any_follow_up
+            self.person.assigned_to_id == self.user.pk
+            or self.in_team
+            or self.has_handled
+            or self.has_any_follow_up
         )
 
     @property
@@ -216,7 +234,8 @@ def access_file(user, public_id, *, require: str | None = None) -> PersonAccess:
     """A person's opened file as ``user`` may use it: 404 when the file is not theirs to see
     (another centre, another counsellor's caller, no file opened), 403 when ``require`` names a
     decision they lack."""
-    access = decide_person(user, _lookup(selectors.files_visible_to(user), public_id))
+    files = selectors.files_visible_to(user).select_related("team")
+    access = decide_person(user, _lookup(files, public_id))
     if require is not None and not getattr(access, require):
         raise PermissionDenied
     return access

@@ -4,11 +4,12 @@ Scoped as the pages: a file the user may not see is a 404 (``cases.access.access
 referral of such a file too; the follow-up lists are the user's own (a counsellor) or the
 centre's (supervisors, directors). Opening a file through the API is audited like the page."""
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal
 from uuid import UUID
 
 from django.core.exceptions import ValidationError
+from django.db.models import Count
 from django.http import Http404
 from django.utils import timezone
 from ninja import Query, Router, Schema, Status
@@ -21,6 +22,7 @@ from xinyuan.cases.access import access_file
 from xinyuan.cases.actions import files as file_actions
 from xinyuan.cases.models import (
     ConsentBasis,
+    PlanStatus,
     Referral,
     ReferralKind,
     ReferralStatus,
@@ -52,6 +54,16 @@ class TimelineOut(Schema):
     )
 
 
+class PlanOut(Schema):
+    public_id: UUID
+    approaches: list[str] = Field(description="individual, family, group, education")
+    goals: str
+    planned_sessions: int | None
+    sessions_held: int
+    review_on: date | None
+    version: int
+
+
 class PersonOut(Schema):
     public_id: UUID
     label: str
@@ -64,6 +76,8 @@ class PersonOut(Schema):
     population_categories: list[str]
     intervention_level: int | None
     assigned_to: str | None = Field(description="The responsible worker's work name.")
+    team: str | None = Field(None, description="The team the file is assigned to (CM-08).")
+    active_plan: PlanOut | None = Field(None, description="The active intervention plan.")
     self_evaluation: str
     life_events: str
     counselling_advice: str
@@ -77,6 +91,29 @@ class TimelineQuery(Schema):
     before: str = Field("", max_length=120, description="Cursor of the next (older) page")
     kind: list[str] = Field([], description="Only these kinds of timeline item")
     limit: int = Field(50, ge=1, le=200)
+
+
+def _active_plan(person) -> dict | None:
+    plan = (
+        person.plans.filter(status=PlanStatus.ACTIVE)
+        .annotate(sessions_held=Count("sessions"))
+        .order_by("-created_at")
+        .first()
+    )
+    if plan is None:
+        return None
+    return {
+        name: getattr(plan, name)
+        for name in (
+            "public_id",
+            "approaches",
+            "goals",
+            "planned_sessions",
+            "sessions_held",
+            "review_on",
+            "version",
+        )
+    }
 
 
 @persons_router.get("/{public_id}", response=PersonOut, summary="A person's file and timeline")
@@ -119,6 +156,8 @@ def get_person(request, public_id: UUID, page: Query[TimelineQuery]):
             )
         },
         "assigned_to": person.assigned_to.work_name if person.assigned_to else None,
+        "team": person.team.name if person.team is not None else None,
+        "active_plan": _active_plan(person),
         "timeline": {
             "items": [
                 {

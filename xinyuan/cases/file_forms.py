@@ -3,18 +3,23 @@ these give the pages their fields, labels and a first check that keeps what was 
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from xinyuan.cases.models import (
     CaseStatus,
     ConsentBasis,
+    InterventionApproach,
     InterventionLevel,
     NeedKind,
+    NeedStatus,
     PersonGender,
+    PlanStatus,
     PopulationCategory,
     ReferralKind,
     ReferralStatus,
     ReferralUrgency,
     ReportMethod,
+    SessionProgress,
 )
 from xinyuan.core.forms import BootstrapMixin, FastSelect
 
@@ -92,7 +97,9 @@ class LevelForm(BootstrapMixin, forms.Form):
 class StatusForm(BootstrapMixin, forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
     status = forms.ChoiceField(
-        label=_("case status"), choices=[c for c in CaseStatus.choices if c[0]]
+        label=_("case status"),
+        choices=[c for c in CaseStatus.choices if c[0]],
+        error_messages={"required": _("Choose the new status.")},
     )
     reason = forms.CharField(label=_("reason"), max_length=300, required=False)
 
@@ -100,12 +107,39 @@ class StatusForm(BootstrapMixin, forms.Form):
 class AssignForm(BootstrapMixin, forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
     worker = forms.ChoiceField(label=_("responsible worker"), required=False, widget=FastSelect)
+    team = forms.ChoiceField(label=_("team"), required=False, widget=FastSelect)
 
-    def __init__(self, *args, workers=(), **kwargs):
+    def __init__(self, *args, workers=(), teams=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["worker"].choices = [("", _("nobody"))] + [
             (str(w.public_id), w.work_name) for w in workers
         ]
+        self.fields["team"].choices = [("", _("no team"))] + [
+            (str(t.public_id), t.name) for t in teams
+        ]
+
+
+class TeamForm(BootstrapMixin, forms.Form):
+    """A care team (CM-08): name, purpose, leader, members."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    name = forms.CharField(label=_("name"), max_length=60)
+    purpose = forms.CharField(
+        label=_("purpose (e.g. psychological rescue team for a district)"),
+        max_length=200,
+        required=False,
+    )
+    leader = forms.ChoiceField(label=_("leader"), required=False, widget=FastSelect)
+    members = forms.MultipleChoiceField(
+        label=_("members"), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    is_active = forms.BooleanField(label=_("active"), required=False, initial=True)
+
+    def __init__(self, *args, workers=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = [(str(w.public_id), w.work_name) for w in workers]
+        self.fields["leader"].choices = [("", "—"), *choices]
+        self.fields["members"].choices = choices
 
 
 class NoteForm(BootstrapMixin, forms.Form):
@@ -148,7 +182,11 @@ class ReferralForm(BootstrapMixin, forms.Form):
 
 class ReferralStatusForm(BootstrapMixin, forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
-    status = forms.ChoiceField(choices=ReferralStatus.choices)
+    status = forms.ChoiceField(
+        label=_("new status"),
+        choices=ReferralStatus.choices,
+        error_messages={"required": _("Choose the referral's new status.")},
+    )
     reason = forms.CharField(label=_("reason for rejection"), max_length=300, required=False)
     outcome = forms.CharField(label=_("outcome"), required=False)
 
@@ -168,11 +206,19 @@ class CommunityReportForm(BootstrapMixin, forms.Form):
 
 
 class AcknowledgeForm(BootstrapMixin, forms.Form):
-    by_name = forms.CharField(label=_("acknowledged by"), max_length=200)
+    by_name = forms.CharField(
+        label=_("acknowledged by"),
+        max_length=200,
+        error_messages={"required": _("Name who acknowledged the report.")},
+    )
 
 
 class CloseReportForm(BootstrapMixin, forms.Form):
-    note = forms.CharField(label=_("why it can be closed"), max_length=300)
+    note = forms.CharField(
+        label=_("why it can be closed"),
+        max_length=300,
+        error_messages={"required": _("Say why the report can be closed.")},
+    )
 
 
 class FollowUpPolicyForm(BootstrapMixin, forms.Form):
@@ -221,6 +267,15 @@ class MergeForm(BootstrapMixin, forms.Form):
     reason = forms.CharField(label=_("why they are the same person"), max_length=300)
 
 
+class NeedStatusForm(BootstrapMixin, forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    status = forms.ChoiceField(
+        label=_("status"),
+        choices=NeedStatus.choices,
+        error_messages={"required": _("Choose the need's status.")},
+    )
+
+
 class NeedForm(BootstrapMixin, forms.Form):
     kind = forms.ChoiceField(label=_("kind"), choices=[("", _("Choose…")), *NeedKind.choices])
     description = forms.CharField(label=_("the need"), max_length=300)
@@ -234,3 +289,62 @@ class NeedForm(BootstrapMixin, forms.Form):
         self.fields["institution"].choices = [("", "—")] + [
             (str(i.public_id), f"{i.name} · {i.get_kind_display()}") for i in institutions
         ]
+
+
+class PlanForm(BootstrapMixin, forms.Form):
+    """Set up or change the intervention plan (CM-03)."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    approaches = forms.MultipleChoiceField(
+        label=_("approaches"),
+        choices=InterventionApproach.choices,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("Choose at least one approach.")},
+    )
+    goals = forms.CharField(
+        label=_("goals"), max_length=4000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    planned_sessions = forms.IntegerField(
+        label=_("sessions planned"), required=False, min_value=1, max_value=200
+    )
+    review_on = forms.DateField(
+        label=_("review on"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+
+class SessionForm(BootstrapMixin, forms.Form):
+    """A session held under the plan."""
+
+    held_at = forms.DateTimeField(
+        label=_("held at"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+    )
+    approach = forms.ChoiceField(
+        label=_("approach"), choices=[("", _("Choose…")), *InterventionApproach.choices]
+    )
+    minutes = forms.IntegerField(label=_("minutes"), min_value=1, max_value=600)
+    participants = forms.CharField(
+        label=_("who took part (for a family or group session)"), max_length=200, required=False
+    )
+    summary = forms.CharField(
+        label=_("what was done"), max_length=4000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    progress = forms.ChoiceField(
+        label=pgettext_lazy("session", "progress"),
+        required=False,
+        choices=[("", "—"), *SessionProgress.choices],
+    )
+
+
+class EndPlanForm(BootstrapMixin, forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    status = forms.ChoiceField(
+        label=_("how it ended"),
+        choices=[
+            ("", _("Choose…")),
+            (PlanStatus.COMPLETED, PlanStatus.COMPLETED.label),
+            (PlanStatus.DISCONTINUED, PlanStatus.DISCONTINUED.label),
+        ],
+    )
+    outcome = forms.CharField(label=_("outcome"), max_length=300)

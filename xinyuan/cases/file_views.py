@@ -13,6 +13,7 @@ from datetime import timedelta
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Count, Sum
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -33,22 +34,28 @@ from xinyuan.cases.file_forms import (
     BookFollowUpForm,
     CloseReportForm,
     CommunityReportForm,
+    EndPlanForm,
     FileForm,
     FollowUpPolicyForm,
     LevelForm,
     MergeForm,
     NeedForm,
+    NeedStatusForm,
     NoteForm,
+    PlanForm,
     ReferralForm,
     ReferralStatusForm,
     RevealDetailsForm,
+    SessionForm,
     StatusForm,
 )
 from xinyuan.cases.models import (
     CaseStatus,
     CommunityReport,
+    InterventionApproach,
     InterventionLevel,
     NeedStatus,
+    PlanStatus,
     PopulationCategory,
     PracticalNeed,
     Referral,
@@ -75,6 +82,8 @@ def file_list(request):
     level = request.GET.get("level", "")
     category = request.GET.get("category", "")
     mine = request.GET.get("mine") == "1"
+    teams = list(selectors.teams_visible_to(request.user))
+    team = next((t for t in teams if str(t.public_id) == request.GET.get("team", "")), None)
     qs = selectors.filter_files(
         qs,
         q=request.GET.get("q", "")[:100],
@@ -82,8 +91,9 @@ def file_list(request):
         level=int(level) if level in ("1", "2", "3", "4") else None,
         category=category if category in PopulationCategory.values else "",
         assigned_to_id=request.user.pk if mine else None,
+        team_id=team.pk if team else None,
     )
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(qs.select_related("team"), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "cases/file_list.html",
@@ -92,6 +102,7 @@ def file_list(request):
             "statuses": [c for c in CaseStatus.choices if c[0]],
             "levels": InterventionLevel.choices,
             "categories": PopulationCategory.choices,
+            "teams": teams,
             "caseload": selectors.caseload(request.user)
             if permissions.has_perm(request.user, permissions.ASSIGN_CASES)
             else None,
@@ -130,8 +141,21 @@ def _file_context(request, access, **forms) -> dict:
             for s in ("accepted", "seen", "closed", "rejected")
             if rules.referral_can_move(referral.status, s)
         ]
+    # A refused form of one item (a referral's status, a report's acknowledgement, a need's
+    # status) is shown again on its item with what was typed and why.
+    item_forms = forms.get("item_forms") or {}
+    for referral in referrals:
+        referral.status_form = item_forms.get(("referral", str(referral.public_id)))
+    reports = selectors.open_community_reports(person)
+    for report in reports:
+        report.ack_form = item_forms.get(("report_ack", str(report.public_id)))
+        report.close_form = item_forms.get(("report_close", str(report.public_id)))
+    needs = list(person.needs.select_related("institution").order_by("-created_at")[:50])
+    for need in needs:
+        need.status_form = item_forms.get(("need", str(need.public_id)))
     labels = dict(PopulationCategory.choices)
     return {
+        **_plan_context(person, now, forms),
         "person": person,
         "access": access,
         "name": file_actions.person_name(person),
@@ -142,7 +166,7 @@ def _file_context(request, access, **forms) -> dict:
         "kinds": timeline.kinds(),
         "next_cursor": next_cursor.encode() if next_cursor else "",
         "referrals": referrals,
-        "reports": selectors.open_community_reports(person),
+        "reports": reports,
         "duplicates": selectors.likely_duplicates(request.user, person),
         "level_form": forms.get("level_form")
         or LevelForm(initial={**version, "level": person.intervention_level}),
@@ -156,8 +180,10 @@ def _file_context(request, access, **forms) -> dict:
             initial={
                 **version,
                 "worker": str(person.assigned_to.public_id) if person.assigned_to else "",
+                "team": str(person.team.public_id) if person.team_id else "",
             },
             workers=workers,
+            teams=selectors.teams_of_centre(person.organisation_id) if access.can_assign else (),
         ),
         "note_form": forms.get("note_form") or NoteForm(),
         "book_form": forms.get("book_form")
@@ -179,7 +205,7 @@ def _file_context(request, access, **forms) -> dict:
         "merge_form": forms.get("merge_form") or MergeForm(),
         "need_form": forms.get("need_form")
         or NeedForm(institutions=list(active_institutions(request.user))),
-        "needs": list(person.needs.select_related("institution").order_by("-created_at")[:50]),
+        "needs": needs,
         "need_statuses": NeedStatus.choices,
         "merges": [
             (m, rules.merge_undo_until(m.created_at)) for m in selectors.recent_merges(person)
@@ -187,8 +213,49 @@ def _file_context(request, access, **forms) -> dict:
         "merged_into": person.merged_into if person.merged_into_id else None,
         "reveal_form": forms.get("reveal_form") or RevealDetailsForm(),
         "revealed": forms.get("revealed"),
-        "ack_form": AcknowledgeForm(),
-        "close_form": CloseReportForm(),
+    }
+
+
+def _plan_context(person, now, forms) -> dict:
+    """The intervention plan's card (CM-03): the active plan with its sessions so far, the
+    plans that ended, and the forms."""
+    plans = list(
+        person.plans.select_related("created_by")
+        .annotate(session_count=Count("sessions"), session_minutes=Sum("sessions__minutes"))
+        .order_by("-created_at", "-pk")[:10]
+    )
+    active = next((plan for plan in plans if plan.status == PlanStatus.ACTIVE), None)
+    sessions = []
+    if active is not None:
+        sessions = list(active.sessions.select_related("by").order_by("-held_at", "-pk")[:5])
+        initial = {
+            "version": active.version,
+            "approaches": active.approaches,
+            "goals": active.goals,
+            "planned_sessions": active.planned_sessions,
+            "review_on": active.review_on,
+        }
+    else:
+        initial = {}
+    return {
+        "plans": plans,
+        "approach_choices": InterventionApproach.choices,
+        "active_plan": active,
+        "plan_sessions": sessions,
+        "plan_review_due": bool(
+            active and active.review_on and active.review_on <= timezone.localdate()
+        ),
+        "plan_form": forms.get("plan_form") or PlanForm(initial=initial),
+        "session_form": forms.get("session_form")
+        or SessionForm(
+            initial={
+                "held_at": timezone.localtime(now).replace(second=0, microsecond=0),
+                "approach": active.approaches[0] if active and active.approaches else "",
+                "minutes": 50,
+            }
+        ),
+        "end_plan_form": forms.get("end_plan_form")
+        or EndPlanForm(initial={"version": active.version if active else 0}),
     }
 
 
@@ -268,9 +335,14 @@ def file_edit(request, public_id):
     )
 
 
-def _posted(request, form_class, access, name: str, run, success: str, **form_kwargs):
+def post_file_form(
+    request, form_class, access, name: str, run, success: str, *, anchor: str = "", **form_kwargs
+):
     """Run a small form of the file page: on success back to the file with a message; on bad
-    input or a stale version the file again with the form as typed and the reason."""
+    input or a stale version the file again with the form as typed and the reason.
+
+    ``name`` is the form's name in the page's context; for a form of one item of a list (a
+    referral's status, a report's acknowledgement) it is ``(list name, item public_id)``."""
     form = form_class(request.POST, **form_kwargs)
     status = 422
     if form.is_valid():
@@ -283,7 +355,10 @@ def _posted(request, form_class, access, name: str, run, success: str, **form_kw
             add_form_errors(form, exc)
         else:
             messages.success(request, success)
-            return _back(access.person)
+            return _back(access.person, anchor)
+    if isinstance(name, tuple):
+        kind, public_id = name
+        return _rerender(request, access, status, item_forms={(kind, str(public_id)): form})
     return _rerender(request, access, status, **{name: form})
 
 
@@ -291,7 +366,7 @@ def _posted(request, form_class, access, name: str, run, success: str, **form_kw
 @require_perm(permissions.EDIT_CASE_FILES)
 def file_level(request, public_id):
     access = access_file(request.user, public_id, require="can_edit_file")
-    return _posted(
+    return post_file_form(
         request,
         LevelForm,
         access,
@@ -311,7 +386,7 @@ def file_level(request, public_id):
 @require_perm(permissions.EDIT_CASE_FILES)
 def file_status(request, public_id):
     access = access_file(request.user, public_id, require="can_edit_file")
-    return _posted(
+    return post_file_form(
         request,
         StatusForm,
         access,
@@ -332,20 +407,28 @@ def file_status(request, public_id):
 def file_assign(request, public_id):
     access = access_file(request.user, public_id, require="can_assign")
     workers = list(selectors.assignable_workers(access.person.organisation_id))
+    teams = list(selectors.teams_of_centre(access.person.organisation_id))
     by_id = {str(w.public_id): w for w in workers}
+    teams_by_id = {str(t.public_id): t for t in teams}
 
     def run(d):
-        if d["worker"] and d["worker"] not in by_id:
-            raise ValidationError({"worker": _("Choose an active counsellor or supervisor.")})
         file_actions.do_assign_file(
             actor=request.user,
             person=access.person,
             worker=by_id.get(d["worker"]),
+            team=teams_by_id.get(d["team"]),
             version=d["version"],
         )
 
-    return _posted(
-        request, AssignForm, access, "assign_form", run, _("File assigned."), workers=workers
+    return post_file_form(
+        request,
+        AssignForm,
+        access,
+        "assign_form",
+        run,
+        _("File assigned."),
+        workers=workers,
+        teams=teams,
     )
 
 
@@ -353,7 +436,7 @@ def file_assign(request, public_id):
 @require_perm(permissions.EDIT_CASE_FILES)
 def file_note(request, public_id):
     access = access_file(request.user, public_id, require="can_edit_file")
-    return _posted(
+    return post_file_form(
         request,
         NoteForm,
         access,
@@ -479,27 +562,23 @@ def _referral(request, public_id) -> Referral:
 @require_perm(permissions.EDIT_CASE_FILES)
 def referral_status(request, public_id):
     referral = _referral(request, public_id)
-    form = ReferralStatusForm(request.POST)
-    if form.is_valid():
-        try:
-            file_actions.do_update_referral(
-                actor=request.user,
-                referral=referral,
-                status=form.cleaned_data["status"],
-                version=form.cleaned_data["version"],
-                reason=form.cleaned_data["reason"],
-                outcome=form.cleaned_data["outcome"],
-            )
-        except ConflictError as exc:
-            messages.error(request, exc.message)
-        except ValidationError as exc:
-            for message in exc.messages:
-                messages.error(request, message)
-        else:
-            messages.success(request, _("Referral updated."))
-    else:
-        messages.error(request, _("Choose the referral's new status."))
-    return _back(referral.person, "#referrals")
+    access = access_file(request.user, referral.person.public_id, require="can_edit_file")
+    return post_file_form(
+        request,
+        ReferralStatusForm,
+        access,
+        ("referral", referral.public_id),
+        lambda d: file_actions.do_update_referral(
+            actor=request.user,
+            referral=referral,
+            status=d["status"],
+            version=d["version"],
+            reason=d["reason"],
+            outcome=d["outcome"],
+        ),
+        _("Referral updated."),
+        anchor="#referrals",
+    )
 
 
 # High-risk reports to the community (CM-06) ----------------------------------------------------
@@ -555,38 +634,36 @@ def _report(request, public_id) -> CommunityReport:
 @require_perm(permissions.EDIT_CASE_FILES)
 def report_acknowledge(request, public_id):
     report = _report(request, public_id)
-    form = AcknowledgeForm(request.POST)
-    try:
-        if not form.is_valid():
-            raise ValidationError({"by_name": _("Name who acknowledged the report.")})
-        file_actions.do_acknowledge_community_report(
-            actor=request.user, report=report, by_name=form.cleaned_data["by_name"]
-        )
-    except ValidationError as exc:
-        for message in exc.messages:
-            messages.error(request, message)
-    else:
-        messages.success(request, _("Acknowledgement recorded."))
-    return _back(report.person, "#reports")
+    access = access_file(request.user, report.person.public_id, require="can_edit_file")
+    return post_file_form(
+        request,
+        AcknowledgeForm,
+        access,
+        ("report_ack", report.public_id),
+        lambda d: file_actions.do_acknowledge_community_report(
+            actor=request.user, report=report, by_name=d["by_name"]
+        ),
+        _("Acknowledgement recorded."),
+        anchor="#reports",
+    )
 
 
 @require_POST
 @require_perm(permissions.EDIT_CASE_FILES)
 def report_close(request, public_id):
     report = _report(request, public_id)
-    form = CloseReportForm(request.POST)
-    try:
-        if not form.is_valid():
-            raise ValidationError({"note": _("Say why the report can be closed.")})
-        file_actions.do_close_community_report(
-            actor=request.user, report=report, note=form.cleaned_data["note"]
-        )
-    except ValidationError as exc:
-        for message in exc.messages:
-            messages.error(request, message)
-    else:
-        messages.success(request, _("High-risk report closed."))
-    return _back(report.person, "#reports")
+    access = access_file(request.user, report.person.public_id, require="can_edit_file")
+    return post_file_form(
+        request,
+        CloseReportForm,
+        access,
+        ("report_close", report.public_id),
+        lambda d: file_actions.do_close_community_report(
+            actor=request.user, report=report, note=d["note"]
+        ),
+        _("High-risk report closed."),
+        anchor="#reports",
+    )
 
 
 @require_POST
@@ -596,7 +673,7 @@ def file_follow_up(request, public_id):
     access = access_file(request.user, public_id, require="can_edit_file")
     workers = list(selectors.assignable_workers(access.person.organisation_id))
     by_id = {str(w.public_id): w for w in workers}
-    return _posted(
+    return post_file_form(
         request,
         BookFollowUpForm,
         access,
@@ -672,7 +749,7 @@ def file_merge(request, public_id):
             actor=request.user, source=source, target=access.person, reason=d["reason"]
         )
 
-    return _posted(request, MergeForm, access, "merge_form", run, _("Files merged."))
+    return post_file_form(request, MergeForm, access, "merge_form", run, _("Files merged."))
 
 
 @require_POST
@@ -710,7 +787,7 @@ def file_need(request, public_id):
     access = access_file(request.user, public_id, require="can_edit_file")
     institutions = list(active_institutions(request.user))
     by_id = {str(i.public_id): i for i in institutions}
-    return _posted(
+    return post_file_form(
         request,
         NeedForm,
         access,
@@ -738,14 +815,15 @@ def need_status(request, public_id):
     )
     if need is None:
         raise Http404
-    access_file(request.user, need.person.public_id, require="can_edit_file")
-    try:
-        file_actions.do_update_need(
-            actor=request.user, need=need, status=request.POST.get("status", "")
-        )
-    except ValidationError as exc:
-        for message in exc.messages:
-            messages.error(request, message)
-    else:
-        messages.success(request, _("Need updated."))
-    return _back(need.person, "#needs")
+    access = access_file(request.user, need.person.public_id, require="can_edit_file")
+    return post_file_form(
+        request,
+        NeedStatusForm,
+        access,
+        ("need", need.public_id),
+        lambda d: file_actions.do_update_need(
+            actor=request.user, need=need, status=d["status"], version=d["version"]
+        ),
+        _("Need updated."),
+        anchor="#needs",
+    )

@@ -114,6 +114,14 @@ class Person(PublicModel):
         blank=True,
         related_name="case_files",
     )
+    team = models.ForeignKey(
+        "cases.CareTeam",
+        verbose_name=_("team"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="files",
+    )
     # Raised by every change of the file: a form posts the version it showed (409 if stale).
     file_version = models.PositiveIntegerField(default=1)
     # Merged into another person's file (``PersonMerge``): every record moved there; this row
@@ -679,9 +687,127 @@ class PracticalNeed(PublicModel):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     resolved_at = models.DateTimeField(null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
 
     class Meta:
         verbose_name = _("practical need")
         verbose_name_plural = _("practical needs")
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["person", "-created_at"], name="need_person_created")]
+
+
+# Intervention plans (CM-03) and care teams (CM-08) -------------------------------------------
+
+
+class InterventionApproach(models.TextChoices):
+    """CM-03: after assessment, crisis intervention or psychoeducation, and the suggestion of
+    individual, family or group intervention."""
+
+    INDIVIDUAL = "individual", _("Individual")
+    FAMILY = "family", _("Family")
+    GROUP = "group", _("Group")
+    PSYCHOEDUCATION = "education", _("Psychoeducation")
+
+
+class PlanStatus(models.TextChoices):
+    ACTIVE = "active", pgettext_lazy("plan status", "Active")
+    COMPLETED = "completed", _("Completed")
+    DISCONTINUED = "stopped", _("Discontinued")
+
+
+class InterventionPlan(PublicModel):
+    """The person's intervention plan: the approaches, the goals, the sessions planned and a
+    review date; sessions are recorded against it. One active plan per file."""
+
+    organisation = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.PROTECT, related_name="+"
+    )
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="plans")
+    approaches = models.JSONField(_("approaches"), default=list)
+    goals = models.TextField(_("goals"))
+    planned_sessions = models.PositiveSmallIntegerField(
+        _("sessions planned"), null=True, blank=True
+    )
+    review_on = models.DateField(_("review on"), null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=PlanStatus.choices, default=PlanStatus.ACTIVE
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=300, blank=True)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        verbose_name = _("intervention plan")
+        verbose_name_plural = _("intervention plans")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["person", "-created_at"], name="plan_person_created")]
+
+
+class SessionProgress(models.TextChoices):
+    BETTER = "better", _("Better")
+    SAME = "same", _("No change")
+    WORSE = "worse", _("Worse")
+
+
+class PlanSession(PublicModel):
+    """A session held under an intervention plan: when, which approach, how long, who took
+    part, what was done and the progress seen."""
+
+    organisation = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.PROTECT, related_name="+"
+    )
+    plan = models.ForeignKey(InterventionPlan, on_delete=models.PROTECT, related_name="sessions")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="plan_sessions")
+    held_at = models.DateTimeField(_("held at"))
+    approach = models.CharField(_("approach"), max_length=10, choices=InterventionApproach.choices)
+    minutes = models.PositiveSmallIntegerField(_("minutes"))
+    participants = models.CharField(_("who took part"), max_length=200, blank=True)
+    summary = models.TextField(_("what was done"))
+    progress = models.CharField(
+        pgettext_lazy("session", "progress"),
+        max_length=8,
+        choices=SessionProgress.choices,
+        blank=True,
+    )
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name = _("session")
+        verbose_name_plural = _("sessions")
+        ordering = ["-held_at", "-id"]
+        indexes = [models.Index(fields=["person", "-held_at"], name="session_person_held")]
+
+
+class CareTeam(PublicModel):
+    """A team of the centre that files are assigned to (CM-08: e.g. a psychological rescue
+    team with its leader). Its members see and write in the team's files."""
+
+    organisation = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.PROTECT, related_name="+"
+    )
+    name = models.CharField(_("name"), max_length=60)
+    purpose = models.CharField(_("purpose"), max_length=200, blank=True)
+    leader = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("leader"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, verbose_name=_("members"), related_name="care_teams", blank=True
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        verbose_name = _("team")
+        verbose_name_plural = _("teams")
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "name"], name="team_unique_name")
+        ]

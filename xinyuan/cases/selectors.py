@@ -14,6 +14,7 @@ from xinyuan.cases import rules
 from xinyuan.cases.models import (
     CallerIdentity,
     CallerNote,
+    CareTeam,
     Consent,
     ConsentPurpose,
     FollowUp,
@@ -200,7 +201,12 @@ def files_visible_to(user) -> QuerySet[Person]:
     contact_model: Any = Person._meta.get_field("contacts").related_model
     handled = contact_model.objects.filter(person_id=OuterRef("pk"), counsellor_id=user.pk)
     followed = FollowUp.objects.filter(person_id=OuterRef("pk"), assigned_to_id=user.pk)
-    return qs.filter(Q(assigned_to_id=user.pk) | Exists(handled) | Exists(followed))
+    teamed = CareTeam.members.through.objects.filter(
+        careteam_id=OuterRef("team_id"), user_id=user.pk, careteam__is_active=True
+    )
+    return qs.filter(
+        Q(assigned_to_id=user.pk) | Exists(teamed) | Exists(handled) | Exists(followed)
+    )
 
 
 def filter_files(
@@ -212,6 +218,7 @@ def filter_files(
     category: str = "",
     assigned_to_id: int | None = None,
     unassigned: bool = False,
+    team_id: int | None = None,
 ) -> QuerySet[Person]:
     """Search by label or alias (never by the encrypted name), filter by status, level,
     population category and worker; the most recently active first."""
@@ -225,6 +232,8 @@ def filter_files(
     if category:
         # JSON containment is not on SQLite: the list is stored with its quotes.
         qs = qs.filter(population_categories__icontains=f'"{category}"')
+    if team_id:
+        qs = qs.filter(team_id=team_id)
     if unassigned:
         qs = qs.filter(assigned_to__isnull=True)
     elif assigned_to_id:
@@ -332,3 +341,89 @@ def recent_merges(person: Person) -> list:
         .select_related("source", "merged_by")
         .order_by("-created_at")
     )
+
+
+# Care teams (CM-08) ----------------------------------------------------------------------------
+
+
+def teams_of_centre(organisation_id: int, *, active_only: bool = True) -> QuerySet[CareTeam]:
+    qs = CareTeam.objects.filter(organisation_id=organisation_id)
+    if active_only:
+        qs = qs.filter(is_active=True)
+    return qs.order_by("name", "pk")
+
+
+def teams_visible_to(user) -> QuerySet[CareTeam]:
+    """The teams a user may filter by: the centre's every team for those who see the whole
+    centre's files, otherwise the active teams they are a member of."""
+    if not getattr(user, "is_authenticated", False) or user.organisation_id is None:
+        return CareTeam.objects.none()
+    if not permissions.has_perm(user, permissions.VIEW_CASE_FILES):
+        return CareTeam.objects.none()
+    if permissions.has_perm(user, permissions.VIEW_ORG_CONTACTS):
+        return teams_of_centre(user.organisation_id, active_only=False)
+    return teams_of_centre(user.organisation_id).filter(members=user)
+
+
+def team_follow_ups(qs: QuerySet[FollowUp], team: CareTeam) -> QuerySet[FollowUp]:
+    """The team's follow-ups: of the team's files, or assigned to one of its members."""
+    members = CareTeam.members.through.objects.filter(careteam_id=team.pk).values("user_id")
+    return qs.filter(Q(person__team_id=team.pk) | Q(assigned_to_id__in=members))
+
+
+def team_caseload(user) -> list[dict]:
+    """Open files per team of the centre, beside the per-worker caseload: files, active,
+    level 1, and the team's scheduled follow-ups overdue."""
+    if not permissions.has_perm(user, permissions.ASSIGN_CASES) or user.organisation_id is None:
+        return []
+    now = timezone.now()
+    teams = list(
+        teams_of_centre(user.organisation_id).annotate(
+            open_files=models.Count(
+                "files",
+                filter=Q(
+                    files__case_status__in=["open", "active", "reopened"],
+                    files__merged_into__isnull=True,
+                ),
+            ),
+            active_files=models.Count("files", filter=Q(files__case_status="active")),
+            level_1=models.Count(
+                "files",
+                filter=Q(
+                    files__intervention_level=1,
+                    files__case_status__in=["open", "active", "reopened"],
+                ),
+            ),
+        )
+    )
+    # Counted apart: a second to-many join in the same query would multiply the file counts.
+    sizes = {
+        row["careteam_id"]: row["n"]
+        for row in CareTeam.members.through.objects.filter(
+            careteam__organisation_id=user.organisation_id
+        )
+        .values("careteam_id")
+        .annotate(n=models.Count("pk"))
+    }
+    overdue = dict(
+        FollowUp.objects.filter(
+            organisation_id=user.organisation_id,
+            status=FollowUpStatus.SCHEDULED,
+            due_at__lt=now,
+            person__team__isnull=False,
+        )
+        .values_list("person__team_id")
+        .annotate(n=models.Count("pk"))
+        .values_list("person__team_id", "n")
+    )
+    return [
+        {
+            "team": team,
+            "files": team.open_files,
+            "active": team.active_files,
+            "level_1": team.level_1,
+            "members": sizes.get(team.pk, 0),
+            "overdue_follow_ups": overdue.get(team.pk, 0),
+        }
+        for team in teams
+    ]

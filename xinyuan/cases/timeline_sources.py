@@ -15,6 +15,9 @@ from xinyuan.cases.models import (
     FileEntryKind,
     FollowUp,
     FollowUpStatus,
+    InterventionApproach,
+    InterventionPlan,
+    PlanSession,
     PracticalNeed,
     Referral,
 )
@@ -154,9 +157,61 @@ def _needs(user, person, cursor, limit):
         )
 
 
+def _plans(user, person, cursor, limit):
+    rows = (
+        InterventionPlan.objects.filter(person=person)
+        .filter(after_cursor("plan", cursor, "created_at"))
+        .select_related("created_by")
+        .order_by("-created_at", "-pk")[:limit]
+    )
+    labels = dict(InterventionApproach.choices)
+    for row in rows:
+        approaches = "、".join(str(labels.get(a, a)) for a in row.approaches)
+        yield Item(
+            at=row.created_at,
+            kind="plan",
+            pk=row.pk,
+            title=_("Intervention plan (%(approaches)s) · %(status)s · %(worker)s")
+            % {
+                "approaches": approaches,
+                "status": row.get_status_display(),
+                "worker": row.created_by.work_name,
+            },
+            detail=f"{row.goals}\n{row.outcome}" if row.outcome else row.goals,
+            public_id=str(row.public_id),
+        )
+
+
+def _sessions(user, person, cursor, limit):
+    rows = (
+        PlanSession.objects.filter(person=person)
+        .filter(after_cursor("session", cursor, "held_at"))
+        .select_related("by")
+        .order_by("-held_at", "-pk")[:limit]
+    )
+    for row in rows:
+        title = _("%(approach)s session, %(minutes)s min · %(worker)s") % {
+            "approach": row.get_approach_display(),
+            "minutes": row.minutes,
+            "worker": row.by.work_name,
+        }
+        if row.progress:
+            title = f"{title} · {row.get_progress_display()}"
+        yield Item(
+            at=row.held_at,
+            kind="session",
+            pk=row.pk,
+            title=title,
+            detail=f"{row.participants}\n{row.summary}" if row.participants else row.summary,
+            public_id=str(row.public_id),
+        )
+
+
 def register() -> None:
     register_source("file", lambda: _("File entries"), _file_entries)
     register_source("follow_up", lambda: _("Follow-ups"), _follow_ups)
     register_source("referral", lambda: _("Referrals"), _referrals)
     register_source("report", lambda: _("High-risk reports"), _community_reports)
     register_source("need", lambda: _("Practical needs"), _needs)
+    register_source("plan", lambda: _("Intervention plans"), _plans)
+    register_source("session", lambda: _("Sessions"), _sessions)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from xinyuan.cases import file_views, views
+from xinyuan.cases import file_views, plan_views, team_views, views
 
 app_name = "cases"
 urlpatterns = [
@@ -29,4 +29,11 @@ urlpatterns = [
     path("referrals/<uuid:public_id>/status/", file_views.referral_status, name="referral-status"),
     path("reports/<uuid:public_id>/acknowledge/", file_views.report_acknowledge, name="report-ack"),
     path("reports/<uuid:public_id>/close/", file_views.report_close, name="report-close"),
+    # The intervention plan (CM-03) and the teams files are assigned to (CM-08).
+    path("files/<uuid:public_id>/plans/", plan_views.plan_new, name="plan-new"),
+    path("plans/<uuid:public_id>/", plan_views.plan_update, name="plan-update"),
+    path("plans/<uuid:public_id>/sessions/", plan_views.plan_session, name="plan-session"),
+    path("plans/<uuid:public_id>/end/", plan_views.plan_end, name="plan-end"),
+    path("teams/", team_views.team_list, name="team-list"),
+    path("teams/<uuid:public_id>/", team_views.team_edit, name="team-edit"),
 ]

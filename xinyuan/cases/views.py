@@ -32,6 +32,10 @@ def follow_up_list(request):
         chosen = next((w for w in workers if str(w.public_id) == worker), None)
         if chosen is not None:
             qs = qs.filter(assigned_to=chosen)
+    teams = list(selectors.teams_visible_to(request.user))
+    team = next((t for t in teams if str(t.public_id) == request.GET.get("team", "")), None)
+    if team is not None:
+        qs = selectors.team_follow_ups(qs, team)
     only_overdue = request.GET.get("overdue") == "1"
     if only_overdue:
         qs = qs.filter(due_at__lt=now)
@@ -70,6 +74,8 @@ def follow_up_list(request):
             "query": {k: v for k, v in request.GET.items() if k != "page"},
             "workers": workers,
             "worker": worker,
+            "teams": teams,
+            "team": request.GET.get("team", ""),
             "only_overdue": only_overdue,
             "recent": recent,
             "now": now,

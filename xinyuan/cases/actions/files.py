@@ -103,7 +103,7 @@ def do_open_file(*, actor, person: Person) -> Person:
     return locked
 
 
-def _require(actor, person: Person, decision: str) -> None:
+def require_file(actor, person: Person, decision: str) -> None:
     if not getattr(decide_person(actor, person), decision):
         raise PermissionDeniedError(_("You may not change this file."))
     if not person.case_status:
@@ -154,7 +154,7 @@ def do_update_file(*, actor, person: Person, data: dict, version: int) -> Person
     """Save the basic information (CM-01). ``data["name"]``, ``["contact_details"]`` and
     ``["guardian"]`` are stored encrypted; left empty they keep what is stored (the form never
     shows them in clear), ``clear_<field>`` empties one on purpose."""
-    _require(actor, person, "can_edit_file")
+    require_file(actor, person, "can_edit_file")
     cleaned = clean_basic_information(data, this_year=timezone.localdate().year)
     locked = _locked(person, version)
     changes: dict = {}
@@ -227,7 +227,7 @@ def do_set_intervention_level(
     *, actor, person: Person, level: int, reason: str, version: int
 ) -> Person:
     """Set the intervention level (第一级–第四级人群); the history is the file's entries."""
-    _require(actor, person, "can_edit_file")
+    require_file(actor, person, "can_edit_file")
     if level not in (1, 2, 3, 4):
         raise ValidationError({"level": _("Choose a level from 1 to 4.")})
     locked = _locked(person, version)
@@ -252,7 +252,7 @@ def do_change_case_status(
     *, actor, person: Person, status: str, reason: str, version: int
 ) -> Person:
     """open → active → closed (a reason) → reopened (a reason) → active or closed."""
-    _require(actor, person, "can_edit_file")
+    require_file(actor, person, "can_edit_file")
     locked = _locked(person, version)
     if not rules.can_move(locked.case_status, status):
         raise ValidationError(
@@ -286,7 +286,8 @@ def do_change_case_status(
 
 
 @transaction.atomic
-def do_assign_file(*, actor, person: Person, worker, version: int) -> Person:
+def do_assign_file(*, actor, person: Person, worker, version: int, team=None) -> Person:
+    """Set the file's responsible worker and its team (CM-08); either may be nobody."""
     if not decide_person(actor, person).can_assign or not person.case_status:
         raise PermissionDeniedError(_("Only a supervisor or director assigns files."))
     if (
@@ -296,30 +297,31 @@ def do_assign_file(*, actor, person: Person, worker, version: int) -> Person:
         raise ValidationError(
             {"worker": _("Choose an active counsellor or supervisor of this centre.")}
         )
+    if team is not None and (team.organisation_id != person.organisation_id or not team.is_active):
+        raise ValidationError({"team": _("Choose an active team of this centre.")})
     locked = _locked(person, version)
-    if locked.assigned_to_id == getattr(worker, "pk", None):
+    new_worker, new_team = getattr(worker, "pk", None), getattr(team, "pk", None)
+    if locked.assigned_to_id == new_worker and locked.team_id == new_team:
         return locked
-    old = locked.assigned_to_id
+    changes = {}
+    if locked.assigned_to_id != new_worker:
+        changes["assigned_to"] = [locked.assigned_to_id, new_worker]
+    if locked.team_id != new_team:
+        changes["team"] = [locked.team_id, new_team]
     locked.assigned_to = worker
-    _bump(locked, ["assigned_to"], person)
-    _entry(
-        locked,
-        actor,
-        FileEntryKind.ASSIGNMENT,
-        text=worker.work_name if worker is not None else _("nobody"),
-    )
-    record(
-        actor=actor,
-        action="update",
-        target=locked,
-        changes={"assigned_to": [old, getattr(worker, "pk", None)]},
-    )
+    locked.team = team
+    _bump(locked, ["assigned_to", "team"], person)
+    text = worker.work_name if worker is not None else _("nobody")
+    if team is not None:
+        text = f"{text} · {team.name}"
+    _entry(locked, actor, FileEntryKind.ASSIGNMENT, text=text)
+    record(actor=actor, action="update", target=locked, changes=changes)
     return locked
 
 
 @transaction.atomic
 def do_add_file_note(*, actor, person: Person, text: str) -> FileEntry:
-    _require(actor, person, "can_edit_file")
+    require_file(actor, person, "can_edit_file")
     text = (text or "").strip()
     if not text:
         raise ValidationError({"text": _("Write the note first.")})
@@ -339,7 +341,7 @@ def do_create_referral(*, actor, person: Person, institution, data: dict, contac
     """Refer or transfer the person to an active institution of the centre's directory, with
     the reason, urgency, the consent or the recorded confidentiality exception, and what must
     travel (e.g. the current psychiatric medication)."""
-    _require(actor, person, "can_edit_file")
+    require_file(actor, person, "can_edit_file")
     problems: dict[str, str] = {}
     if institution is None or institution.organisation_id != person.organisation_id:
         problems["institution"] = _("Choose an institution from your centre's directory.")
@@ -416,7 +418,7 @@ def do_update_referral(
 ) -> Referral:
     """Walk a referral: sent → accepted → seen → closed, or rejected (with a reason); the
     outcome goes on the file. ``version``: the one the user read (409 if it moved)."""
-    _require(actor, referral.person, "can_edit_file")
+    require_file(actor, referral.person, "can_edit_file")
     locked = Referral.objects.select_for_update().get(pk=referral.pk)
     if locked.version != version:
         raise ConflictError(
@@ -468,7 +470,7 @@ def do_file_community_report(*, actor, person: Person, data: dict) -> CommunityR
     """Report at once that the person is at risk of self-harm, suicide or harming others: to
     the street/township contact and the community, how, and whether the family was given the
     emergency number."""
-    _require(actor, person, "can_edit_file")
+    require_file(actor, person, "can_edit_file")
     problems: dict[str, str] = {}
     risk = (data.get("risk") or "").strip()
     street_contact = (data.get("street_contact") or "").strip()
@@ -512,7 +514,7 @@ def do_file_community_report(*, actor, person: Person, data: dict) -> CommunityR
 
 @transaction.atomic
 def do_acknowledge_community_report(*, actor, report: CommunityReport, by_name: str):
-    _require(actor, report.person, "can_edit_file")
+    require_file(actor, report.person, "can_edit_file")
     locked = CommunityReport.objects.select_for_update().get(pk=report.pk)
     by_name = (by_name or "").strip()
     if not by_name:
@@ -528,7 +530,7 @@ def do_acknowledge_community_report(*, actor, report: CommunityReport, by_name: 
 
 @transaction.atomic
 def do_close_community_report(*, actor, report: CommunityReport, note: str):
-    _require(actor, report.person, "can_edit_file")
+    require_file(actor, report.person, "can_edit_file")
     locked = CommunityReport.objects.select_for_update().get(pk=report.pk)
     if locked.closed_at is not None:
         raise ValidationError({"note": _("This report is already closed.")})
@@ -550,7 +552,7 @@ def do_close_community_report(*, actor, report: CommunityReport, note: str):
 def do_add_need(*, actor, person: Person, data: dict, institution=None) -> PracticalNeed:
     """Record a need and, if known, the resource linked (an active directory institution of
     the centre, or a resource in words)."""
-    _require(actor, person, "can_edit_file")
+    require_file(actor, person, "can_edit_file")
     problems: dict[str, str] = {}
     kind = data.get("kind") or ""
     if kind not in NeedKind.values:
@@ -580,16 +582,25 @@ def do_add_need(*, actor, person: Person, data: dict, institution=None) -> Pract
 
 
 @transaction.atomic
-def do_update_need(*, actor, need: PracticalNeed, status: str) -> PracticalNeed:
-    _require(actor, need.person, "can_edit_file")
+def do_update_need(
+    *, actor, need: PracticalNeed, status: str, version: int | None = None
+) -> PracticalNeed:
+    """Change a need's status; ``version`` is the one the page showed (a stale one: 409)."""
+    require_file(actor, need.person, "can_edit_file")
     if status not in NeedStatus.values:
         raise ValidationError({"status": _("Choose the need's status.")})
     locked = PracticalNeed.objects.select_for_update().get(pk=need.pk)
+    if version is not None and locked.version != version:
+        raise ConflictError(
+            locked.version,
+            _("Someone else changed this need since you opened the file. Nothing was saved."),
+        )
     old = locked.status
     if old == status:
         return locked
     locked.status = status
     locked.resolved_at = timezone.now() if status in (NeedStatus.MET, NeedStatus.CLOSED) else None
-    locked.save(update_fields=["status", "resolved_at", "updated_at"])
+    locked.version += 1
+    locked.save(update_fields=["status", "resolved_at", "version", "updated_at"])
     record(actor=actor, action="update", target=locked, changes={"status": [old, status]})
     return locked

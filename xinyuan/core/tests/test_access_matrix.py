@@ -376,20 +376,28 @@ MATRIX: dict[str, Entry] = {
     "cases:referral-new": Entry("GET", row(LOGIN, 200, 200, 403, 403, 403, 403), obj="file"),
     "cases:report-new": Entry("GET", row(LOGIN, 200, 200, 403, 403, 403, 403), obj="file"),
     "cases:referral-status": Entry(
-        "POST", row(LOGIN, 302, 302, 403, 403, 403, 403), obj="referral"
+        "POST", row(LOGIN, 422, 422, 403, 403, 403, 403), obj="referral"
     ),
     "cases:report-ack": Entry(
-        "POST", row(LOGIN, 302, 302, 403, 403, 403, 403), obj="community_report"
+        "POST", row(LOGIN, 422, 422, 403, 403, 403, 403), obj="community_report"
     ),
     "cases:report-close": Entry(
-        "POST", row(LOGIN, 302, 302, 403, 403, 403, 403), obj="community_report"
+        "POST", row(LOGIN, 422, 422, 403, 403, 403, 403), obj="community_report"
     ),
     "cases:file-follow-up": Entry("POST", row(LOGIN, 422, 422, 403, 403, 403, 403), obj="file"),
     "cases:follow-up-policy": Entry("GET", row(LOGIN, 403, 200, 200, 403, 403, 403)),
     "cases:file-merge": Entry("POST", row(LOGIN, 403, 422, 422, 403, 403, 403), obj="file"),
     "cases:merge-undo": Entry("POST", row(LOGIN, 403, 302, 302, 403, 403, 403), obj="merge"),
     "cases:file-need": Entry("POST", row(LOGIN, 422, 422, 403, 403, 403, 403), obj="file"),
-    "cases:need-status": Entry("POST", row(LOGIN, 302, 302, 403, 403, 403, 403), obj="need"),
+    "cases:need-status": Entry("POST", row(LOGIN, 422, 422, 403, 403, 403, 403), obj="need"),
+    # The intervention plan (CM-03): written by those who write in the file.
+    "cases:plan-new": Entry("POST", row(LOGIN, 422, 422, 403, 403, 403, 403), obj="file"),
+    "cases:plan-update": Entry("POST", row(LOGIN, 422, 422, 403, 403, 403, 403), obj="plan"),
+    "cases:plan-session": Entry("POST", row(LOGIN, 422, 422, 403, 403, 403, 403), obj="plan"),
+    "cases:plan-end": Entry("POST", row(LOGIN, 422, 422, 403, 403, 403, 403), obj="plan"),
+    # Care teams (CM-08): kept by those who assign files.
+    "cases:team-list": Entry("GET", row(LOGIN, 403, 200, 200, 403, 403, 403)),
+    "cases:team-edit": Entry("GET", row(LOGIN, 403, 200, 200, 403, 403, 403), obj="team"),
     "hotline:contact-file": Entry("POST", row(LOGIN, 302, 302, 403, 403, 403, 403), obj="contact"),
     "hotline:contact-file-link": Entry(
         "POST", row(LOGIN, 302, 302, 403, 403, 403, 403), obj="contact", data={"label": "C-X"}
@@ -632,6 +640,17 @@ class AccessMatrixTests(TestCase):
             person=file_person,
             data={"kind": "financial", "description": "失业"},
         )
+        from xinyuan.cases.actions.plans import do_create_plan
+        from xinyuan.cases.actions.teams import do_save_team
+
+        plan = do_create_plan(
+            actor=p.counsellor,
+            person=file_person,
+            data={"approaches": ["individual"], "goals": "稳定情绪"},
+        )
+        team = do_save_team(
+            actor=p.supervisor, data={"name": "心理救援队", "members": [p.counsellor]}
+        )
         cls.slugs = {"slug": campaign.slug, "token": participant.token}
         cls.objects = {
             "task": result.tasks.get(kind="urgent").public_id,
@@ -665,6 +684,8 @@ class AccessMatrixTests(TestCase):
             "community_report": community_report.public_id,
             "merge": merge.public_id,
             "need": need.public_id,
+            "plan": plan.public_id,
+            "team": team.public_id,
         }
 
     def url_for(self, key: str, entry: Entry) -> str:

@@ -342,6 +342,26 @@ def _files():
     return files
 
 
+def _plans():
+    from xinyuan.cases.actions import plans
+
+    return plans
+
+
+def _teams():
+    from xinyuan.cases.actions import teams
+
+    return teams
+
+
+def _plan(w, number: str):
+    return _plans().do_create_plan(
+        actor=w.p.counsellor,
+        person=_file(w, number),
+        data={"approaches": ["individual"], "goals": "稳定情绪"},
+    )
+
+
 def _referral(w, number: str):
     return _files().do_create_referral(
         actor=w.p.counsellor,
@@ -979,6 +999,51 @@ CALLS: dict[str, tuple[Callable[[SimpleNamespace], object], bool]] = {
                 data={"kind": "financial", "description": "失业"},
             ),
             status="met",
+        ),
+        True,
+    ),
+    # The intervention plan (CM-03) and care teams (CM-08).
+    "xinyuan.cases.actions.plans.do_create_plan": (lambda w: _plan(w, "13800000942"), True),
+    "xinyuan.cases.actions.plans.do_update_plan": (
+        lambda w: (
+            lambda plan: _plans().do_update_plan(
+                actor=w.p.counsellor,
+                plan=plan,
+                data={"approaches": ["family"], "goals": "改善家庭沟通"},
+                version=plan.version,
+            )
+        )(_plan(w, "13800000943")),
+        True,
+    ),
+    "xinyuan.cases.actions.plans.do_end_plan": (
+        lambda w: (
+            lambda plan: _plans().do_end_plan(
+                actor=w.p.counsellor,
+                plan=plan,
+                status="completed",
+                outcome="目标达成",
+                version=plan.version,
+            )
+        )(_plan(w, "13800000944")),
+        True,
+    ),
+    "xinyuan.cases.actions.plans.do_record_session": (
+        lambda w: _plans().do_record_session(
+            actor=w.p.counsellor,
+            plan=_plan(w, "13800000945"),
+            data={
+                "held_at": timezone.now(),
+                "approach": "individual",
+                "minutes": 50,
+                "summary": "情绪稳定训练",
+            },
+        ),
+        True,
+    ),
+    "xinyuan.cases.actions.teams.do_save_team": (
+        lambda w: _teams().do_save_team(
+            actor=w.p.supervisor,
+            data={"name": f"救援队{timezone.now().timestamp()}", "members": [w.p.counsellor]},
         ),
         True,
     ),

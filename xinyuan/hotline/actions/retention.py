@@ -31,8 +31,10 @@ from xinyuan.cases.models import (
     FileEntry,
     FollowUp,
     FollowUpStatus,
+    InterventionPlan,
     Person,
     PersonMerge,
+    PlanSession,
     PracticalNeed,
     Referral,
 )
@@ -194,6 +196,8 @@ def _anonymise_person(person: Person, contact_ids: list[int], now) -> int:
     merged = list(PersonMerge.objects.filter(target=person).values_list("source_id", flat=True))
     PersonMerge.objects.filter(Q(target=person) | Q(source=person)).update(reason="")
     PracticalNeed.objects.filter(person=person).update(description="", resource="")
+    InterventionPlan.objects.filter(person=person).update(goals="", outcome="")
+    PlanSession.objects.filter(person=person).update(summary="", participants="")
     Person.objects.filter(pk__in=merged).update(**EMPTY_FILE)
     FileEntry.objects.filter(person=person).update(text="")
     Referral.objects.filter(person=person).update(

@@ -3,6 +3,8 @@ the work report's buttons download the Excel and PDF files named by centre and p
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from xinyuan.core.browser import BrowserTestCase, ensure_chromium
@@ -30,9 +32,18 @@ class ReportsPageTests(BrowserTestCase):
         page.click("[data-testid=to-work-report]")
         page.goto("/reports/work-report/?period=month&day=2026-11-15")
         self.shot(page, "e2e-work-report-zh")
-        for button, ending in (("#download-xlsx", ".xlsx"), ("#download-pdf", ".pdf")):
+        for button, ending, magic in (
+            ("#download-xlsx", ".xlsx", b"PK"),
+            ("#download-pdf", ".pdf", b"%PDF"),
+        ):
             with page.expect_download() as info:
                 page.click(button)
-            name = info.value.suggested_filename
-            self.assertEqual(name, f"测试热线-心理援助热线工作报表-2026-11{ending}")
+            download = info.value
+            self.assertEqual(
+                download.suggested_filename, f"测试热线-心理援助热线工作报表-2026-11{ending}"
+            )
+            # Wait for the whole file: a context closed while Chromium is still downloading
+            # can hang the browser's shutdown (microsoft/playwright#22185).
+            self.assertIsNone(download.failure())
+            self.assertTrue(Path(download.path()).read_bytes().startswith(magic))
         self.assertEqual(self.page_errors, [])
