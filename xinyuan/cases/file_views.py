@@ -70,6 +70,7 @@ from xinyuan.directory.selectors import active_institutions
 
 PAGE_SIZE = 50
 TIMELINE_PAGE = 50
+PDF_MAX_ITEMS = 5000
 
 
 @require_GET
@@ -143,19 +144,38 @@ def _file_context(request, access, **forms) -> dict:
         ]
     # A refused form of one item (a referral's status, a report's acknowledgement, a need's
     # status) is shown again on its item with what was typed and why.
+    # When its item no longer offers the form (the report was acknowledged or closed meanwhile,
+    # the referral ended, the need is not among the newest), it is shown at the top instead.
     item_forms = forms.get("item_forms") or {}
+    placed: set = set()
+
+    def place(key, offered: bool = True):
+        if offered and key in item_forms:
+            placed.add(key)
+            return item_forms[key]
+        return None
+
     for referral in referrals:
-        referral.status_form = item_forms.get(("referral", str(referral.public_id)))
+        referral.status_form = place(
+            ("referral", str(referral.public_id)), bool(referral.next_statuses)
+        )
     reports = selectors.open_community_reports(person)
     for report in reports:
-        report.ack_form = item_forms.get(("report_ack", str(report.public_id)))
-        report.close_form = item_forms.get(("report_close", str(report.public_id)))
+        report.ack_form = place(
+            ("report_ack", str(report.public_id)), report.acknowledged_at is None
+        )
+        report.close_form = place(("report_close", str(report.public_id)))
     needs = list(person.needs.select_related("institution").order_by("-created_at")[:50])
     for need in needs:
-        need.status_form = item_forms.get(("need", str(need.public_id)))
+        need.status_form = place(("need", str(need.public_id)))
+    plan = _plan_context(person, now, forms)
+    unplaced = [form for key, form in item_forms.items() if key not in placed]
+    if plan["active_plan"] is None:  # ended meanwhile: its forms have nowhere to show
+        unplaced += [forms[n] for n in ("session_form", "end_plan_form") if forms.get(n)]
     labels = dict(PopulationCategory.choices)
     return {
-        **_plan_context(person, now, forms),
+        **plan,
+        "unplaced_forms": unplaced,
         "person": person,
         "access": access,
         "name": file_actions.person_name(person),
@@ -183,7 +203,7 @@ def _file_context(request, access, **forms) -> dict:
                 "team": str(person.team.public_id) if person.team_id else "",
             },
             workers=workers,
-            teams=selectors.teams_of_centre(person.organisation_id) if access.can_assign else (),
+            teams=_assignable_teams(person) if access.can_assign else (),
         ),
         "note_form": forms.get("note_form") or NoteForm(),
         "book_form": forms.get("book_form")
@@ -214,6 +234,15 @@ def _file_context(request, access, **forms) -> dict:
         "reveal_form": forms.get("reveal_form") or RevealDetailsForm(),
         "revealed": forms.get("revealed"),
     }
+
+
+def _assignable_teams(person) -> list:
+    """The centre's active teams, and the file's own team even if it became inactive (so that
+    changing the worker does not drop it unasked)."""
+    teams = list(selectors.teams_of_centre(person.organisation_id))
+    if person.team is not None and not person.team.is_active:
+        teams.append(person.team)
+    return teams
 
 
 def _plan_context(person, now, forms) -> dict:
@@ -407,7 +436,7 @@ def file_status(request, public_id):
 def file_assign(request, public_id):
     access = access_file(request.user, public_id, require="can_assign")
     workers = list(selectors.assignable_workers(access.person.organisation_id))
-    teams = list(selectors.teams_of_centre(access.person.organisation_id))
+    teams = _assignable_teams(access.person)
     by_id = {str(w.public_id): w for w in workers}
     teams_by_id = {str(t.public_id): t for t in teams}
 
@@ -477,9 +506,11 @@ def file_pdf(request, public_id):
     items: list = []
     cursor = None
     while True:  # the whole timeline, page by page (a file is hundreds of items, not millions)
-        page, cursor = timeline.timeline(request.user, person, before=cursor, limit=500)
+        page, cursor = timeline.timeline(
+            request.user, person, before=cursor, limit=min(500, PDF_MAX_ITEMS - len(items))
+        )
         items.extend(page)
-        if cursor is None or len(items) >= 5000:
+        if cursor is None or len(items) >= PDF_MAX_ITEMS:
             break
     labels = dict(PopulationCategory.choices)
     html = render_to_string(
@@ -489,6 +520,9 @@ def file_pdf(request, public_id):
             "name": file_actions.person_name(person),
             "categories": [labels.get(c, c) for c in person.population_categories],
             "items": items,
+            # Cut at PDF_MAX_ITEMS: the print says so and where the older items are.
+            "truncated": cursor is not None,
+            "oldest_printed": items[-1].at if items else None,
             "referrals": selectors.referrals_of(person),
             "printed_at": timezone.localtime(),
             "printed_by": request.user,

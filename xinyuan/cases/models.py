@@ -96,6 +96,10 @@ class Person(PublicModel):
     street = models.CharField(_("street or township (街道/乡镇)"), max_length=100, blank=True)
     community = models.CharField(_("community (社区)"), max_length=100, blank=True)
     contact_details_encrypted = models.TextField(blank=True)
+    # The keyed hash of a phone number found in the contact details (the same hash as a
+    # caller's ``CallerIdentity``): a walk-in's file and a caller known by number are found
+    # to be one person (CM-01, likely duplicates).
+    contact_hash = models.CharField(max_length=64, blank=True)
     guardian_relation = models.CharField(_("guardian's relation"), max_length=40, blank=True)
     guardian_encrypted = models.TextField(blank=True)
     population_categories = models.JSONField(_("population categories"), default=list, blank=True)
@@ -145,6 +149,7 @@ class Person(PublicModel):
                 fields=["organisation", "case_status", "assigned_to"], name="person_org_file"
             ),
             models.Index(fields=["organisation", "name_hash"], name="person_org_name_hash"),
+            models.Index(fields=["organisation", "contact_hash"], name="person_org_contact_hash"),
         ]
 
     @property
@@ -744,6 +749,13 @@ class InterventionPlan(PublicModel):
         verbose_name_plural = _("intervention plans")
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["person", "-created_at"], name="plan_person_created")]
+        constraints = [
+            # One active plan per file; a merge of two files with an active plan each is
+            # refused (the merge names the record), and a second tab's plan too.
+            models.UniqueConstraint(
+                fields=["person"], condition=models.Q(status="active"), name="plan_one_active"
+            )
+        ]
 
 
 class SessionProgress(models.TextChoices):
@@ -759,8 +771,8 @@ class PlanSession(PublicModel):
     organisation = models.ForeignKey(
         "accounts.Organisation", on_delete=models.PROTECT, related_name="+"
     )
+    # The person is the plan's: a merge (or its undo) moves the plan, and its sessions with it.
     plan = models.ForeignKey(InterventionPlan, on_delete=models.PROTECT, related_name="sessions")
-    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="plan_sessions")
     held_at = models.DateTimeField(_("held at"))
     approach = models.CharField(_("approach"), max_length=10, choices=InterventionApproach.choices)
     minutes = models.PositiveSmallIntegerField(_("minutes"))
@@ -778,7 +790,7 @@ class PlanSession(PublicModel):
         verbose_name = _("session")
         verbose_name_plural = _("sessions")
         ordering = ["-held_at", "-id"]
-        indexes = [models.Index(fields=["person", "-held_at"], name="session_person_held")]
+        indexes = [models.Index(fields=["plan", "-held_at"], name="session_plan_held")]
 
 
 class CareTeam(PublicModel):

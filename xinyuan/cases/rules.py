@@ -100,6 +100,18 @@ def can_move(status: str, to: str) -> bool:
     return to in STATUS_TRANSITIONS.get(status, frozenset())
 
 
+_PHONE_IN_TEXT = re.compile(
+    r"(?:\+?86|0086)?[\s\-]*(1[3-9]\d(?:[\s\-]?\d){8}|0\d{2,3}[\s\-]?\d{7,8})"
+)
+
+
+def phone_in(text: str) -> str:
+    """The first Chinese mobile or fixed-line number in free text (a file's contact details),
+    normalised as a caller's number is (``normalise_identity``); "" if there is none."""
+    found = _PHONE_IN_TEXT.search(unicodedata.normalize("NFKC", text or ""))
+    return normalise_identity("phone", found.group(1)) if found else ""
+
+
 def normalise_name(name: str) -> str:
     """A name as the duplicate check compares it: NFKC, no spaces, lower case."""
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", name or "")).lower()

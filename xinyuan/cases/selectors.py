@@ -286,19 +286,38 @@ def caseload(user) -> list[dict]:
 
 
 def likely_duplicates(user, person: Person, limit: int = 10) -> list[Person]:
-    """Other files of the centre, among those ``user`` may see, that may be the same person: the
-    same keyed name hash with the same year of birth, or the same name hash in the same street
-    (CM-01). Never a file the user may not open (a name typed in would otherwise reveal it)."""
-    if not person.name_hash:
-        return []
-    same = Q(birth_year=person.birth_year) if person.birth_year else Q()
-    if person.street:
-        same |= Q(street=person.street)
+    """Other files of the centre, among those ``user`` may see, that may be the same person
+    (CM-01): the same phone number (a caller's identity or a number in a file's contact
+    details, compared by keyed hash); or the same keyed name hash with the same year of birth
+    or in the same street. Never a file the user may not open (a name typed in would otherwise
+    reveal it)."""
+    same = Q()
+    if person.name_hash:
+        near = Q(birth_year=person.birth_year) if person.birth_year else Q()
+        if person.street:
+            near |= Q(street=person.street)
+        if near:
+            same |= Q(name_hash=person.name_hash) & near
+    phones = set(
+        CallerIdentity.objects.filter(person=person, kind="phone").values_list(
+            "value_hash", flat=True
+        )
+    )
+    if person.contact_hash:
+        phones.add(person.contact_hash)
+    if phones:
+        known_by = CallerIdentity.objects.filter(
+            person_id=OuterRef("pk"),
+            organisation_id=person.organisation_id,
+            kind="phone",
+            value_hash__in=phones,
+        )
+        same |= Q(contact_hash__in=phones) | Q(Exists(known_by))
     if not same:
         return []
     return list(
         files_visible_to(user)
-        .filter(organisation_id=person.organisation_id, name_hash=person.name_hash)
+        .filter(organisation_id=person.organisation_id)
         .exclude(pk=person.pk)
         .exclude(case_status="")
         .filter(merged_into__isnull=True)
@@ -366,45 +385,34 @@ def teams_visible_to(user) -> QuerySet[CareTeam]:
 
 
 def team_follow_ups(qs: QuerySet[FollowUp], team: CareTeam) -> QuerySet[FollowUp]:
-    """The team's follow-ups: of the team's files, or assigned to one of its members."""
-    members = CareTeam.members.through.objects.filter(careteam_id=team.pk).values("user_id")
-    return qs.filter(Q(person__team_id=team.pk) | Q(assigned_to_id__in=members))
+    """The team's follow-ups: those of the team's files (one rule for the list and the
+    caseload's count)."""
+    return qs.filter(person__team_id=team.pk)
+
+
+def active_members(organisation_id: int):
+    """Team memberships of active staff of the centre (deactivated staff drop out)."""
+    return CareTeam.members.through.objects.filter(
+        careteam__organisation_id=organisation_id, user__is_active=True
+    )
 
 
 def team_caseload(user) -> list[dict]:
     """Open files per team of the centre, beside the per-worker caseload: files, active,
-    level 1, and the team's scheduled follow-ups overdue."""
+    level 1, and the team's scheduled follow-ups overdue (``team_follow_ups``)."""
     if not permissions.has_perm(user, permissions.ASSIGN_CASES) or user.organisation_id is None:
         return []
     now = timezone.now()
+    live = Q(files__merged_into__isnull=True, files__case_status__in=["open", "active", "reopened"])
     teams = list(
-        teams_of_centre(user.organisation_id).annotate(
-            open_files=models.Count(
-                "files",
-                filter=Q(
-                    files__case_status__in=["open", "active", "reopened"],
-                    files__merged_into__isnull=True,
-                ),
-            ),
-            active_files=models.Count("files", filter=Q(files__case_status="active")),
-            level_1=models.Count(
-                "files",
-                filter=Q(
-                    files__intervention_level=1,
-                    files__case_status__in=["open", "active", "reopened"],
-                ),
-            ),
+        teams_of_centre(user.organisation_id)
+        .select_related("leader")
+        .annotate(
+            open_files=models.Count("files", filter=live),
+            active_files=models.Count("files", filter=live & Q(files__case_status="active")),
+            level_1=models.Count("files", filter=live & Q(files__intervention_level=1)),
         )
     )
-    # Counted apart: a second to-many join in the same query would multiply the file counts.
-    sizes = {
-        row["careteam_id"]: row["n"]
-        for row in CareTeam.members.through.objects.filter(
-            careteam__organisation_id=user.organisation_id
-        )
-        .values("careteam_id")
-        .annotate(n=models.Count("pk"))
-    }
     overdue = dict(
         FollowUp.objects.filter(
             organisation_id=user.organisation_id,
@@ -416,6 +424,13 @@ def team_caseload(user) -> list[dict]:
         .annotate(n=models.Count("pk"))
         .values_list("person__team_id", "n")
     )
+    # Counted apart: a second to-many join in the same query would multiply the file counts.
+    sizes = {
+        row["careteam_id"]: row["n"]
+        for row in active_members(user.organisation_id)
+        .values("careteam_id")
+        .annotate(n=models.Count("pk"))
+    }
     return [
         {
             "team": team,

@@ -57,9 +57,7 @@ def team_list(request):
             return redirect("cases:team-list")
     members: dict[int, list] = {}
     for row in (
-        CareTeam.members.through.objects.filter(
-            careteam__organisation_id=request.user.organisation_id
-        )
+        selectors.active_members(request.user.organisation_id)
         .select_related("user")
         .order_by("user__alias", "user__username")
     ):

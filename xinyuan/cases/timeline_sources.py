@@ -183,8 +183,11 @@ def _plans(user, person, cursor, limit):
 
 
 def _sessions(user, person, cursor, limit):
+    # What was said in a session is clinical text: shown to those who read clinical notes by
+    # role (counsellors, supervisors), like a contact's notes; others see that it took place.
+    clinical = permissions.has_perm(user, permissions.READ_CLINICAL_NOTES)
     rows = (
-        PlanSession.objects.filter(person=person)
+        PlanSession.objects.filter(plan__person=person)
         .filter(after_cursor("session", cursor, "held_at"))
         .select_related("by")
         .order_by("-held_at", "-pk")[:limit]
@@ -202,7 +205,9 @@ def _sessions(user, person, cursor, limit):
             kind="session",
             pk=row.pk,
             title=title,
-            detail=f"{row.participants}\n{row.summary}" if row.participants else row.summary,
+            detail=(f"{row.participants}\n{row.summary}" if row.participants else row.summary)
+            if clinical
+            else "",
             public_id=str(row.public_id),
         )
 

@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from xinyuan.audit.actions import record
 from xinyuan.cases import rules
@@ -38,7 +39,9 @@ from xinyuan.cases.selectors import assignable_workers
 from xinyuan.core import crypto, permissions
 from xinyuan.core.errors import ConflictError, PermissionDeniedError
 
-STALE = _("Someone else changed this file since you opened it. Nothing was saved: reload it.")
+STALE = gettext_lazy(
+    "Someone else changed this file since you opened it. Nothing was saved: reload it."
+)
 TEXT_FIELDS = ("alias", "street", "community", "guardian_relation")
 LONG_TEXT_FIELDS = ("self_evaluation", "life_events", "counselling_advice")
 SECRET_FIELDS = {
@@ -179,6 +182,10 @@ def do_update_file(*, actor, person: Person, data: dict, version: int) -> Person
             setattr(locked, column, crypto.encrypt(value) if value else "")
             fields.append(column)
             changes[key] = "changed" if value else "cleared"
+            if key == "contact_details":
+                phone = rules.phone_in(value)
+                locked.contact_hash = crypto.keyed_hash("phone", phone) if phone else ""
+                fields.append("contact_hash")
     if not fields:
         return locked
     _bump(locked, fields, person)
@@ -297,9 +304,13 @@ def do_assign_file(*, actor, person: Person, worker, version: int, team=None) ->
         raise ValidationError(
             {"worker": _("Choose an active counsellor or supervisor of this centre.")}
         )
-    if team is not None and (team.organisation_id != person.organisation_id or not team.is_active):
-        raise ValidationError({"team": _("Choose an active team of this centre.")})
     locked = _locked(person, version)
+    # An inactive team may stay (a change of worker keeps it); it is not given new files.
+    if team is not None and (
+        team.organisation_id != person.organisation_id
+        or (not team.is_active and team.pk != locked.team_id)
+    ):
+        raise ValidationError({"team": _("Choose an active team of this centre.")})
     new_worker, new_team = getattr(worker, "pk", None), getattr(team, "pk", None)
     if locked.assigned_to_id == new_worker and locked.team_id == new_team:
         return locked

@@ -12,9 +12,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from xinyuan.audit.actions import record
 from xinyuan.cases.actions.files import require_file
@@ -28,12 +29,14 @@ from xinyuan.cases.models import (
 )
 from xinyuan.core.errors import ConflictError
 
-STALE_PLAN = _("Someone else changed this plan since you opened it. Nothing was saved: reload it.")
+STALE_PLAN = gettext_lazy(
+    "Someone else changed this plan since you opened it. Nothing was saved: reload it."
+)
 MAX_PLANNED_SESSIONS = 200
 MAX_SESSION_MINUTES = 600
 
 
-def _clean_plan(data: dict, *, today) -> dict:
+def _clean_plan(data: dict, *, today, review_was=None) -> dict:
     problems: dict[str, str] = {}
     approaches = [a for a in InterventionApproach.values if a in (data.get("approaches") or [])]
     if not approaches:
@@ -49,7 +52,7 @@ def _clean_plan(data: dict, *, today) -> dict:
             "Plan between 1 and %(n)s sessions, or leave it empty."
         ) % {"n": MAX_PLANNED_SESSIONS}
     review_on = data.get("review_on")
-    if review_on is not None and review_on < today:
+    if review_on is not None and review_on < today and review_on != review_was:
         problems["review_on"] = _("The review date cannot be in the past.")
     if problems:
         raise ValidationError(problems)
@@ -71,9 +74,15 @@ def do_create_plan(*, actor, person: Person, data: dict) -> InterventionPlan:
         raise ValidationError(
             {"__all__": _("This file has an active plan: change it or end it first.")}
         )
-    plan = InterventionPlan.objects.create(
-        organisation_id=person.organisation_id, person=person, created_by=actor, **clean
-    )
+    try:
+        with transaction.atomic():
+            plan = InterventionPlan.objects.create(
+                organisation_id=person.organisation_id, person=person, created_by=actor, **clean
+            )
+    except IntegrityError as exc:  # a second tab's plan got there first
+        raise ValidationError(
+            {"__all__": _("This file has an active plan: change it or end it first.")}
+        ) from exc
     record(
         actor=actor,
         action="create",
@@ -99,7 +108,7 @@ def _locked_plan(plan: InterventionPlan, version: int) -> InterventionPlan:
 @transaction.atomic
 def do_update_plan(*, actor, plan: InterventionPlan, data: dict, version: int) -> InterventionPlan:
     require_file(actor, plan.person, "can_edit_file")
-    clean = _clean_plan(data, today=timezone.localdate())
+    clean = _clean_plan(data, today=timezone.localdate(), review_was=plan.review_on)
     locked = _locked_plan(plan, version)
     changes = {}
     for name, value in clean.items():
@@ -182,7 +191,6 @@ def do_record_session(*, actor, plan: InterventionPlan, data: dict) -> PlanSessi
     session = PlanSession.objects.create(
         organisation_id=locked.organisation_id,
         plan=locked,
-        person_id=locked.person_id,
         held_at=held_at,
         approach=approach,
         minutes=minutes,

@@ -8,6 +8,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from xinyuan.audit.actions import record
 from xinyuan.cases.models import CareTeam
@@ -15,7 +16,9 @@ from xinyuan.cases.selectors import assignable_workers
 from xinyuan.core import permissions
 from xinyuan.core.errors import ConflictError, PermissionDeniedError
 
-STALE_TEAM = _("Someone else changed this team since you opened it. Nothing was saved: reload it.")
+STALE_TEAM = gettext_lazy(
+    "Someone else changed this team since you opened it. Nothing was saved: reload it."
+)
 
 
 def _clean(actor, data: dict) -> dict:

@@ -380,6 +380,25 @@ class FilePagesTests(PersonaMixin, TestCase):
             AuditEvent.objects.filter(action="export", target_id=self.person.public_id).exists()
         )
 
+    def test_a_cut_pdf_says_so(self):
+        from unittest import mock
+
+        import pypdfium2
+
+        from xinyuan.cases import file_views
+
+        file_actions.do_add_file_note(actor=self.p.counsellor, person=self.person, text="第二条")
+        url = reverse("cases:file-pdf", args=[self.person.public_id])
+        with mock.patch.object(file_views, "PDF_MAX_ITEMS", 1):
+            response = client_for(self.p.supervisor).get(url)
+        pdf = pypdfium2.PdfDocument(response.content)
+        text = "".join(page.get_textpage().get_text_range() for page in pdf)
+        self.assertIn("仅打印最近的 1 条记录", " ".join(text.split()))
+        self.assertEqual(text.count("07号"), 2, "one timeline item, and the worker")
+        full = client_for(self.p.supervisor).get(url)
+        pdf = pypdfium2.PdfDocument(full.content)
+        self.assertNotIn("仅打印", "".join(p.get_textpage().get_text_range() for p in pdf))
+
     def test_contact_page_offers_the_file(self):
         page = client_for(self.p.counsellor).get(
             reverse("hotline:contact-detail", args=[self.contact.public_id])
@@ -655,3 +674,38 @@ class DuplicateScopeTests(PersonaMixin, TestCase):
         self.assertEqual(
             [p.pk for p in selectors.likely_duplicates(self.p.supervisor, mine)], [theirs.pk]
         )
+
+    def test_the_same_phone_number_in_a_walk_ins_file_and_a_callers_identity(self):
+        """A walk-in's file with the number in its contact details, and a caller known by that
+        number (their identity): each is suggested on the other's file (keyed hashes only)."""
+        caller = do_open_file_from_contact(
+            actor=self.p.counsellor, contact=start(self.p.counsellor, number="13912345678")
+        )
+        walk_in = do_open_file_from_contact(
+            actor=self.p.counsellor,
+            contact=do_start_contact(actor=self.p.counsellor, channel="walk_in"),
+        )
+        self.assertEqual(selectors.likely_duplicates(self.p.supervisor, walk_in), [])
+        file_actions.do_update_file(
+            actor=self.p.counsellor,
+            person=walk_in,
+            data={"contact_details": "手机 139-1234-5678（本人）"},
+            version=walk_in.file_version,
+        )
+        walk_in.refresh_from_db()
+        self.assertNotIn("13912345678", walk_in.contact_hash)
+        self.assertEqual(
+            [p.pk for p in selectors.likely_duplicates(self.p.supervisor, walk_in)], [caller.pk]
+        )
+        self.assertEqual(
+            [p.pk for p in selectors.likely_duplicates(self.p.supervisor, caller)], [walk_in.pk]
+        )
+        # Another number: no suggestion.
+        file_actions.do_update_file(
+            actor=self.p.counsellor,
+            person=walk_in,
+            data={"contact_details": "010-82000001"},
+            version=walk_in.file_version,
+        )
+        walk_in.refresh_from_db()
+        self.assertEqual(selectors.likely_duplicates(self.p.supervisor, walk_in), [])

@@ -27,9 +27,10 @@ from xinyuan.core.errors import ConflictError, PermissionDeniedError
 from xinyuan.core.testing import PersonaMixin, ProductionTransactionTestCase, client_for
 from xinyuan.hotline.actions.person_files import do_open_file_from_contact
 
-# Measured: the file page 29 statements (session, user, audit, alerts, the file, its timeline
-# sources, plans, teams), the overdue list 9. More means a query per record crept in.
-FILE_PAGE_STATEMENTS = 29
+# Measured: the file page 31 statements (session, user, audit, alerts, the file, its timeline
+# sources, plans, teams, duplicates by phone and name), the overdue list 9. More means a query
+# per record crept in.
+FILE_PAGE_STATEMENTS = 31
 OVERDUE_LIST_STATEMENTS = 9
 GOALS = "一、稳定情绪，建立安全计划；二、恢复睡眠；三、修复与母亲的关系"
 
@@ -523,3 +524,134 @@ class QueryCountTests(PersonaMixin, TestCase):
                 self.assertLessEqual(many, FILE_PAGE_STATEMENTS)
         overdue = reverse("cases:follow-up-list") + "?overdue=1"
         self.assertLessEqual(self.count(self.p.supervisor, overdue), OVERDUE_LIST_STATEMENTS)
+
+
+class ReviewFindingsTests(PersonaMixin, TestCase):
+    """Cases a review found: a merge of two active plans, a refused form whose item moved on,
+    a session's words for those who do not read clinical notes, an inactive team kept on a
+    change of worker, deactivated members."""
+
+    def setUp(self):
+        self.a = do_open_file_from_contact(
+            actor=self.p.counsellor, contact=start(self.p.counsellor, number="13800004001")
+        )
+        self.b = do_open_file_from_contact(
+            actor=self.p.counsellor, contact=start(self.p.counsellor, number="13800004002")
+        )
+
+    def plan(self, person):
+        return plan_actions.do_create_plan(
+            actor=self.p.counsellor, person=person, data={"approaches": ["group"], "goals": "x"}
+        )
+
+    def test_two_active_plans_are_never_merged_into_one_file(self):
+        from xinyuan.cases.actions.merge import do_merge_persons, do_undo_merge
+
+        self.plan(self.a)
+        plan_b = self.plan(self.b)
+        with self.assertRaises(ValidationError):
+            do_merge_persons(actor=self.p.supervisor, source=self.b, target=self.a, reason="同一人")
+        self.assertEqual(InterventionPlan.objects.filter(person=self.a).count(), 1)
+        # With one of them ended the merge goes through; a session recorded after the merge
+        # stays with its plan when the merge is undone.
+        plan_actions.do_end_plan(
+            actor=self.p.counsellor, plan=plan_b, status="stopped", outcome="转介", version=1
+        )
+        merge = do_merge_persons(
+            actor=self.p.supervisor, source=self.b, target=self.a, reason="同一人"
+        )
+        active = InterventionPlan.objects.get(person=self.a, status="active")
+        session = plan_actions.do_record_session(
+            actor=self.p.counsellor, plan=active, data=session_data()
+        )
+        do_undo_merge(actor=self.p.supervisor, merge=merge)
+        self.assertEqual(session.plan.person_id, self.a.pk)
+        self.assertEqual(InterventionPlan.objects.get(pk=plan_b.pk).person_id, self.b.pk)
+
+    def test_a_form_whose_item_moved_on_is_shown_at_the_top_with_the_typing(self):
+        report = file_actions.do_file_community_report(
+            actor=self.p.counsellor,
+            person=self.a,
+            data={"risk": "自杀风险", "street_contact": "街道张主任", "method": "phone"},
+        )
+        file_actions.do_acknowledge_community_report(
+            actor=self.p.counsellor, report=report, by_name="张主任"
+        )
+        response = client_for(self.p.counsellor).post(
+            reverse("cases:report-ack", args=[report.public_id]),
+            {"by_name": "李副主任"},
+            HTTP_ACCEPT_LANGUAGE="zh-hans",
+        )
+        self.assertEqual(response.status_code, 422)
+        self.assertContains(response, 'data-testid="unplaced-form"', status_code=422)
+        self.assertContains(response, "李副主任", status_code=422)
+        plan = self.plan(self.a)
+        plan_actions.do_end_plan(
+            actor=self.p.counsellor, plan=plan, status="completed", outcome="好转", version=1
+        )
+        response = client_for(self.p.counsellor).post(
+            reverse("cases:plan-session", args=[plan.public_id]),
+            {
+                "held_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
+                "approach": "group",
+                "minutes": "45",
+                "summary": "团体辅导第三次",
+            },
+        )
+        self.assertContains(response, "团体辅导第三次", status_code=422)
+        self.assertContains(response, 'data-testid="unplaced-form"', status_code=422)
+
+    def test_a_sessions_words_are_for_readers_of_clinical_notes(self):
+        plan = self.plan(self.a)
+        plan_actions.do_record_session(
+            actor=self.p.counsellor, plan=plan, data=session_data(summary="谈及童年创伤")
+        )
+        url = reverse("cases:file-detail", args=[self.a.public_id])
+        self.assertContains(client_for(self.p.supervisor).get(url), "谈及童年创伤")
+        page = client_for(self.p.director).get(url)
+        self.assertEqual(page.status_code, 200)
+        self.assertNotContains(page, "谈及童年创伤")
+
+    def test_an_inactive_team_is_kept_on_a_change_of_worker_and_not_given_new_files(self):
+        team = team_actions.do_save_team(
+            actor=self.p.supervisor, data={"name": "旧组", "members": [self.p.counsellor_b]}
+        )
+        file_actions.do_assign_file(
+            actor=self.p.supervisor, person=self.a, worker=None, team=team, version=2
+        )
+        team = team_actions.do_save_team(
+            actor=self.p.supervisor,
+            team=team,
+            data={"name": "旧组", "members": [self.p.counsellor_b], "is_active": False},
+            version=team.version,
+        )
+        self.a.refresh_from_db()
+        client = client_for(self.p.supervisor)
+        response = client.post(
+            reverse("cases:file-assign", args=[self.a.public_id]),
+            {
+                "version": self.a.file_version,
+                "worker": str(self.p.counsellor.public_id),
+                "team": str(team.public_id),
+            },
+        )
+        self.assertEqual(response.status_code, 302)
+        self.a.refresh_from_db()
+        self.assertEqual((self.a.assigned_to_id, self.a.team_id), (self.p.counsellor.pk, team.pk))
+        with self.assertRaises(ValidationError):
+            file_actions.do_assign_file(
+                actor=self.p.supervisor,
+                person=self.b,
+                worker=None,
+                team=team,
+                version=self.b.file_version,
+            )
+
+    def test_deactivated_members_are_not_counted(self):
+        team = team_actions.do_save_team(
+            actor=self.p.supervisor,
+            data={"name": "值班组", "members": [self.p.counsellor, self.p.counsellor_b]},
+        )
+        type(self.p.counsellor_b).objects.filter(pk=self.p.counsellor_b.pk).update(is_active=False)
+        row = next(r for r in selectors.team_caseload(self.p.supervisor) if r["team"] == team)
+        self.assertEqual(row["members"], 1)

@@ -35,6 +35,7 @@ from xinyuan.cases.models import (
     Person,
     PersonMerge,
     PlanSession,
+    PlanStatus,
     PracticalNeed,
     Referral,
 )
@@ -96,6 +97,16 @@ class RetentionReport:
 
 def _expired_persons(cutoff):
     held = Contact.objects.filter(person=OuterRef("pk"), legal_hold=True)
+    # The file's own records count as activity too (CM-01): an entry, a referral, a plan that
+    # is active or had a session within the period keeps the person.
+    recent_entry = FileEntry.objects.filter(person=OuterRef("pk"), at__gte=cutoff)
+    recent_referral = Referral.objects.filter(person=OuterRef("pk"), sent_at__gte=cutoff)
+    recent_plan = InterventionPlan.objects.filter(person=OuterRef("pk")).filter(
+        Q(status=PlanStatus.ACTIVE)
+        | Q(created_at__gte=cutoff)
+        | Q(ended_at__gte=cutoff)
+        | Q(sessions__held_at__gte=cutoff)
+    )
     return (
         Person.objects.filter(anonymised_at__isnull=True)
         .annotate(
@@ -110,6 +121,9 @@ def _expired_persons(cutoff):
         .filter(Q(last_done__lt=cutoff) | Q(last_done__isnull=True))
         .filter(Q(last_self_test__lt=cutoff) | Q(last_self_test__isnull=True))
         .filter(Q(last_contact_at__lt=cutoff) | Q(last_contact_at__isnull=True))
+        .exclude(Exists(recent_entry))
+        .exclude(Exists(recent_referral))
+        .exclude(Exists(recent_plan))
     )
 
 
@@ -170,6 +184,7 @@ EMPTY_FILE = {
     "name_hash": "",
     "contact_details_encrypted": "",
     "guardian_encrypted": "",
+    "contact_hash": "",
     "guardian_relation": "",
     "street": "",
     "community": "",
@@ -197,7 +212,7 @@ def _anonymise_person(person: Person, contact_ids: list[int], now) -> int:
     PersonMerge.objects.filter(Q(target=person) | Q(source=person)).update(reason="")
     PracticalNeed.objects.filter(person=person).update(description="", resource="")
     InterventionPlan.objects.filter(person=person).update(goals="", outcome="")
-    PlanSession.objects.filter(person=person).update(summary="", participants="")
+    PlanSession.objects.filter(plan__person=person).update(summary="", participants="")
     Person.objects.filter(pk__in=merged).update(**EMPTY_FILE)
     FileEntry.objects.filter(person=person).update(text="")
     Referral.objects.filter(person=person).update(
