@@ -166,7 +166,9 @@ def _plans(user, person, cursor, limit):
     )
     labels = dict(InterventionApproach.choices)
     for row in rows:
-        approaches = "、".join(str(labels.get(a, a)) for a in row.approaches)
+        approaches = pgettext("list separator", ", ").join(
+            str(labels.get(a, a)) for a in row.approaches
+        )
         yield Item(
             at=row.created_at,
             kind="plan",

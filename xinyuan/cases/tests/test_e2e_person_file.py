@@ -93,6 +93,23 @@ class PersonFileBrowserTests(BrowserTestCase):
         level_form.get_by_role("button").click()
         expect(page.get_by_test_id("level-badge")).to_have_text("第一级人群")
 
+        # An intervention plan (individual and family), and its first session.
+        page.locator("#plan summary").click()
+        plan_form = page.get_by_test_id("plan-form")
+        plan_form.get_by_label("个体干预").check()
+        plan_form.get_by_label("家庭干预").check()
+        plan_form.locator("textarea[name=goals]").fill("稳定情绪，落实安全计划；改善家庭沟通")
+        plan_form.locator("input[name=planned_sessions]").fill("6")
+        page.get_by_test_id("plan-save").click()
+        expect(page.get_by_test_id("active-plan")).to_contain_text("已进行会谈：0 / 6 次")
+        page.locator("#plan details:has([data-testid=session-form]) summary").click()
+        session_form = page.get_by_test_id("session-form")
+        session_form.locator("input[name=minutes]").fill("50")
+        session_form.locator("textarea[name=summary]").fill("呼吸放松训练，复核安全计划")
+        page.get_by_test_id("session-record").click()
+        expect(page.get_by_test_id("active-plan")).to_contain_text("已进行会谈：1 / 6 次")
+        expect(page.locator("[data-kind=session]")).to_have_count(1)
+
         # A follow-up booked by hand, which is then missed.
         page.locator("#follow-ups summary").click()
         due = timezone.localtime(timezone.now() + timedelta(hours=3)).strftime("%Y-%m-%dT%H:%M")
