@@ -614,7 +614,10 @@ class FollowUpEscalation(PublicModel):
     )
     follow_up = models.ForeignKey(FollowUp, on_delete=models.PROTECT, related_name="escalations")
     day = models.DateField(_("day"))
-    emailed_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)  # claimed for an e-mail
+    # The mail server accepted the e-mail. A claim older than ``CLAIM_TIMEOUT`` without it (the
+    # worker was killed while sending) is claimed again: at least once, never lost.
+    mail_sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("overdue escalation")

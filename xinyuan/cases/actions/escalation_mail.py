@@ -2,8 +2,10 @@
 (``cases.mail_tasks``), never in a request: one message per centre to its supervisors and
 directors, listing the follow-ups escalated and not yet e-mailed — labels, workers and dates,
 nothing the person said. Each escalation is claimed (``emailed_at``, committed) before its
-message goes out, so a task run again sends nothing twice; a refusing server clears the claims
-and the task tries again ``EMAIL_RETRY_EVERY`` later."""
+message goes out, so a task run again at once sends nothing twice, and marked ``mail_sent_at``
+when the server accepted it. A refusing server clears the claims and the task tries again
+``EMAIL_RETRY_EVERY`` later; a claim never confirmed (the worker killed while sending) is
+claimed again after ``CLAIM_TIMEOUT``: an escalation's e-mail goes at least once, never lost."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.mail import send_mail
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -23,6 +26,15 @@ from xinyuan.core import permissions
 log = logging.getLogger(__name__)
 
 EMAIL_RETRY_EVERY = timedelta(minutes=5)
+CLAIM_TIMEOUT = timedelta(minutes=10)
+
+
+def unsent(now: datetime):
+    """Escalations whose e-mail is still to go: never claimed, or claimed by a run that never
+    confirmed it (killed while sending)."""
+    return Q(emailed_at__isnull=True) | Q(
+        mail_sent_at__isnull=True, emailed_at__lt=now - CLAIM_TIMEOUT
+    )
 
 
 def escalation_recipients(organisation_id: int) -> list[str]:
@@ -58,22 +70,20 @@ def send_overdue_escalation_emails(*, now: datetime | None = None) -> Escalation
     # An escalation not e-mailed within two days is stale: the next day's replaces it.
     since = timezone.localdate(now) - timedelta(days=1)
     pending = (
-        FollowUpEscalation.objects.filter(emailed_at__isnull=True, day__gte=since)
+        FollowUpEscalation.objects.filter(unsent(now), day__gte=since)
         .values_list("organisation_id", flat=True)
         .distinct()
     )
     for organisation_id in sorted(set(pending)):
         ids = list(
             FollowUpEscalation.objects.filter(
-                organisation_id=organisation_id, emailed_at__isnull=True, day__gte=since
+                unsent(now), organisation_id=organisation_id, day__gte=since
             ).values_list("pk", flat=True)[:500]
         )
         claimed = [
             pk
             for pk in ids
-            if FollowUpEscalation.objects.filter(pk=pk, emailed_at__isnull=True).update(
-                emailed_at=now
-            )
+            if FollowUpEscalation.objects.filter(unsent(now), pk=pk).update(emailed_at=now)
         ]
         if not claimed:
             continue
@@ -113,6 +123,7 @@ def send_overdue_escalation_emails(*, now: datetime | None = None) -> Escalation
             FollowUpEscalation.objects.filter(pk__in=claimed).update(emailed_at=None)
             outcome.refused += len(claimed)
             continue
+        FollowUpEscalation.objects.filter(pk__in=claimed).update(mail_sent_at=timezone.now())
         outcome.sent += 1
         outcome.escalations += len(claimed)
     return outcome

@@ -29,6 +29,7 @@ from xinyuan.accounts.models import Organisation
 from xinyuan.audit.actions import record
 from xinyuan.cases import rules
 from xinyuan.cases.access import decide_person
+from xinyuan.cases.actions.escalation_mail import unsent
 from xinyuan.cases.models import (
     CommunityReport,
     FollowUp,
@@ -340,8 +341,8 @@ def do_escalate_overdue_follow_ups(
                     pass
     # The e-mail task: for what this sweep escalated, and for what an earlier sweep escalated
     # but whose e-mail never went (a worker killed between the two).
-    unsent = FollowUpEscalation.objects.filter(emailed_at__isnull=True, day=day).exists()
-    if sweep.created or unsent:
+    to_send = FollowUpEscalation.objects.filter(unsent(now), day=day).exists()
+    if sweep.created or to_send:
         from xinyuan.cases.mail_tasks import email_overdue_escalations
 
         email_overdue_escalations.enqueue()

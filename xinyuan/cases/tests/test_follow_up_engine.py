@@ -286,6 +286,27 @@ class EscalationTests(PersonaMixin, TestCase):
         self.assertEqual(len(inbox.messages), 1)
 
 
+    def test_a_claim_never_confirmed_is_sent_again_after_the_timeout(self):
+        """The worker was killed after claiming, before the server took the e-mail: the claim
+        is not confirmed (``mail_sent_at``), so a run after ``CLAIM_TIMEOUT`` sends it; a run
+        before does not (it may still be on its way)."""
+        inbox, port = start_smtp(self)
+        now = timezone.now()
+        policy.do_escalate_overdue_follow_ups(now=now)
+        FollowUpEscalation.objects.update(emailed_at=now)  # claimed, then the worker died
+        with smtp_settings(port):
+            soon = escalation_mail.send_overdue_escalation_emails(now=now + timedelta(minutes=2))
+            later = escalation_mail.send_overdue_escalation_emails(
+                now=now + escalation_mail.CLAIM_TIMEOUT + timedelta(minutes=1)
+            )
+            again = escalation_mail.send_overdue_escalation_emails(
+                now=now + 3 * escalation_mail.CLAIM_TIMEOUT
+            )
+        self.assertEqual((soon.sent, later.sent, again.sent), (0, 1, 0))
+        self.assertEqual(len(inbox.messages), 1)
+        self.assertFalse(FollowUpEscalation.objects.filter(mail_sent_at__isnull=True).exists())
+
+
 class DangerGroundTests(PersonaMixin, TestCase):
     def test_an_intensified_follow_up_not_reached_is_booked_again_on_the_same_ground(self):
         contact = high_risk_contact(self.p.counsellor)
