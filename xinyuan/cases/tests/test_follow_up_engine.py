@@ -285,7 +285,6 @@ class EscalationTests(PersonaMixin, TestCase):
             self.assertEqual(escalation_mail.send_overdue_escalation_emails().sent, 1)
         self.assertEqual(len(inbox.messages), 1)
 
-
     def test_a_claim_never_confirmed_is_sent_again_after_the_timeout(self):
         """The worker was killed after claiming, before the server took the e-mail: the claim
         is not confirmed (``mail_sent_at``), so a run after ``CLAIM_TIMEOUT`` sends it; a run
