@@ -52,6 +52,7 @@ from xinyuan.cases.file_forms import (
 from xinyuan.cases.models import (
     CaseStatus,
     CommunityReport,
+    Consent,
     InterventionApproach,
     InterventionLevel,
     NeedStatus,
@@ -173,8 +174,18 @@ def _file_context(request, access, **forms) -> dict:
     if plan["active_plan"] is None:  # ended meanwhile: its forms have nowhere to show
         unplaced += [forms[n] for n in ("session_form", "end_plan_form") if forms.get(n)]
     labels = dict(PopulationCategory.choices)
+    # The person's consents (recorded in their contacts): the latest per purpose first.
+    consents = list(
+        Consent.objects.filter(person=person)
+        .select_related("recorded_by", "contact")
+        .order_by("purpose", "-given_at", "-pk")[:40]
+    )
+    latest: dict[str, Consent] = {}
+    for consent in consents:
+        latest.setdefault(consent.purpose, consent)
     return {
         **plan,
+        "consents": list(latest.values()),
         "unplaced_forms": unplaced,
         "person": person,
         "access": access,

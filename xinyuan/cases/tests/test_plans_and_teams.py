@@ -27,10 +27,10 @@ from xinyuan.core.errors import ConflictError, PermissionDeniedError
 from xinyuan.core.testing import PersonaMixin, ProductionTransactionTestCase, client_for
 from xinyuan.hotline.actions.person_files import do_open_file_from_contact
 
-# Measured: the file page 31 statements (session, user, audit, alerts, the file, its timeline
-# sources, plans, teams, duplicates by phone and name), the overdue list 9. More means a query
-# per record crept in.
-FILE_PAGE_STATEMENTS = 31
+# Measured: the file page 32 statements (session, user, audit, alerts, the file, its timeline
+# sources, plans, teams, consents, duplicates by phone and name), the overdue list 9. More
+# means a query per record crept in.
+FILE_PAGE_STATEMENTS = 32
 OVERDUE_LIST_STATEMENTS = 9
 GOALS = "一、稳定情绪，建立安全计划；二、恢复睡眠；三、修复与母亲的关系"
 
@@ -655,3 +655,28 @@ class ReviewFindingsTests(PersonaMixin, TestCase):
         type(self.p.counsellor_b).objects.filter(pk=self.p.counsellor_b.pk).update(is_active=False)
         row = next(r for r in selectors.team_caseload(self.p.supervisor) if r["team"] == team)
         self.assertEqual(row["members"], 1)
+
+
+class ConsentsOnTheFileTests(PersonaMixin, TestCase):
+    def test_the_latest_consent_per_purpose_is_on_the_file(self):
+        from xinyuan.cases.models import Consent
+
+        contact = start(self.p.counsellor, number="13800005001")
+        person = do_open_file_from_contact(actor=self.p.counsellor, contact=contact)
+        now = timezone.now()
+        for agreed, at in ((True, now - timedelta(days=2)), (False, now - timedelta(hours=1))):
+            Consent.objects.create(
+                organisation=self.p.org,
+                person=person,
+                contact=contact,
+                purpose="follow_up",
+                agreed=agreed,
+                method="verbal",
+                given_at=at,
+                recorded_by=self.p.counsellor,
+            )
+        page = client_for(self.p.counsellor).get(
+            reverse("cases:file-detail", args=[person.public_id]), HTTP_ACCEPT_LANGUAGE="zh-hans"
+        )
+        self.assertContains(page, 'data-testid="consent"', count=1)
+        self.assertContains(page, "不同意")
