@@ -13,7 +13,7 @@ from datetime import timedelta
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Sum
+from django.db.models import Count, F, OuterRef, Subquery, Sum
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -169,23 +169,22 @@ def _file_context(request, access, **forms) -> dict:
     needs = list(person.needs.select_related("institution").order_by("-created_at")[:50])
     for need in needs:
         need.status_form = place(("need", str(need.public_id)))
-    plan = _plan_context(person, now, forms)
-    unplaced = [form for key, form in item_forms.items() if key not in placed]
-    if plan["active_plan"] is None:  # ended meanwhile: its forms have nowhere to show
-        unplaced += [forms[n] for n in ("session_form", "end_plan_form") if forms.get(n)]
+    plan = _plan_context(person, now, forms, place)
+    unplaced = [_typed(form) for key, form in item_forms.items() if key not in placed]
     labels = dict(PopulationCategory.choices)
-    # The person's consents (recorded in their contacts): the latest per purpose first.
+    # The person's consents (recorded in their contacts): the latest of each purpose.
+    latest = Consent.objects.filter(person=OuterRef("person"), purpose=OuterRef("purpose"))
     consents = list(
         Consent.objects.filter(person=person)
-        .select_related("recorded_by", "contact")
-        .order_by("purpose", "-given_at", "-pk")[:40]
+        .annotate(latest=Subquery(latest.order_by("-given_at", "-pk").values("pk")[:1]))
+        .filter(pk=F("latest"))
+        .select_related("contact")
+        .order_by("purpose")
     )
-    latest: dict[str, Consent] = {}
-    for consent in consents:
-        latest.setdefault(consent.purpose, consent)
     return {
         **plan,
-        "consents": list(latest.values()),
+        "consents": consents,
+        "reads_clinical": permissions.has_perm(request.user, permissions.READ_CLINICAL_NOTES),
         "unplaced_forms": unplaced,
         "person": person,
         "access": access,
@@ -247,6 +246,21 @@ def _file_context(request, access, **forms) -> dict:
     }
 
 
+def _typed(form):
+    """A refused form shown at the top of the page: its errors, and what was typed, a choice
+    by its label (not its code)."""
+    typed = []
+    for field in form.visible_fields():
+        value = field.value()
+        if value in (None, "", []):
+            continue
+        choices = dict(getattr(field.field, "choices", ()) or ())
+        values = value if isinstance(value, list) else [value]
+        typed.append((field.label, "、".join(str(choices.get(v, v)) for v in values)))
+    form.typed = typed
+    return form
+
+
 def _assignable_teams(person) -> list:
     """The centre's active teams, and the file's own team even if it became inactive (so that
     changing the worker does not drop it unasked)."""
@@ -256,9 +270,10 @@ def _assignable_teams(person) -> list:
     return teams
 
 
-def _plan_context(person, now, forms) -> dict:
+def _plan_context(person, now, forms, place) -> dict:
     """The intervention plan's card (CM-03): the active plan with its sessions so far, the
-    plans that ended, and the forms."""
+    plans that ended, and the forms. A refused form of a plan is shown on the card only if
+    that plan is still the active one (``place``); else at the top of the page."""
     plans = list(
         person.plans.select_related("created_by")
         .annotate(session_count=Count("sessions"), session_minutes=Sum("sessions__minutes"))
@@ -277,6 +292,10 @@ def _plan_context(person, now, forms) -> dict:
         }
     else:
         initial = {}
+    key = str(active.public_id) if active else ""
+    refused_update = place(("plan_update", key), active is not None)
+    refused_session = place(("plan_session", key), active is not None)
+    refused_end = place(("plan_end", key), active is not None)
     return {
         "plans": plans,
         "approach_choices": InterventionApproach.choices,
@@ -285,8 +304,8 @@ def _plan_context(person, now, forms) -> dict:
         "plan_review_due": bool(
             active and active.review_on and active.review_on <= timezone.localdate()
         ),
-        "plan_form": forms.get("plan_form") or PlanForm(initial=initial),
-        "session_form": forms.get("session_form")
+        "plan_form": refused_update or forms.get("plan_form") or PlanForm(initial=initial),
+        "session_form": refused_session
         or SessionForm(
             initial={
                 "held_at": timezone.localtime(now).replace(second=0, microsecond=0),
@@ -294,7 +313,7 @@ def _plan_context(person, now, forms) -> dict:
                 "minutes": 50,
             }
         ),
-        "end_plan_form": forms.get("end_plan_form")
+        "end_plan_form": refused_end
         or EndPlanForm(initial={"version": active.version if active else 0}),
     }
 

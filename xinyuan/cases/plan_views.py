@@ -57,7 +57,7 @@ def plan_update(request, public_id):
         request,
         PlanForm,
         access,
-        "plan_form",
+        ("plan_update", plan.public_id),
         lambda d: plan_actions.do_update_plan(
             actor=request.user, plan=plan, data=d, version=d["version"] or 0
         ),
@@ -74,7 +74,7 @@ def plan_session(request, public_id):
         request,
         SessionForm,
         access,
-        "session_form",
+        ("plan_session", plan.public_id),
         lambda d: plan_actions.do_record_session(actor=request.user, plan=plan, data=d),
         _("Session recorded."),
         anchor="#plan",
@@ -89,7 +89,7 @@ def plan_end(request, public_id):
         request,
         EndPlanForm,
         access,
-        "end_plan_form",
+        ("plan_end", plan.public_id),
         lambda d: plan_actions.do_end_plan(
             actor=request.user,
             plan=plan,

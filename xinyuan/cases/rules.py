@@ -100,15 +100,24 @@ def can_move(status: str, to: str) -> bool:
     return to in STATUS_TRANSITIONS.get(status, frozenset())
 
 
-_PHONE_IN_TEXT = re.compile(
-    r"(?:\+?86|0086)?[\s\-]*(1[3-9]\d(?:[\s\-]?\d){8}|0\d{2,3}[\s\-]?\d{7,8})"
+# A mobile (11 digits from 13x–19x, written whole or 3-4-4) or a fixed line (0 + area code +
+# 7–8 digits), never part of a longer run of digits (an ID-card, bank-card or a date-time).
+_NOT_DIGIT_BEFORE = r"(?<![\dXx])"
+_NOT_DIGIT_AFTER = r"(?![\dXx])"
+_MOBILE = re.compile(
+    _NOT_DIGIT_BEFORE
+    + r"(?:\+?86[\s\-]?|0086[\s\-]?)?(1[3-9]\d[\s\-]?\d{4}[\s\-]?\d{4})"
+    + _NOT_DIGIT_AFTER
 )
+_FIXED = re.compile(_NOT_DIGIT_BEFORE + r"(0\d{2,3}[\s\-]?\d{7,8})" + _NOT_DIGIT_AFTER)
 
 
 def phone_in(text: str) -> str:
-    """The first Chinese mobile or fixed-line number in free text (a file's contact details),
-    normalised as a caller's number is (``normalise_identity``); "" if there is none."""
-    found = _PHONE_IN_TEXT.search(unicodedata.normalize("NFKC", text or ""))
+    """The phone number in free text (a file's contact details), normalised as a caller's
+    number is (``normalise_identity``): the first mobile, else the first fixed line; "" if
+    there is none. Digits inside a longer number (an ID card, a bank card) are never taken."""
+    text = unicodedata.normalize("NFKC", text or "")
+    found = _MOBILE.search(text) or _FIXED.search(text)
     return normalise_identity("phone", found.group(1)) if found else ""
 
 

@@ -285,47 +285,65 @@ def caseload(user) -> list[dict]:
     ]
 
 
+DUPLICATE_CANDIDATES = 50  # per kind of match; a number or name shared by more says nothing
+
+
 def likely_duplicates(user, person: Person, limit: int = 10) -> list[Person]:
     """Other files of the centre, among those ``user`` may see, that may be the same person
     (CM-01): the same phone number (a caller's identity or a number in a file's contact
     details, compared by keyed hash); or the same keyed name hash with the same year of birth
     or in the same street. Never a file the user may not open (a name typed in would otherwise
-    reveal it)."""
-    same = Q()
+    reveal it).
+
+    Candidates come from indexed lookups of a few rows each, then one query by primary key: no
+    OR over the centre's files. A hash shared by more than ``DUPLICATE_CANDIDATES`` files (a
+    welfare home's number, a common name) suggests nothing."""
+    org = person.organisation_id
+    lookups: list[QuerySet[Any, int]] = []
     if person.name_hash:
         near = Q(birth_year=person.birth_year) if person.birth_year else Q()
         if person.street:
             near |= Q(street=person.street)
         if near:
-            same |= Q(name_hash=person.name_hash) & near
-    phones = set(
-        CallerIdentity.objects.filter(person=person, kind="phone").values_list(
-            "value_hash", flat=True
-        )
-    )
+            lookups.append(
+                Person.objects.filter(
+                    near, organisation_id=org, name_hash=person.name_hash
+                ).values_list("pk", flat=True)
+            )
+    # The person's own numbers: their caller identities, and the number in the file's contact
+    # details (a subquery: no extra statement).
+    own = CallerIdentity.objects.filter(person_id=person.pk, kind="phone").values("value_hash")
     if person.contact_hash:
-        phones.add(person.contact_hash)
-    if phones:
-        # Candidates by two indexed lookups (a few rows), not an OR over the centre's files.
-        by_identity = CallerIdentity.objects.filter(
-            organisation_id=person.organisation_id, kind="phone", value_hash__in=phones
-        ).values_list("person_id", flat=True)
-        by_details = Person.objects.filter(
-            organisation_id=person.organisation_id, contact_hash__in=phones
-        ).values_list("pk", flat=True)
-        candidates = set(by_identity.union(by_details))
-        candidates.discard(person.pk)
-        if candidates:
-            same |= Q(pk__in=sorted(candidates)[:100])
-    if not same:
+        identity_match = Q(value_hash__in=own) | Q(value_hash=person.contact_hash)
+        details_match = Q(contact_hash__in=own) | Q(contact_hash=person.contact_hash)
+    else:
+        identity_match = Q(value_hash__in=own)
+        details_match = Q(contact_hash__in=own)
+    lookups.append(
+        CallerIdentity.objects.filter(identity_match, organisation_id=org, kind="phone")
+        .exclude(person_id=person.pk)
+        .values_list("person_id", flat=True)
+    )
+    lookups.append(
+        Person.objects.filter(details_match, organisation_id=org)
+        .exclude(contact_hash="")
+        .exclude(pk=person.pk)
+        .values_list("pk", flat=True)
+    )
+    if not lookups:
+        return []
+    candidates: set[int] = set()
+    for lookup in lookups:
+        found = list(lookup[: DUPLICATE_CANDIDATES + 1])
+        if len(found) <= DUPLICATE_CANDIDATES:
+            candidates.update(found)
+    candidates.discard(person.pk)
+    if not candidates:
         return []
     return list(
         files_visible_to(user)
-        .filter(organisation_id=person.organisation_id)
-        .exclude(pk=person.pk)
+        .filter(pk__in=candidates, organisation_id=org, merged_into__isnull=True)
         .exclude(case_status="")
-        .filter(merged_into__isnull=True)
-        .filter(same)
         .order_by("-pk")[:limit]
     )
 

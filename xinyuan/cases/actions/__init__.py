@@ -348,4 +348,48 @@ def do_rotate_identity_keys(*, batch_size: int = 500) -> dict[str, int]:
                     identity.save(update_fields=fields)
             counts["identities"] += len(batch)
             last_pk = batch[-1].pk
+    counts.update(_rotate_file_keys(batch_size=batch_size))
+    return counts
+
+
+def _rotate_file_keys(*, batch_size: int) -> dict[str, int]:
+    """The person files' encrypted details (name, contact details, guardian) re-encrypted with
+    the newest key, and their keyed hashes (the name's; the phone number's in the contact
+    details, decision 0021) recomputed with the current HMAC key, so that duplicates are still
+    found after a rotation. Also fills the phone hash of files saved before it existed."""
+    counts = {"files": 0, "files_changed": 0}
+    secret = ("name_encrypted", "contact_details_encrypted", "guardian_encrypted")
+    last_pk = 0
+    while True:
+        with transaction.atomic():
+            batch = list(
+                Person.objects.select_for_update()
+                .filter(pk__gt=last_pk)
+                .exclude(name_encrypted="", contact_details_encrypted="", guardian_encrypted="")
+                .order_by("pk")[:batch_size]
+            )
+            if not batch:
+                break
+            for person in batch:
+                before = [getattr(person, f) for f in (*secret, "name_hash", "contact_hash")]
+                for field in secret:
+                    if getattr(person, field):
+                        setattr(person, field, crypto.reencrypt(getattr(person, field)))
+                name = crypto.decrypt(person.name_encrypted) if person.name_encrypted else ""
+                person.name_hash = (
+                    crypto.keyed_hash("name", rules.normalise_name(name)) if name else ""
+                )
+                details = (
+                    crypto.decrypt(person.contact_details_encrypted)
+                    if person.contact_details_encrypted
+                    else ""
+                )
+                phone = rules.phone_in(details)
+                person.contact_hash = crypto.keyed_hash("phone", phone) if phone else ""
+                after = [getattr(person, f) for f in (*secret, "name_hash", "contact_hash")]
+                if after != before:
+                    person.save(update_fields=[*secret, "name_hash", "contact_hash"])
+                    counts["files_changed"] += 1
+            counts["files"] += len(batch)
+            last_pk = batch[-1].pk
     return counts

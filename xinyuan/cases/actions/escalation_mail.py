@@ -80,16 +80,22 @@ def send_overdue_escalation_emails(*, now: datetime | None = None) -> Escalation
                 unsent(now), organisation_id=organisation_id, day__gte=since
             ).values_list("pk", flat=True)[:500]
         )
+        # Each claim stamped when it is made (a later centre's claims are not already stale
+        # after a slow mail server), and only while still unsent at that moment.
         claimed = [
             pk
             for pk in ids
-            if FollowUpEscalation.objects.filter(unsent(now), pk=pk).update(emailed_at=now)
+            if FollowUpEscalation.objects.filter(unsent(timezone.now()), pk=pk).update(
+                emailed_at=timezone.now()
+            )
         ]
         if not claimed:
             continue
         recipients = escalation_recipients(organisation_id)
         if not recipients:
-            continue  # nobody to tell by e-mail: the app shows them
+            # Nobody to tell by e-mail (the app shows them): settled, never retried.
+            FollowUpEscalation.objects.filter(pk__in=claimed).update(mail_sent_at=timezone.now())
+            continue
         rows = list(
             FollowUpEscalation.objects.filter(pk__in=claimed)
             .select_related("follow_up__person", "follow_up__assigned_to")

@@ -4,6 +4,12 @@ import django.db.models.deletion
 import uuid
 from django.conf import settings
 from django.db import migrations, models
+from django.db.models import F
+
+
+def mark_emailed_as_sent(apps, schema_editor):
+    escalation = apps.get_model("cases", "FollowUpEscalation")
+    escalation.objects.filter(emailed_at__isnull=False).update(mail_sent_at=F("emailed_at"))
 
 
 class Migration(migrations.Migration):
@@ -148,4 +154,6 @@ class Migration(migrations.Migration):
             model_name='plansession',
             index=models.Index(fields=['plan', '-held_at'], name='session_plan_held'),
         ),
+        # Escalations e-mailed before ``mail_sent_at`` existed were sent: never again.
+        migrations.RunPython(mark_emailed_as_sent, migrations.RunPython.noop),
     ]

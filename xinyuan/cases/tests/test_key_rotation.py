@@ -84,3 +84,47 @@ class KeyRotationTests(PersonaMixin, TestCase):
             self.assertRaisesMessage(CommandError, "keep the old key"),
         ):
             call_command("rotate_keys", stdout=StringIO())
+
+
+class FileKeyRotationTests(PersonaMixin, TestCase):
+    """A person file's name and phone hashes follow the key: duplicates are still found after a
+    rotation, and files saved before the phone hash existed get one."""
+
+    def test_file_hashes_are_recomputed_with_the_new_key(self):
+        from xinyuan.cases import selectors
+        from xinyuan.cases.actions import files as file_actions
+        from xinyuan.cases.models import Person
+        from xinyuan.hotline.actions.person_files import do_open_file_from_contact
+
+        with override_settings(FIELD_ENCRYPTION_KEYS=[OLD_KEY], IDENTITY_HMAC_KEY=OLD_HMAC):
+            caller = do_open_file_from_contact(
+                actor=self.p.counsellor,
+                contact=start_contact(self.p.counsellor, caller_number="13912345678"),
+            )
+            walk_in = do_open_file_from_contact(
+                actor=self.p.counsellor,
+                contact=actions.do_start_contact(actor=self.p.counsellor, channel="walk_in"),
+            )
+            file_actions.do_update_file(
+                actor=self.p.counsellor,
+                person=walk_in,
+                data={"name": "王小明", "contact_details": "139 1234 5678"},
+                version=walk_in.file_version,
+            )
+            Person.objects.filter(pk=walk_in.pk).update(contact_hash="")  # saved before 0021
+        with override_settings(
+            FIELD_ENCRYPTION_KEYS=[NEW_KEY, OLD_KEY],
+            IDENTITY_HMAC_KEY=NEW_HMAC,
+            IDENTITY_HMAC_OLD_KEYS=[OLD_HMAC],
+        ):
+            out = StringIO()
+            call_command("rotate_keys", stdout=out)
+            self.assertIn("person files checked", out.getvalue())
+            walk_in.refresh_from_db()
+            self.assertEqual(walk_in.contact_hash, crypto.keyed_hash("phone", "13912345678"))
+            self.assertEqual(
+                [p.pk for p in selectors.likely_duplicates(self.p.supervisor, walk_in)],
+                [caller.pk],
+            )
+        with override_settings(FIELD_ENCRYPTION_KEYS=[NEW_KEY], IDENTITY_HMAC_KEY=NEW_HMAC):
+            self.assertEqual(file_actions.person_name(Person.objects.get(pk=walk_in.pk)), "王小明")

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.core.exceptions import ValidationError
-from django.test import TestCase
+from django.test import SimpleTestCase, TestCase
 from django.urls import reverse
 from django.utils import timezone
 
@@ -680,3 +680,30 @@ class ConsentsOnTheFileTests(PersonaMixin, TestCase):
         )
         self.assertContains(page, 'data-testid="consent"', count=1)
         self.assertContains(page, "不同意")
+
+
+class PhoneInTextTests(SimpleTestCase):
+    """``rules.phone_in``: the number in a file's contact details, compared by keyed hash with
+    callers' numbers. Never digits from a longer number."""
+
+    def test_numbers_found_and_numbers_that_are_not_phones(self):
+        from xinyuan.cases.rules import phone_in
+
+        cases = {
+            "手机 139 1234 5678": "13912345678",
+            "+86 13912345678，母亲": "13912345678",
+            "１３９１２３４５６７８": "13912345678",
+            "座机 010-82000001": "01082000001",
+            "身份证 11010519900101123X 电话 13912345678": "13912345678",
+            "固话 0755-12345678，手机 13912345678": "13912345678",  # a mobile first
+            "110105199001011234": "",  # an ID card
+            "6222021234567890123": "",  # a bank card
+            "20231208123456": "",  # a date-time
+            "1998-12-07 1203": "",  # a date and a room
+            "13912345678910": "",  # too long
+            "无": "",
+            "": "",
+        }
+        for text, expected in cases.items():
+            with self.subTest(text=text):
+                self.assertEqual(phone_in(text), expected)

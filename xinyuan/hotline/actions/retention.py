@@ -35,7 +35,6 @@ from xinyuan.cases.models import (
     Person,
     PersonMerge,
     PlanSession,
-    PlanStatus,
     PracticalNeed,
     Referral,
 )
@@ -99,13 +98,13 @@ def _expired_persons(cutoff):
     held = Contact.objects.filter(person=OuterRef("pk"), legal_hold=True)
     # The file's own records count as activity too (CM-01): an entry, a referral, a plan that
     # is active or had a session within the period keeps the person.
+    # (Any change of a referral, report, need or plan moves its ``updated_at``.)
     recent_entry = FileEntry.objects.filter(person=OuterRef("pk"), at__gte=cutoff)
-    recent_referral = Referral.objects.filter(person=OuterRef("pk"), sent_at__gte=cutoff)
+    recent_referral = Referral.objects.filter(person=OuterRef("pk"), updated_at__gte=cutoff)
+    recent_report = CommunityReport.objects.filter(person=OuterRef("pk"), updated_at__gte=cutoff)
+    recent_need = PracticalNeed.objects.filter(person=OuterRef("pk"), updated_at__gte=cutoff)
     recent_plan = InterventionPlan.objects.filter(person=OuterRef("pk")).filter(
-        Q(status=PlanStatus.ACTIVE)
-        | Q(created_at__gte=cutoff)
-        | Q(ended_at__gte=cutoff)
-        | Q(sessions__held_at__gte=cutoff)
+        Q(updated_at__gte=cutoff) | Q(sessions__held_at__gte=cutoff)
     )
     return (
         Person.objects.filter(anonymised_at__isnull=True)
@@ -123,6 +122,8 @@ def _expired_persons(cutoff):
         .filter(Q(last_contact_at__lt=cutoff) | Q(last_contact_at__isnull=True))
         .exclude(Exists(recent_entry))
         .exclude(Exists(recent_referral))
+        .exclude(Exists(recent_report))
+        .exclude(Exists(recent_need))
         .exclude(Exists(recent_plan))
     )
 

@@ -33,5 +33,6 @@ class Command(BaseCommand):
         self.stdout.write(
             "Keys rotated: {identities} identities checked, {reencrypted} re-encrypted, "
             "{rehashed} re-hashed; {two_factor_secrets} two-factor secrets and {audit_keys} "
-            "audit-trail keys re-encrypted.".format(**counts)
+            "audit-trail keys re-encrypted; {files} person files checked, {files_changed} "
+            "re-encrypted or re-hashed.".format(**{"files": 0, "files_changed": 0, **counts})
         )
