@@ -311,25 +311,27 @@ def likely_duplicates(user, person: Person, limit: int = 10) -> list[Person]:
                 ).values_list("pk", flat=True)
             )
     # The person's own numbers: their caller identities, and the number in the file's contact
-    # details (a subquery: no extra statement).
-    own = CallerIdentity.objects.filter(person_id=person.pk, kind="phone").values("value_hash")
+    # details. Looked up first, so that the candidates come from equality lookups on indexed
+    # hashes (a subquery here made PostgreSQL scan the centre's files: 150 ms at 1M persons).
+    phones = set(
+        CallerIdentity.objects.filter(person_id=person.pk, kind="phone").values_list(
+            "value_hash", flat=True
+        )
+    )
     if person.contact_hash:
-        identity_match = Q(value_hash__in=own) | Q(value_hash=person.contact_hash)
-        details_match = Q(contact_hash__in=own) | Q(contact_hash=person.contact_hash)
-    else:
-        identity_match = Q(value_hash__in=own)
-        details_match = Q(contact_hash__in=own)
-    lookups.append(
-        CallerIdentity.objects.filter(identity_match, organisation_id=org, kind="phone")
-        .exclude(person_id=person.pk)
-        .values_list("person_id", flat=True)
-    )
-    lookups.append(
-        Person.objects.filter(details_match, organisation_id=org)
-        .exclude(contact_hash="")
-        .exclude(pk=person.pk)
-        .values_list("pk", flat=True)
-    )
+        phones.add(person.contact_hash)
+    if phones:
+        by_identity = (
+            CallerIdentity.objects.filter(organisation_id=org, kind="phone", value_hash__in=phones)
+            .exclude(person_id=person.pk)
+            .values_list("person_id", flat=True)
+        )
+        by_details = (
+            Person.objects.filter(organisation_id=org, contact_hash__in=phones)
+            .exclude(pk=person.pk)
+            .values_list("pk", flat=True)
+        )
+        lookups.append(by_identity.union(by_details))
     if not lookups:
         return []
     candidates: set[int] = set()
