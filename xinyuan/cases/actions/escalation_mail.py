@@ -65,7 +65,12 @@ def send_overdue_escalation_emails(*, now: datetime | None = None) -> Escalation
     its supervisors and directors. Run by the worker, never in a request. Each escalation is
     claimed before the message goes out (never twice); a refusing server clears the claims and
     the task tries again later. Only labels, workers and dates: nothing the person said."""
+    fixed = now  # a test's clock; otherwise each claim is stamped at the moment it is made
     now = now or timezone.now()
+
+    def clock() -> datetime:
+        return fixed or timezone.now()
+
     outcome = EscalationMail()
     # An escalation not e-mailed within two days is stale: the next day's replaces it.
     since = timezone.localdate(now) - timedelta(days=1)
@@ -85,16 +90,14 @@ def send_overdue_escalation_emails(*, now: datetime | None = None) -> Escalation
         claimed = [
             pk
             for pk in ids
-            if FollowUpEscalation.objects.filter(unsent(timezone.now()), pk=pk).update(
-                emailed_at=timezone.now()
-            )
+            if FollowUpEscalation.objects.filter(unsent(clock()), pk=pk).update(emailed_at=clock())
         ]
         if not claimed:
             continue
         recipients = escalation_recipients(organisation_id)
         if not recipients:
             # Nobody to tell by e-mail (the app shows them): settled, never retried.
-            FollowUpEscalation.objects.filter(pk__in=claimed).update(mail_sent_at=timezone.now())
+            FollowUpEscalation.objects.filter(pk__in=claimed).update(mail_sent_at=clock())
             continue
         rows = list(
             FollowUpEscalation.objects.filter(pk__in=claimed)
@@ -129,7 +132,7 @@ def send_overdue_escalation_emails(*, now: datetime | None = None) -> Escalation
             FollowUpEscalation.objects.filter(pk__in=claimed).update(emailed_at=None)
             outcome.refused += len(claimed)
             continue
-        FollowUpEscalation.objects.filter(pk__in=claimed).update(mail_sent_at=timezone.now())
+        FollowUpEscalation.objects.filter(pk__in=claimed).update(mail_sent_at=clock())
         outcome.sent += 1
         outcome.escalations += len(claimed)
     return outcome
