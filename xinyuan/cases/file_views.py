@@ -56,6 +56,7 @@ from xinyuan.cases.models import (
     InterventionApproach,
     InterventionLevel,
     NeedStatus,
+    PersonMerge,
     PlanStatus,
     PopulationCategory,
     PracticalNeed,
@@ -609,24 +610,28 @@ def referral_new(request, public_id):
     )
 
 
-def _referral(request, public_id) -> Referral:
-    referral = (
-        Referral.objects.filter(public_id=public_id, organisation_id=request.user.organisation_id)
-        .select_related("person", "institution")
+def item_of_file(
+    request, model, public_id, *, person_field: str = "person", require: str = "can_edit_file"
+):
+    """A record of a person's file (a referral, a report, a need, a plan, a merge) and the
+    file's access: 404 unless it is of the user's centre and its file is theirs to see, 403
+    without the decision ``require``. The file's access decides, as for the file itself."""
+    item = (
+        model.objects.filter(public_id=public_id, organisation_id=request.user.organisation_id)
+        .select_related(person_field)
         .first()
     )
-    if referral is None:
+    if item is None:
         raise Http404
-    # The file's access decides: 404 if the file is not the user's to see.
-    access_file(request.user, referral.person.public_id, require="can_edit_file")
-    return referral
+    access = access_file(request.user, getattr(item, person_field).public_id, require=require)
+    setattr(item, person_field, access.person)
+    return item, access
 
 
 @require_POST
 @require_perm(permissions.EDIT_CASE_FILES)
 def referral_status(request, public_id):
-    referral = _referral(request, public_id)
-    access = access_file(request.user, referral.person.public_id, require="can_edit_file")
+    referral, access = item_of_file(request, Referral, public_id)
     return post_file_form(
         request,
         ReferralStatusForm,
@@ -680,25 +685,10 @@ def report_new(request, public_id):
     )
 
 
-def _report(request, public_id) -> CommunityReport:
-    report = (
-        CommunityReport.objects.filter(
-            public_id=public_id, organisation_id=request.user.organisation_id
-        )
-        .select_related("person")
-        .first()
-    )
-    if report is None:
-        raise Http404
-    access_file(request.user, report.person.public_id, require="can_edit_file")
-    return report
-
-
 @require_POST
 @require_perm(permissions.EDIT_CASE_FILES)
 def report_acknowledge(request, public_id):
-    report = _report(request, public_id)
-    access = access_file(request.user, report.person.public_id, require="can_edit_file")
+    report, access = item_of_file(request, CommunityReport, public_id)
     return post_file_form(
         request,
         AcknowledgeForm,
@@ -715,8 +705,7 @@ def report_acknowledge(request, public_id):
 @require_POST
 @require_perm(permissions.EDIT_CASE_FILES)
 def report_close(request, public_id):
-    report = _report(request, public_id)
-    access = access_file(request.user, report.person.public_id, require="can_edit_file")
+    report, access = item_of_file(request, CommunityReport, public_id)
     return post_file_form(
         request,
         CloseReportForm,
@@ -819,18 +808,9 @@ def file_merge(request, public_id):
 @require_POST
 @require_perm(permissions.ASSIGN_CASES)
 def merge_undo(request, public_id):
-    from xinyuan.cases.models import PersonMerge
-
-    merge = (
-        PersonMerge.objects.filter(
-            public_id=public_id, organisation_id=request.user.organisation_id
-        )
-        .select_related("target", "source")
-        .first()
+    merge, _access = item_of_file(
+        request, PersonMerge, public_id, person_field="target", require="can_assign"
     )
-    if merge is None:
-        raise Http404
-    access_file(request.user, merge.target.public_id, require="can_assign")
     try:
         merge_actions.do_undo_merge(actor=request.user, merge=merge)
     except ValidationError as exc:
@@ -870,16 +850,7 @@ def file_need(request, public_id):
 @require_POST
 @require_perm(permissions.EDIT_CASE_FILES)
 def need_status(request, public_id):
-    need = (
-        PracticalNeed.objects.filter(
-            public_id=public_id, organisation_id=request.user.organisation_id
-        )
-        .select_related("person")
-        .first()
-    )
-    if need is None:
-        raise Http404
-    access = access_file(request.user, need.person.public_id, require="can_edit_file")
+    need, access = item_of_file(request, PracticalNeed, public_id)
     return post_file_form(
         request,
         NeedStatusForm,

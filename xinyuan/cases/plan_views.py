@@ -5,33 +5,16 @@ typed and the reason."""
 
 from __future__ import annotations
 
-from django.http import Http404
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from xinyuan.cases.access import access_file
 from xinyuan.cases.actions import plans as plan_actions
 from xinyuan.cases.file_forms import EndPlanForm, PlanForm, SessionForm
-from xinyuan.cases.file_views import post_file_form
+from xinyuan.cases.file_views import item_of_file, post_file_form
 from xinyuan.cases.models import InterventionPlan
 from xinyuan.core import permissions
 from xinyuan.core.views_helpers import require_perm
-
-
-def _plan(request, public_id):
-    """The plan and the file's access (404 for a plan outside the user's files)."""
-    plan = (
-        InterventionPlan.objects.filter(
-            public_id=public_id, organisation_id=request.user.organisation_id
-        )
-        .select_related("person")
-        .first()
-    )
-    if plan is None:
-        raise Http404
-    access = access_file(request.user, plan.person.public_id, require="can_edit_file")
-    plan.person = access.person
-    return plan, access
 
 
 @require_POST
@@ -52,7 +35,7 @@ def plan_new(request, public_id):
 @require_POST
 @require_perm(permissions.EDIT_CASE_FILES)
 def plan_update(request, public_id):
-    plan, access = _plan(request, public_id)
+    plan, access = item_of_file(request, InterventionPlan, public_id)
     return post_file_form(
         request,
         PlanForm,
@@ -69,7 +52,7 @@ def plan_update(request, public_id):
 @require_POST
 @require_perm(permissions.EDIT_CASE_FILES)
 def plan_session(request, public_id):
-    plan, access = _plan(request, public_id)
+    plan, access = item_of_file(request, InterventionPlan, public_id)
     return post_file_form(
         request,
         SessionForm,
@@ -84,7 +67,7 @@ def plan_session(request, public_id):
 @require_POST
 @require_perm(permissions.EDIT_CASE_FILES)
 def plan_end(request, public_id):
-    plan, access = _plan(request, public_id)
+    plan, access = item_of_file(request, InterventionPlan, public_id)
     return post_file_form(
         request,
         EndPlanForm,
